@@ -1,0 +1,149 @@
+"""Loader for the UCI "Online Retail" and "Online Retail II" layouts (xlsx, csv or parquet)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from features.errors import ContractError, RowError
+from features.loaders.result import LoadResult
+from features.readers import read_raw
+from features.validation import parse_timestamps
+
+# Original column -> contract column, for both layouts ("Online Retail II" first).
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "order_id": ("Invoice", "InvoiceNo"),
+    "item_id": ("StockCode",),
+    "name": ("Description",),
+    "quantity": ("Quantity",),
+    "timestamp": ("InvoiceDate",),
+    "price": ("Price", "UnitPrice"),
+    "customer_id": ("Customer ID", "CustomerID"),
+    "region": ("Country",),
+}
+
+# Stock codes that are not products: postage, manual entries, bank charges, fees, samples, tests.
+NON_PRODUCT_CODE = re.compile(
+    r"^(POST|DOT|M|C2|C3|D|S|B|CRUK|PADS|AMAZONFEE|BANK CHARGES|ADJUST\d*|TEST\d*|GIFT|SAMPLES"
+    r"|GIFT_\d+_\d+)$",
+    re.IGNORECASE,
+)
+
+
+def _resolve_columns(frame: pd.DataFrame, file: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    missing: list[RowError] = []
+    for target, names in COLUMN_ALIASES.items():
+        match = next((n for n in names if n in frame.columns), None)
+        if match is None:
+            missing.append(RowError(None, " or ".join(names), "required Online Retail column is missing"))
+        else:
+            found[target] = match
+    if missing:
+        raise ContractError(file, missing)
+    return found
+
+
+def _customer_ids(raw: pd.Series) -> pd.Series:
+    num = pd.to_numeric(raw, errors="coerce")
+    as_int = num.dropna().astype("int64").astype(str)
+    text = raw.astype("string").str.strip()
+    out = text.where(num.isna(), as_int.reindex(raw.index))
+    out = out.mask(out.isin(["", "nan", "NaN", "None"]))
+    return out.astype(object).where(out.notna(), None)
+
+
+def load_online_retail(path: Path | str) -> LoadResult:
+    """Read a UCI Online Retail (II) file into canonical events, items and customers.
+
+    Cancellations (invoices starting with 'C') become returns; non-product stock codes,
+    stock adjustments (negative quantity on a normal invoice) and zero- or negative-price
+    lines are dropped and counted. Rows without a customer are kept for demand.
+    """
+    path = Path(path)
+    file = str(path)
+    raw = read_raw(path, allow_excel=True, as_text=False)
+    cols = _resolve_columns(raw, file)
+    n = len(raw)
+
+    order = raw[cols["order_id"]].astype("string").str.strip()
+    item = raw[cols["item_id"]].astype("string").str.strip().str.upper()
+    qty = pd.to_numeric(raw[cols["quantity"]], errors="coerce")
+    price = pd.to_numeric(raw[cols["price"]], errors="coerce")
+    ts = parse_timestamps(raw[cols["timestamp"]])
+
+    bad_ts = ts.isna()
+    bad_qty = qty.isna() | (np.floor(qty) != qty)
+    if bad_ts.any() or bad_qty.any():
+        errors = [
+            RowError(int(i) + 1, cols["timestamp"], f"{raw[cols['timestamp']].iloc[i]!r} is not a date")
+            for i in np.flatnonzero(bad_ts.to_numpy())[:20]
+        ] + [
+            RowError(int(i) + 1, cols["quantity"], f"{raw[cols['quantity']].iloc[i]!r} is not an integer")
+            for i in np.flatnonzero(bad_qty.to_numpy())[:20]
+        ]
+        raise ContractError(file, sorted(errors, key=lambda e: e.row or 0), int(bad_ts.sum() + bad_qty.sum()))
+
+    cancelled = order.str.upper().str.startswith("C").fillna(False)
+    reasons = {
+        "non-product stock code": item.isna() | item.str.match(NON_PRODUCT_CODE).fillna(False),
+        "zero quantity": qty == 0,
+        "stock adjustment (negative quantity, not a cancellation)": (qty < 0) & ~cancelled,
+        "zero or negative price": price.isna() | (price <= 0),
+    }
+    drop = pd.Series(False, index=raw.index)
+    dropped: dict[str, int] = {}
+    for reason, mask in reasons.items():
+        new = mask & ~drop
+        if new.any():
+            dropped[reason] = int(new.sum())
+        drop |= mask
+    keep = ~drop.to_numpy()
+
+    customer = _customer_ids(raw[cols["customer_id"]])
+    events = pd.DataFrame(
+        {
+            "customer_id": customer[keep].to_numpy(),
+            "item_id": item[keep].astype(object).to_numpy(),
+            "timestamp": ts[keep].to_numpy(),
+            "event_type": np.where(cancelled[keep], "return", "purchase").astype(object),
+            "quantity": qty[keep].abs().astype("int64").to_numpy(),
+            "price": price[keep].astype("float64").to_numpy(),
+            "order_id": order[keep].astype(object).to_numpy(),
+        }
+    )
+    events["timestamp"] = events["timestamp"].dt.tz_localize("UTC") if events["timestamp"].dt.tz is None else events["timestamp"]
+    kept_raw = raw.loc[keep]
+    items = _items(kept_raw, cols, item[keep], price[keep])
+    customers = _customers(kept_raw, cols, customer[keep])
+    notes = {
+        "returns (cancellations)": int((events["event_type"] == "return").sum()),
+        "rows without a customer (kept for demand only)": int(events["customer_id"].isna().sum()),
+    }
+    return LoadResult(file, events, items, customers, n, dropped, notes)
+
+
+def _items(raw: pd.DataFrame, cols: dict[str, str], item: pd.Series, price: pd.Series) -> pd.DataFrame:
+    frame = pd.DataFrame({"item_id": item.astype(object), "name": raw[cols["name"]].astype("string"), "price": price})
+    names = (
+        frame.dropna(subset=["name"])
+        .groupby(["item_id", "name"], observed=True)
+        .size()
+        .reset_index(name="n")
+        .sort_values(["item_id", "n"], ascending=[True, False])
+        .drop_duplicates("item_id")
+        .set_index("item_id")["name"]
+    )
+    out = frame.groupby("item_id", observed=True)["price"].median().rename("price").to_frame()
+    out["name"] = names.reindex(out.index).astype(object)
+    return out.reset_index()[["item_id", "name", "price"]]
+
+
+def _customers(raw: pd.DataFrame, cols: dict[str, str], customer: pd.Series) -> pd.DataFrame:
+    frame = pd.DataFrame({"customer_id": customer, "region": raw[cols["region"]].astype("string")})
+    frame = frame.dropna(subset=["customer_id"])
+    region = frame.groupby("customer_id")["region"].agg(lambda s: s.mode().iat[0] if s.notna().any() else pd.NA)
+    return region.reset_index().astype(object)

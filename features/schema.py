@@ -1,0 +1,54 @@
+"""The data contract: the columns and types of the events, items, customers and promotions tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EVENT_TYPES: tuple[str, ...] = ("view", "cart", "purchase", "return")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """Columns of one input table: which are required and which are optional."""
+
+    name: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+EVENTS = TableSpec(
+    name="events",
+    required=("customer_id", "item_id", "timestamp"),
+    optional=("event_type", "quantity", "price", "order_id"),
+)
+ITEMS = TableSpec(
+    name="items",
+    required=("item_id",),
+    optional=("name", "category", "price", "in_stock", "stock_on_hand", "lead_time_days"),
+)
+CUSTOMERS = TableSpec(
+    name="customers",
+    required=("customer_id",),
+    optional=("region", "signup_date", "personalization_opt_out"),
+)
+PROMOTIONS = TableSpec(
+    name="promotions",
+    required=("start_date", "end_date", "discount"),
+    optional=("item_id", "category"),
+)
+
+TABLES: dict[str, TableSpec] = {t.name: t for t in (EVENTS, ITEMS, CUSTOMERS, PROMOTIONS)}
+
+# Canonical in-memory events frame (what loaders return and the store reads back):
+#   customer_id  object (str, or None for rows without a customer: demand only)
+#   item_id      object (str)
+#   timestamp    datetime64[ns, UTC]
+#   event_type   object, one of EVENT_TYPES
+#   quantity     int64 > 0
+#   price        float64 (NaN when unknown)
+#   order_id     object (str or None)
+EVENT_COLUMNS: tuple[str, ...] = EVENTS.columns

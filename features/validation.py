@@ -1,0 +1,223 @@
+"""Validation of input tables against the data contract, with errors naming row, column and reason."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from features.errors import MAX_REPORTED_ERRORS, ContractError, RowError
+from features.schema import CUSTOMERS, EVENT_TYPES, EVENTS, ITEMS, PROMOTIONS, TableSpec
+
+
+class _Collector:
+    """Gathers row errors across columns and reports them in row order."""
+
+    def __init__(self) -> None:
+        self.errors: list[RowError] = []
+        self.total = 0
+
+    def add_mask(self, mask: pd.Series, column: str, values: pd.Series, reason: str) -> None:
+        bad = np.flatnonzero(mask.to_numpy())
+        self.total += len(bad)
+        for pos in bad[:MAX_REPORTED_ERRORS]:
+            shown = values.iloc[pos]
+            self.errors.append(RowError(int(pos) + 1, column, reason.format(value=_show(shown))))
+
+    def raise_if_any(self, file: str) -> None:
+        if self.total:
+            ordered = sorted(self.errors, key=lambda e: (e.row or 0, e.column or ""))
+            raise ContractError(file, ordered, total=self.total)
+
+
+def _show(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "empty"
+    return repr(str(value))
+
+
+def check_columns(frame: pd.DataFrame, spec: TableSpec, file: str) -> None:
+    """Reject a frame with no rows or without every required column of `spec`."""
+    if len(frame) == 0:
+        raise ContractError(file, [RowError(None, None, "the file has no data rows")])
+    missing = [c for c in spec.required if c not in frame.columns]
+    if missing:
+        errors = [RowError(None, c, f"required {spec.name} column is missing") for c in missing]
+        raise ContractError(file, errors)
+
+
+def _text(series: pd.Series) -> pd.Series:
+    out = series.astype("string").str.strip()
+    return out.mask(out == "")
+
+
+def parse_timestamps(series: pd.Series) -> pd.Series:
+    """Parse ISO-8601 text or datetimes to UTC; naive values are taken as UTC, bad ones become NaT."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        parsed = pd.to_datetime(series)
+    else:
+        parsed = pd.to_datetime(_text(series), errors="coerce", utc=True, format="ISO8601")
+    if parsed.dt.tz is None:
+        parsed = parsed.dt.tz_localize("UTC")
+    return parsed.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+
+
+def validate_events(frame: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Return the canonical events frame, or raise ContractError naming the first bad cells."""
+    check_columns(frame, EVENTS, file)
+    errs = _Collector()
+    customer = _text(frame["customer_id"])
+    item = _text(frame["item_id"])
+    errs.add_mask(customer.isna(), "customer_id", frame["customer_id"], "customer_id is empty")
+    errs.add_mask(item.isna(), "item_id", frame["item_id"], "item_id is empty")
+
+    ts = parse_timestamps(frame["timestamp"])
+    errs.add_mask(ts.isna(), "timestamp", frame["timestamp"], "{value} is not an ISO-8601 timestamp")
+
+    event_type = _text(frame["event_type"]).str.lower() if "event_type" in frame else None
+    if event_type is None:
+        event_type = pd.Series("purchase", index=frame.index, dtype="string")
+    event_type = event_type.fillna("purchase")
+    errs.add_mask(
+        ~event_type.isin(EVENT_TYPES),
+        "event_type",
+        frame.get("event_type", event_type),
+        "{value} is not one of " + ", ".join(EVENT_TYPES),
+    )
+
+    quantity = _quantity(frame, errs)
+    price = _price(frame, errs)
+    errs.raise_if_any(file)
+
+    order = _text(frame["order_id"]) if "order_id" in frame else pd.Series(pd.NA, index=frame.index)
+    return pd.DataFrame(
+        {
+            "customer_id": customer.astype(object),
+            "item_id": item.astype(object),
+            "timestamp": ts,
+            "event_type": event_type.astype(object),
+            "quantity": quantity.astype("int64"),
+            "price": price.astype("float64"),
+            "order_id": order.astype(object).where(order.notna(), None),
+        }
+    ).reset_index(drop=True)
+
+
+def _quantity(frame: pd.DataFrame, errs: _Collector) -> pd.Series:
+    if "quantity" not in frame:
+        return pd.Series(1, index=frame.index, dtype="int64")
+    raw = frame["quantity"]
+    text = _text(raw) if raw.dtype == object or pd.api.types.is_string_dtype(raw) else raw
+    num = pd.to_numeric(text, errors="coerce").astype("float64")
+    num = num.where(text.notna() | num.notna(), 1.0)  # empty cell: default 1
+    bad = num.isna() | (num <= 0) | (np.floor(num) != num)
+    errs.add_mask(bad, "quantity", raw, "{value} is not a positive integer")
+    return num.fillna(1).clip(lower=1)
+
+
+def _price(frame: pd.DataFrame, errs: _Collector) -> pd.Series:
+    if "price" not in frame:
+        return pd.Series(np.nan, index=frame.index, dtype="float64")
+    raw = frame["price"]
+    text = _text(raw) if raw.dtype == object or pd.api.types.is_string_dtype(raw) else raw
+    num = pd.to_numeric(text, errors="coerce").astype("float64")
+    errs.add_mask(text.notna() & num.isna(), "price", raw, "{value} is not a number")
+    errs.add_mask(num < 0, "price", raw, "{value} is negative")
+    return num
+
+
+def validate_items(frame: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Return the canonical items frame, or raise ContractError."""
+    check_columns(frame, ITEMS, file)
+    errs = _Collector()
+    out = pd.DataFrame({"item_id": _text(frame["item_id"])})
+    errs.add_mask(out["item_id"].isna(), "item_id", frame["item_id"], "item_id is empty")
+    for col in ("name", "category"):
+        out[col] = _text(frame[col]) if col in frame else pd.NA
+    out["price"] = _nonneg(frame, "price", errs, integer=False)
+    out["in_stock"] = _bool(frame, "in_stock", errs)
+    out["stock_on_hand"] = _nonneg(frame, "stock_on_hand", errs, integer=True)
+    out["lead_time_days"] = _nonneg(frame, "lead_time_days", errs, integer=True)
+    errs.raise_if_any(file)
+    return out.astype({"item_id": object, "name": object, "category": object})
+
+
+def validate_customers(frame: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Return the canonical customers frame, or raise ContractError."""
+    check_columns(frame, CUSTOMERS, file)
+    errs = _Collector()
+    out = pd.DataFrame({"customer_id": _text(frame["customer_id"])})
+    errs.add_mask(out["customer_id"].isna(), "customer_id", frame["customer_id"], "customer_id is empty")
+    out["region"] = _text(frame["region"]) if "region" in frame else pd.NA
+    if "signup_date" in frame:
+        signup = parse_timestamps(frame["signup_date"])
+        given = _text(frame["signup_date"].astype(str)).notna() & frame["signup_date"].notna()
+        errs.add_mask(given & signup.isna(), "signup_date", frame["signup_date"], "{value} is not a date")
+        out["signup_date"] = signup
+    else:
+        out["signup_date"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+    out["personalization_opt_out"] = _bool(frame, "personalization_opt_out", errs).fillna(False)
+    errs.raise_if_any(file)
+    return out.astype({"customer_id": object, "region": object})
+
+
+def validate_promotions(frame: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Return the canonical promotions frame, or raise ContractError."""
+    check_columns(frame, PROMOTIONS, file)
+    errs = _Collector()
+    start = parse_timestamps(frame["start_date"])
+    end = parse_timestamps(frame["end_date"])
+    errs.add_mask(start.isna(), "start_date", frame["start_date"], "{value} is not a date")
+    errs.add_mask(end.isna(), "end_date", frame["end_date"], "{value} is not a date")
+    errs.add_mask(end < start, "end_date", frame["end_date"], "{value} is before start_date")
+    discount = pd.to_numeric(frame["discount"], errors="coerce")
+    errs.add_mask(
+        discount.isna() | (discount < 0) | (discount > 1),
+        "discount",
+        frame["discount"],
+        "{value} is not a number between 0 and 1",
+    )
+    errs.raise_if_any(file)
+    out = pd.DataFrame({"start_date": start, "end_date": end, "discount": discount.astype(float)})
+    for col in ("item_id", "category"):
+        out[col] = (_text(frame[col]) if col in frame else pd.Series(pd.NA, index=frame.index)).astype(object)
+    return out
+
+
+def _nonneg(frame: pd.DataFrame, column: str, errs: _Collector, *, integer: bool) -> pd.Series:
+    if column not in frame:
+        return pd.Series(np.nan, index=frame.index, dtype="float64")
+    raw = frame[column]
+    text = _text(raw) if raw.dtype == object or pd.api.types.is_string_dtype(raw) else raw
+    num = pd.to_numeric(text, errors="coerce").astype("float64")
+    kind = "a non-negative integer" if integer else "a non-negative number"
+    bad = (text.notna() & num.isna()) | (num < 0)
+    if integer:
+        bad |= num.notna() & (np.floor(num) != num)
+    errs.add_mask(bad, column, raw, "{value} is not " + kind)
+    return num
+
+
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f"}
+
+
+def _bool(frame: pd.DataFrame, column: str, errs: _Collector) -> pd.Series:
+    if column not in frame:
+        return pd.Series(pd.NA, index=frame.index, dtype="boolean")
+    raw = frame[column]
+    if pd.api.types.is_bool_dtype(raw):
+        return raw.astype("boolean")
+    text = _text(raw.astype("string")).str.lower()
+    out = pd.Series(pd.NA, index=frame.index, dtype="boolean")
+    out[text.isin(_TRUE)] = True
+    out[text.isin(_FALSE)] = False
+    errs.add_mask(text.notna() & out.isna(), column, raw, "{value} is not true or false")
+    return out
+
+
+VALIDATORS = {
+    "events": validate_events,
+    "items": validate_items,
+    "customers": validate_customers,
+    "promotions": validate_promotions,
+}

@@ -1,0 +1,44 @@
+"""The typer command groups of `shopml`, and the registry of trainers that `train all` runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import typer
+
+from features.settings import Settings
+
+app = typer.Typer(help="shopml: recommendations, demand forecasts and churn for online shops.", no_args_is_help=True)
+train_app = typer.Typer(help="Train models on the ingested data, log to MLflow, register, promote if better.")
+evaluate_app = typer.Typer(help="Temporal backtests side by side with the peer baselines.", no_args_is_help=True)
+models_app = typer.Typer(help="The MLflow model registry: list, promote, roll back.", no_args_is_help=True)
+forecast_app = typer.Typer(help="Forecast exports for planners.", no_args_is_help=True)
+
+app.add_typer(train_app, name="train")
+app.add_typer(evaluate_app, name="evaluate")
+app.add_typer(models_app, name="models")
+app.add_typer(forecast_app, name="forecast")
+
+# family -> function(settings) that trains, logs, registers; filled in by each family's CLI module.
+TRAINERS: dict[str, Callable[[Settings], object]] = {}
+TRAIN_ORDER = ("recommender", "churn", "forecast")
+
+
+@train_app.callback(invoke_without_command=True)
+def train_all(ctx: typer.Context) -> None:
+    """Train every model (`shopml train` or `shopml train all`)."""
+    if ctx.invoked_subcommand is None:
+        run_all_trainers(Settings())
+
+
+@train_app.command("all")
+def train_all_command() -> None:
+    """Train every model."""
+    run_all_trainers(Settings())
+
+
+def run_all_trainers(settings: Settings) -> None:
+    """Run every registered trainer in order."""
+    for family in TRAIN_ORDER:
+        if family in TRAINERS:
+            TRAINERS[family](settings)

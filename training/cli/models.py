@@ -1,0 +1,49 @@
+"""`shopml models list|promote|rollback`."""
+
+from __future__ import annotations
+
+import pandas as pd
+import typer
+
+from features.settings import Settings
+from training import tracking
+from training.cli.apps import models_app
+from training.evaluation.report import print_table
+
+SHOWN_TAGS = ["holdout_metric", "holdout_score", "champion_score_same_holdout", "validation_status"]
+
+
+@models_app.command("list")
+def list_command(model: str = typer.Argument(None, help="recommender, churn or forecast; all when omitted")) -> None:
+    """List registered versions, their holdout scores and which one is champion."""
+    settings = Settings()
+    families = [model] if model else list(tracking.MODEL_NAMES)
+    rows = [r for fam in families for r in tracking.list_versions(settings, fam)]
+    if not rows:
+        typer.echo("no models registered yet: run `shopml train`")
+        return
+    frame = pd.DataFrame(rows)
+    cols = ["model", "version", "champion"] + [c for c in SHOWN_TAGS if c in frame.columns]
+    print_table(frame[cols].fillna("").set_index("model"), "registered models")
+
+
+@models_app.command("promote")
+def promote_command(model: str, version: str) -> None:
+    """Make VERSION of MODEL the champion."""
+    try:
+        tracking.promote(Settings(), model, version)
+    except Exception as exc:
+        typer.echo(f"cannot promote {model} version {version}: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    typer.echo(f"{tracking.registered_name(model)}@champion -> version {version}")
+
+
+@models_app.command("rollback")
+def rollback_command(model: str) -> None:
+    """Move MODEL's champion back to the version that held it before."""
+    try:
+        version = tracking.rollback(Settings(), model)
+    except Exception as exc:
+        typer.echo(f"cannot roll back {model}: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    typer.echo(f"{tracking.registered_name(model)}@champion -> version {version}")

@@ -1,0 +1,29 @@
+"""`shopml serve`: run the HTTP API under uvicorn."""
+
+from __future__ import annotations
+
+import typer
+
+from features.settings import Settings
+from training.cli.apps import app
+
+
+@app.command("serve")
+def serve_command(
+    host: str = typer.Option(None, help="interface to bind (default SHOPML_HOST or 127.0.0.1)"),
+    port: int = typer.Option(None, help="port (default SHOPML_PORT or 8000)"),
+    workers: int = typer.Option(None, min=1, max=64, help="worker processes (default SHOPML_WORKERS)"),
+) -> None:
+    """Serve the champions of the model registry over HTTP."""
+    import uvicorn
+
+    settings = Settings()
+    uvicorn.run(
+        "serving.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level,
+        access_log=False,
+    )

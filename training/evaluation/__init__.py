@@ -1,0 +1,1 @@
+"""Shared evaluation output: printing backtest tables and logging them to MLflow."""

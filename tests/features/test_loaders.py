@@ -1,0 +1,99 @@
+"""Loaders for both UCI Online Retail layouts (csv, parquet, xlsx) and for CDNOW, on tiny files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from features.errors import ContractError
+from features.loaders import load_cdnow, load_online_retail
+
+ROWS = [
+    # invoice, stock code, description, quantity, date, price, customer, country
+    ("536365", "85123A", "WHITE HANGING HEART", 6, "2010-12-01 08:26:00", 2.55, 17850.0, "United Kingdom"),
+    ("536365", "71053", "WHITE METAL LANTERN", 6, "2010-12-01 08:26:00", 3.39, 17850.0, "United Kingdom"),
+    ("536366", "22633", "HAND WARMER", 6, "2010-12-01 08:28:00", 1.85, None, "United Kingdom"),
+    ("C536379", "71053", "WHITE METAL LANTERN", -2, "2010-12-02 09:41:00", 3.39, 17850.0, "United Kingdom"),
+    ("536370", "POST", "POSTAGE", 3, "2010-12-01 08:45:00", 18.0, 12583.0, "France"),
+    ("536371", "M", "Manual", 1, "2010-12-01 09:00:00", 0.5, 12583.0, "France"),
+    ("536372", "22633", "damaged", -10, "2010-12-01 09:01:00", 0.0, None, "United Kingdom"),
+    ("536373", "BANK CHARGES", "Bank Charges", 1, "2010-12-01 09:02:00", 15.0, None, "United Kingdom"),
+    ("536374", "21232", "CERAMIC BOWL", 12, "2010-12-01 09:03:00", 1.25, 12583.0, "France"),
+]
+
+LAYOUT_II = ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price", "Customer ID", "Country"]
+LAYOUT_I = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
+
+
+def frame(columns: list[str]) -> pd.DataFrame:
+    out = pd.DataFrame(ROWS, columns=columns)
+    out[columns[4]] = pd.to_datetime(out[columns[4]])
+    return out
+
+
+def write(tmp_path: Path, columns: list[str], fmt: str) -> Path:
+    path = tmp_path / f"retail.{fmt}"
+    data = frame(columns)
+    if fmt == "csv":
+        data.to_csv(path, index=False)
+    elif fmt == "parquet":
+        data.to_parquet(path)
+    else:
+        data.to_excel(path, index=False, sheet_name="Year 2010-2011")
+    return path
+
+
+@pytest.mark.parametrize("columns", [LAYOUT_II, LAYOUT_I], ids=["online-retail-ii", "online-retail"])
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
+def test_both_uci_layouts_load_the_same(tmp_path: Path, columns: list[str], fmt: str) -> None:
+    result = load_online_retail(write(tmp_path, columns, fmt))
+    events = result.events
+    assert result.rows_read == len(ROWS)
+    assert result.dropped == {
+        "non-product stock code": 3,
+        "stock adjustment (negative quantity, not a cancellation)": 1,
+    }
+    assert len(events) == 5
+    ret = events[events["event_type"] == "return"]
+    assert ret[["item_id", "quantity", "order_id", "customer_id"]].values.tolist() == [["71053", 2, "C536379", "17850"]]
+    assert events["customer_id"].isna().sum() == 1  # kept for demand, not for customers
+    assert set(result.customers["customer_id"]) == {"17850", "12583"}
+    assert result.customers.set_index("customer_id").loc["12583", "region"] == "France"
+    assert result.items.set_index("item_id").loc["85123A", "name"] == "WHITE HANGING HEART"
+    assert str(events["timestamp"].dtype) == "datetime64[ns, UTC]"
+    assert (events["quantity"] > 0).all()
+
+
+def test_missing_uci_column_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "retail.csv"
+    frame(LAYOUT_II).drop(columns=["Price"]).to_csv(path, index=False)
+    with pytest.raises(ContractError, match="column 'Price or UnitPrice': required Online Retail column is missing"):
+        load_online_retail(path)
+
+
+def test_bad_uci_date_names_row(tmp_path: Path) -> None:
+    data = frame(LAYOUT_II).astype({"InvoiceDate": str})
+    data.loc[2, "InvoiceDate"] = "not a date"
+    path = tmp_path / "retail.csv"
+    data.to_csv(path, index=False)
+    with pytest.raises(ContractError, match="row 3, column 'InvoiceDate': 'not a date' is not a date"):
+        load_online_retail(path)
+
+
+def test_cdnow_layout(tmp_path: Path) -> None:
+    path = tmp_path / "cdnow.txt"
+    path.write_text(" 00004 0001 19970101  2   29.33\n 00004 0001 19970118  2   29.73\n 00018 0002 19970101  1   13.97\n")
+    events = load_cdnow(path).events
+    assert events["customer_id"].tolist() == ["4", "4", "18"]
+    assert events["quantity"].tolist() == [2, 2, 1]
+    assert events["price"].round(3).tolist() == [14.665, 14.865, 13.97]
+    assert events["timestamp"].iloc[1] == pd.Timestamp("1997-01-18", tz="UTC")
+
+
+def test_cdnow_bad_date(tmp_path: Path) -> None:
+    path = tmp_path / "cdnow.txt"
+    path.write_text(" 00004 0001 19971301  2   29.33\n")
+    with pytest.raises(ContractError, match="row 1, column 'yyyymmdd': '19971301' is not a date"):
+        load_cdnow(path)

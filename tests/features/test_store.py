@@ -1,0 +1,167 @@
+"""The event store: idempotent, atomic, durable, safe with a concurrent reader, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from features.loaders import LoadResult
+from features.store import EventStore
+from tests.features.store_backends import postgres_unavailable, scratch_postgres_database
+
+
+def make_events(n: int, start: str = "2024-01-01", customer: str = "c") -> pd.DataFrame:
+    ts = pd.date_range(start, periods=n, freq="h", tz="UTC")
+    return pd.DataFrame(
+        {
+            "customer_id": [f"{customer}{i % 7}" for i in range(n)],
+            "item_id": [f"i{i % 13}" for i in range(n)],
+            "timestamp": ts,
+            "event_type": ["purchase"] * n,
+            "quantity": [1 + i % 3 for i in range(n)],
+            "price": [1.5] * n,
+            "order_id": [f"o{i}" for i in range(n)],
+        }
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventStore]:
+    if request.param == "sqlite":
+        s = EventStore(f"sqlite:///{tmp_path / 'events.db'}")
+        yield s
+        s.close()
+        return
+    reason = postgres_unavailable()
+    if reason:
+        pytest.skip(reason)
+    with scratch_postgres_database() as url:
+        s = EventStore(url)
+        yield s
+        s.close()
+
+
+def test_round_trip_keeps_contract_types(store: EventStore) -> None:
+    events = make_events(50)
+    events.loc[3, "customer_id"] = None  # demand-only row
+    events.loc[4, "price"] = float("nan")
+    assert store.append_events(events) == 50
+    back = store.read_events()
+    pd.testing.assert_frame_equal(back, events, check_dtype=True)
+
+
+def test_reloading_the_same_rows_adds_nothing(store: EventStore) -> None:
+    events = make_events(200)
+    result = LoadResult("f.csv", events, rows_read=200)
+    assert store.ingest(result).added == 200
+    again = store.ingest(result)
+    assert (again.added, again.already_stored) == (0, 200)
+    assert store.count_events() == 200
+
+
+def test_identical_lines_in_one_file_are_two_events(store: EventStore) -> None:
+    events = pd.concat([make_events(1), make_events(1)], ignore_index=True)
+    assert store.append_events(events) == 2
+    assert store.append_events(events) == 0
+
+
+def test_overlapping_file_adds_only_new_rows(store: EventStore) -> None:
+    store.append_events(make_events(100))
+    assert store.append_events(make_events(150)) == 50
+
+
+def test_failed_ingest_writes_nothing(store: EventStore) -> None:
+    store.append_events(make_events(10))
+    bad_items = pd.DataFrame({"item_id": ["i1"], "in_stock": [True]})
+    result = LoadResult("f.csv", make_events(40, start="2025-01-01"), rows_read=40)
+
+    def explode(_n: int) -> None:
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        store.ingest(result, items=bad_items, progress=explode)
+    assert store.count_events() == 10
+    assert store.read_items().empty
+
+
+def test_read_window_and_types(store: EventStore) -> None:
+    events = make_events(48)
+    events.loc[::2, "event_type"] = "view"
+    store.append_events(events)
+    window = store.read_events(start="2024-01-01T12:00:00Z", end="2024-01-02T00:00:00Z", event_types=["purchase"])
+    assert len(window) == 6
+    assert window["timestamp"].min() >= pd.Timestamp("2024-01-01T12:00:00Z")
+    assert window["timestamp"].max() < pd.Timestamp("2024-01-02T00:00:00Z")
+
+
+def test_side_tables_upsert_keeps_known_values(store: EventStore) -> None:
+    store.upsert_items(pd.DataFrame({"item_id": ["a", "b"], "in_stock": [False, True], "stock_on_hand": [0, 5]}))
+    store.upsert_items(pd.DataFrame({"item_id": ["a"], "name": ["Apple"], "price": [2.0]}))
+    items = store.read_items().set_index("item_id")
+    assert items.loc["a", "name"] == "Apple"
+    assert bool(items.loc["a", "in_stock"]) is False  # not wiped by the later load
+    assert items.loc["b", "stock_on_hand"] == 5
+
+
+def test_erasing_a_customer_removes_events_profile_and_marks_them(store: EventStore) -> None:
+    store.append_events(make_events(70))
+    store.upsert_customers(pd.DataFrame({"customer_id": ["c1", "c2"], "region": ["UK", "FR"]}))
+    removed = store.erase_customer("c1")
+    assert removed == 10
+    assert "c1" not in set(store.read_events()["customer_id"])
+    assert list(store.read_customers()["customer_id"]) == ["c2"]
+    assert store.erased_customers() == {"c1"}
+    store.append_events(make_events(1, start="2030-01-01", customer="c1"))  # comes back later
+    assert "c1" not in set(store.read_events()["customer_id"])  # excluded from training reads
+
+
+def test_reader_sees_whole_batches_while_a_writer_appends(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'events.db'}"
+    writer, reader = EventStore(url), EventStore(url)
+    batches, size = 30, 500
+    seen: list[int] = []
+    errors: list[BaseException] = []
+
+    def read_loop() -> None:
+        try:
+            while len(seen) < 2000 and (not seen or seen[-1] < batches * size):
+                seen.append(len(reader.read_events()))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    thread = threading.Thread(target=read_loop)
+    thread.start()
+    for b in range(batches):
+        writer.append_events(make_events(size, start=f"{2000 + b}-01-01"))
+    thread.join(timeout=60)
+    assert not errors
+    assert seen and all(n % size == 0 for n in seen)  # never half a batch
+    assert seen == sorted(seen)
+    assert len(reader.read_events()) == batches * size
+
+
+def test_acknowledged_write_survives_a_killed_process(tmp_path: Path) -> None:
+    db = tmp_path / "events.db"
+    script = textwrap.dedent(
+        f"""
+        import os, signal, sys
+        sys.path.insert(0, {str(Path.cwd())!r})
+        from tests.features.test_store import make_events
+        from features.store import EventStore
+        store = EventStore("sqlite:///{db}")
+        added = store.append_events(make_events(1000))
+        print("acked", added, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -9
+    assert "acked 1000" in proc.stdout
+    assert EventStore(f"sqlite:///{db}").count_events() == 1000

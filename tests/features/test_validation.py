@@ -1,0 +1,116 @@
+"""Every bad-input case of the events contract is rejected whole, with file, row, column and reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from features.errors import ContractError
+from features.loaders import load_canonical, load_table
+
+HEADER = "customer_id,item_id,timestamp,event_type,quantity,price,order_id\n"
+GOOD = "c1,i1,2024-01-01T10:00:00Z,purchase,2,3.5,o1\n"
+
+
+def write(tmp_path: Path, body: str, name: str = "events.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(body)
+    return path
+
+
+def rejected(path: Path) -> str:
+    with pytest.raises(ContractError) as info:
+        load_canonical(path)
+    return str(info.value)
+
+
+def test_good_file_loads_in_canonical_types(tmp_path: Path) -> None:
+    events = load_canonical(write(tmp_path, HEADER + GOOD + "c2,i2,2024-01-02,,,,\n")).events
+    assert list(events.columns) == ["customer_id", "item_id", "timestamp", "event_type", "quantity", "price", "order_id"]
+    assert str(events["timestamp"].dtype) == "datetime64[ns, UTC]"
+    assert events["event_type"].tolist() == ["purchase", "purchase"]  # default
+    assert events["quantity"].tolist() == [2, 1]  # default 1
+    assert pd.isna(events["price"].iloc[1])
+
+
+def test_missing_required_column(tmp_path: Path) -> None:
+    path = write(tmp_path, "customer_id,timestamp\nc1,2024-01-01\n")
+    assert rejected(path) == (
+        f"{path}: rejected, nothing was stored (1 problem(s))\n"
+        f"  {path}: column 'item_id': required events column is missing"
+    )
+
+
+def test_unparseable_timestamp(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + GOOD + "c1,i1,yesterday,purchase,1,1.0,o2\n")
+    assert f"{path}: row 2, column 'timestamp': 'yesterday' is not an ISO-8601 timestamp" in rejected(path)
+
+
+@pytest.mark.parametrize("value", ["-3", "0", "1.5", "two"])
+def test_bad_quantity(tmp_path: Path, value: str) -> None:
+    path = write(tmp_path, HEADER + f"c1,i1,2024-01-01,purchase,{value},1.0,o1\n")
+    assert f"{path}: row 1, column 'quantity': '{value}' is not a positive integer" in rejected(path)
+
+
+def test_unknown_event_type(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + "c1,i1,2024-01-01,wishlist,1,1.0,o1\n")
+    assert (
+        f"{path}: row 1, column 'event_type': 'wishlist' is not one of view, cart, purchase, return"
+        in rejected(path)
+    )
+
+
+def test_negative_price(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + GOOD + GOOD + "c1,i1,2024-01-01,purchase,1,-0.5,o1\n")
+    assert f"{path}: row 3, column 'price': '-0.5' is negative" in rejected(path)
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "")
+    assert rejected(path) == f"{path}: rejected, nothing was stored (1 problem(s))\n  {path}: the file is empty"
+
+
+def test_header_only_file(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER)
+    assert f"{path}: the file has no data rows" in rejected(path)
+
+
+def test_not_csv_or_parquet(tmp_path: Path) -> None:
+    path = tmp_path / "events.json"
+    path.write_text('{"a": 1}')
+    assert f"{path}: not a CSV or Parquet file" in rejected(path)
+    binary = tmp_path / "events.csv"
+    binary.write_bytes(b"\x00\x01\x02garbage")
+    assert f"{binary}: not a CSV or Parquet file" in rejected(binary)
+
+
+def test_at_most_20_errors_are_listed_with_the_total(tmp_path: Path) -> None:
+    body = HEADER + "".join(f"c{i},i1,2024-01-01,purchase,-1,1.0,o{i}\n" for i in range(30))
+    message = rejected(write(tmp_path, body))
+    assert "(30 problem(s))" in message
+    assert message.count("is not a positive integer") == 20
+    assert "... and 10 more" in message
+
+
+def test_parquet_events_are_validated_too(tmp_path: Path) -> None:
+    path = tmp_path / "events.parquet"
+    pd.DataFrame(
+        {"customer_id": ["c1"], "item_id": ["i1"], "timestamp": [pd.Timestamp("2024-01-01")], "quantity": [-1]}
+    ).to_parquet(path)
+    assert f"{path}: row 1, column 'quantity': '-1' is not a positive integer" in rejected(path)
+
+
+def test_items_table_checks_stock_and_flags(tmp_path: Path) -> None:
+    path = write(tmp_path, "item_id,in_stock,stock_on_hand\ni1,maybe,-2\n", "items.csv")
+    with pytest.raises(ContractError) as info:
+        load_table(path, "items")
+    assert "row 1, column 'in_stock': 'maybe' is not true or false" in str(info.value)
+    assert "row 1, column 'stock_on_hand': '-2' is not a non-negative integer" in str(info.value)
+
+
+def test_promotions_discount_must_be_a_fraction(tmp_path: Path) -> None:
+    path = write(tmp_path, "start_date,end_date,category,discount\n2024-06-01,2024-06-18,toys,1.5\n", "p.csv")
+    with pytest.raises(ContractError, match="row 1, column 'discount': '1.5' is not a number between 0 and 1"):
+        load_table(path, "promotions")

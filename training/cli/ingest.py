@@ -1,0 +1,97 @@
+"""`shopml ingest`: validate files and load them into the event store, all or nothing."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from features.errors import ContractError
+from features.loaders import LOADERS, LoadResult, load_table
+from features.settings import Settings
+from features.store import EventStore, IngestStats
+from training.cli.apps import app
+
+
+class Layout(str, Enum):
+    canonical = "canonical"
+    online_retail = "online-retail"
+    cdnow = "cdnow"
+
+
+def load_inputs(
+    events: Path, layout: str, items: Path | None, customers: Path | None, promotions: Path | None
+) -> tuple[LoadResult, dict]:
+    """Read and validate every given file before anything is written."""
+    result = LOADERS[layout](events)
+    side = {
+        "items": load_table(items, "items") if items else None,
+        "customers": load_table(customers, "customers") if customers else None,
+        "promotions": load_table(promotions, "promotions") if promotions else None,
+    }
+    return result, side
+
+
+def store_with_progress(store: EventStore, result: LoadResult, side: dict, console: Console) -> IngestStats:
+    """Write a validated load to the store, showing a progress bar on large files."""
+    with Progress(
+        TextColumn("storing events"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True, disable=len(result.events) < 50_000,
+    ) as bar:
+        task = bar.add_task("store", total=len(result.events))
+        return store.ingest(result, progress=lambda n: bar.advance(task, n), **side)
+
+
+def print_report(result: LoadResult, stats: IngestStats, side: dict, store_url: str, console: Console) -> None:
+    """Print what was read, kept, dropped and why, and what was added to the store."""
+    dropped = sum(result.dropped.values())
+    console.print(f"read    {result.rows_read:>10,} rows from {result.source}")
+    console.print(f"kept    {result.rows_kept:>10,} events")
+    console.print(f"dropped {dropped:>10,} rows")
+    for reason, count in result.dropped.items():
+        console.print(f"          {count:>10,}  {reason}")
+    for note, count in result.notes.items():
+        console.print(f"note    {count:>10,} {note}")
+    console.print(f"added   {stats.added:>10,} new events ({stats.already_stored:,} were already stored)")
+    for name, frame in (("items", result.items), ("customers", result.customers)):
+        if frame is not None:
+            console.print(f"{name:<8}{len(frame):>10,} rows derived from the events file")
+    for name, frame in side.items():
+        if frame is not None:
+            console.print(f"{name:<8}{len(frame):>10,} rows loaded")
+    console.print(f"store   {_redact(store_url)}")
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+@app.command("ingest")
+def ingest_command(
+    events: Path = typer.Argument(..., help="events file (CSV or Parquet; xlsx for online-retail)"),
+    items: Path = typer.Option(None, "--items", help="items table (CSV or Parquet)"),
+    customers: Path = typer.Option(None, "--customers", help="customers table"),
+    promotions: Path = typer.Option(None, "--promotions", help="promotions table"),
+    layout: Layout = typer.Option(Layout.canonical, "--format", help="layout of the events file"),
+) -> None:
+    """Validate files and add their events to the store; a bad file is rejected whole."""
+    console = Console()
+    settings = Settings()
+    try:
+        with console.status(f"reading {events}"):
+            result, side = load_inputs(events, layout.value, items, customers, promotions)
+    except ContractError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=1) from exc
+    store = EventStore.from_settings(settings)
+    try:
+        stats = store_with_progress(store, result, side, console)
+    finally:
+        store.close()
+    print_report(result, stats, side, settings.store_url, console)

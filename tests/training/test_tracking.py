@@ -1,0 +1,54 @@
+"""The registry: a version is promoted only when it beats the champion on the same holdout; rollback works."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from features.settings import Settings
+from training import tracking
+
+
+def train_fake(settings: Settings, tmp_path: Path, score: float, champion: float | None) -> tracking.Registration:
+    folder = tmp_path / f"model-{score}"
+    folder.mkdir()
+    (folder / "weights.json").write_text(f'{{"score": {score}}}')
+    with tracking.tracked_run(settings, "unit") as run_id:
+        return tracking.register_model(
+            run_id, "recommender", folder, candidate_score=score, champion_score=champion, metric="ndcg@10"
+        )
+
+
+def test_promotion_only_when_better_and_rollback(settings: Settings, tmp_path: Path) -> None:
+    first = train_fake(settings, tmp_path, 0.30, None)
+    assert first.promoted and tracking.champion_version(settings, "recommender") == first.version
+    worse = train_fake(settings, tmp_path, 0.25, 0.30)
+    assert not worse.promoted
+    assert tracking.champion_version(settings, "recommender") == first.version
+    better = train_fake(settings, tmp_path, 0.35, 0.30)
+    assert better.promoted and tracking.champion_version(settings, "recommender") == better.version
+
+    path = tracking.download_model(settings, "recommender")
+    assert path is not None and '"score": 0.35' in (path / "weights.json").read_text()
+
+    assert tracking.rollback(settings, "recommender") == first.version
+    assert tracking.champion_version(settings, "recommender") == first.version
+    with pytest.raises(ValueError, match="no earlier champion"):
+        tracking.rollback(settings, "recommender")
+
+    tracking.promote(settings, "recommender", worse.version)
+    assert tracking.champion_version(settings, "recommender") == worse.version
+    rows = {r["version"]: r for r in tracking.list_versions(settings, "recommender")}
+    assert rows[worse.version]["validation_status"] == "not_better_than_champion"
+    assert rows[worse.version]["champion"] == "True"
+
+
+def test_unknown_model_family_is_named(settings: Settings) -> None:
+    with pytest.raises(ValueError, match="unknown model 'ranker'; allowed: recommender, churn, forecast"):
+        tracking.registered_name("ranker")
+
+
+def test_no_champion_yet(settings: Settings) -> None:
+    assert tracking.champion_version(settings, "churn") is None
+    assert tracking.download_model(settings, "churn") is None

@@ -1,0 +1,38 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from serving.deps import MetricsDep, ServiceDep
+from serving.responses import json_answer
+from serving.routes.models import serving_versions
+from serving.schemas.models import Health, Readiness
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", response_model=Health)
+async def health() -> Response:
+    """The process is up."""
+    return json_answer(Health(status="ok"))
+
+
+@router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness, "description": "not ready"}})
+async def ready(service: ServiceDep) -> Response:
+    """Ready once the first load finished and at least one model serves; 503 before."""
+    snapshot = service.holder.snapshot
+    versions = serving_versions(snapshot)
+    if not service.holder.initial_load_done:
+        return json_answer(Readiness(ready=False, detail="loading models", models=versions), 503)
+    if not snapshot.models:
+        detail = "no model is registered yet: run `shopml train`, then POST /v1/admin/reload"
+        return json_answer(Readiness(ready=False, detail=detail, models=versions), 503)
+    return json_answer(Readiness(ready=True, detail="serving", models=versions))
+
+
+@router.get("/metrics", response_class=Response)
+async def metrics(metrics: MetricsDep) -> Response:
+    """Prometheus text exposition."""
+    body, content_type = metrics.exposition()
+    return Response(body, media_type=content_type)

@@ -1,0 +1,40 @@
+"""Safety stock and reorder points."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response
+from pydantic import BeforeValidator
+
+from serving.deps import ForecastDep
+from serving.responses import json_answer
+from serving.routes.params import ItemId
+from serving.schemas.inventory import ReplenishmentResponse
+
+router = APIRouter(prefix="/v1/inventory", tags=["inventory"])
+
+
+def _blank_is_none(value: object) -> object:
+    return None if value == "" else value
+
+
+@router.get("/{item_id}/replenishment", response_model=ReplenishmentResponse,
+            responses={404: {"description": "no forecast for this item"}})
+async def replenishment(
+    item_id: ItemId,
+    model: ForecastDep,
+    service_level: Annotated[float, Query(gt=0.5, lt=1.0, description="target probability of no stockout")] = 0.95,
+    lead_time_days: Annotated[int, Query(ge=1, le=365, description="days from order to delivery")] = 14,
+    on_hand: Annotated[float | None, BeforeValidator(_blank_is_none),
+                       Query(ge=0, le=1e9, description="units in stock now (blank: from the store)")] = None,
+) -> Response:
+    """Safety stock, reorder point, suggested order quantity and stockout risk over the lead time."""
+    try:
+        plan = model.runtime.replenishment(item_id, service_level=service_level,
+                                           lead_time_days=lead_time_days, on_hand=on_hand)
+    except KeyError:
+        raise HTTPException(404, f"no forecast for item {item_id!r}") from None
+    answer = ReplenishmentResponse(**{**plan, "item_id": item_id, "service_level": service_level,
+                                      "lead_time_days": lead_time_days, "model_version": model.version})
+    return json_answer(answer)

@@ -1,0 +1,24 @@
+"""Similar and bought-together products."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Response
+
+from serving.deps import RecommenderDep
+from serving.responses import json_answer
+from serving.routes.params import ItemId, K
+from serving.routes.recommendations import ranked
+from serving.schemas.items import SimilarItemsResponse
+
+router = APIRouter(prefix="/v1/items", tags=["items"])
+
+
+@router.get("/{item_id}/similar", response_model=SimilarItemsResponse,
+            responses={404: {"description": "unknown item"}})
+async def similar_items(item_id: ItemId, model: RecommenderDep, k: K = 10) -> Response:
+    """Products similar to `item_id`; 404 for an item the model does not know."""
+    try:
+        items = model.runtime.similar(item_id, k)
+    except KeyError:
+        raise HTTPException(404, f"unknown item {item_id!r}: the serving recommender has never seen it") from None
+    return json_answer(SimilarItemsResponse(item_id=item_id, items=ranked(items), model_version=model.version))

@@ -1,0 +1,50 @@
+"""Recommendation answers and the batch / anonymous request."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field, model_validator
+
+from serving.config import MAX_BATCH_CUSTOMERS, MAX_ID_LENGTH, MAX_K, MAX_RECENT_ITEMS
+
+Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH)]
+
+
+class RecommendedItem(BaseModel):
+    """One recommended product, its score and why it was chosen."""
+
+    item_id: str
+    score: float
+    reason: str
+
+
+class RecommendationResponse(BaseModel):
+    """Top-K products for one customer (or for an anonymous visitor: `customer_id` null)."""
+
+    customer_id: str | None
+    items: list[RecommendedItem]
+    model_version: str
+    fallback: bool = Field(description="true when the cold-start answer was used (unknown customer, opt-out)")
+
+
+class BatchRecommendationRequest(BaseModel):
+    """Either `customer_ids` (a batch) or `recent_items` (an anonymous visitor), not both."""
+
+    customer_ids: list[Id] | None = Field(default=None, min_length=1, max_length=MAX_BATCH_CUSTOMERS)
+    recent_items: list[Id] | None = Field(default=None, min_length=1, max_length=MAX_RECENT_ITEMS)
+    k: int = Field(default=10, ge=1, le=MAX_K)
+    category: str | None = Field(default=None, min_length=1, max_length=MAX_ID_LENGTH)
+    exclude_purchased: bool = False
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> BatchRecommendationRequest:
+        if (self.customer_ids is None) == (self.recent_items is None):
+            raise ValueError("give exactly one of customer_ids or recent_items")
+        return self
+
+
+class BatchRecommendationResponse(BaseModel):
+    """One answer per requested customer, in request order (one answer for `recent_items`)."""
+
+    results: list[RecommendationResponse]

@@ -1,0 +1,173 @@
+"""Everything one app instance holds: settings, models, store, metrics and the worker journal."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from serving.config import FAMILIES, ServingSettings
+from serving.metrics import ServiceMetrics
+from serving.registry import FamilyReload, ModelHolder, ModelSource, Snapshot
+from serving.sync import WorkerJournal
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceState:
+    """The state of one running app; created by `create_app`, filled in by its lifespan."""
+
+    settings: ServingSettings
+    source: ModelSource
+    metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
+    store: Any = None
+    journal: WorkerJournal | None = None
+    holder: ModelHolder = field(init=False)
+    _reloading: int = field(default=0, init=False)
+    _pending_purchases: list[tuple[str, str]] = field(default_factory=list, init=False)
+    _erased_live: set[str] = field(default_factory=set, init=False)
+
+    def __post_init__(self) -> None:
+        self.holder = ModelHolder(self.source, prepare=self.prepare, on_change=self._models_changed)
+
+    # ---- start-up ------------------------------------------------------------------------
+    def open_store(self) -> None:
+        """Open the event store the settings point at; the service still serves models without it."""
+        from features.store import EventStore
+
+        try:
+            self.store = EventStore.from_settings(self.settings)
+        except Exception as exc:  # noqa: BLE001 - predictions do not need the store
+            log.error("event store unavailable (%s): events and deletion answer 503", exc)
+            self.store = None
+
+    def open_journal(self) -> None:
+        """Join the journal the workers of this SHOPML_HOME share."""
+        try:
+            self.journal = WorkerJournal(self.settings.home / "serving" / "workers.jsonl")
+        except OSError as exc:
+            log.warning("no worker journal (%s): changes reach only the worker that received them", exc)
+
+    def close(self) -> None:
+        if self.store is not None and hasattr(self.store, "close"):
+            self.store.close()
+
+    # ---- models --------------------------------------------------------------------------
+    def prepare(self, family: str, runtime: Any) -> None:
+        """Bring a freshly loaded runtime up to date with the store before it serves."""
+        if self.store is None:
+            return
+        erased = self.store.erased_customers()
+        if family in ("recommender", "churn"):
+            for customer_id in erased:
+                _forget(runtime, customer_id)
+        if family == "recommender":
+            items = self.store.read_items()
+            if len(items) and "in_stock" in items:
+                known = items[items["in_stock"].notna()]
+                runtime.set_in_stock({str(i): bool(s) for i, s in zip(known["item_id"], known["in_stock"])})
+            customers = self.store.read_customers()
+            if len(customers) and "personalization_opt_out" in customers:
+                opted = customers[customers["personalization_opt_out"].fillna(False).astype(bool)]
+                runtime.set_opt_outs({str(c) for c in opted["customer_id"]})
+
+    def _models_changed(self, snapshot: Snapshot, report: list[FamilyReload]) -> None:
+        for r in report:
+            self.metrics.reloads.labels(r.family, r.outcome).inc()
+        for family in FAMILIES:
+            model = snapshot.get(family)
+            version = _as_number(model.version) if model else 0.0
+            self.metrics.model_version.labels(family).set(version)
+            self.metrics.model_loaded_at.labels(family).set(model.loaded_at if model else 0.0)
+
+    async def reload(self, *, force: bool = False, announce: bool = True) -> list[FamilyReload]:
+        """Reload the champions here (off the event loop) and ask the other workers to do the same.
+
+        Purchases and erasures that arrive while a reload runs are replayed into the new models
+        right after the swap, on the event loop, so none of them is lost.
+        """
+        self._reloading += 1
+        try:
+            report = await asyncio.to_thread(self.holder.reload, force=force)
+        finally:
+            self._reloading -= 1
+        fresh = {r.family for r in report if r.outcome == "loaded"}
+        snapshot = self.holder.snapshot
+        for family in fresh & {"recommender", "churn"}:
+            runtime = snapshot.models[family].runtime
+            for customer_id in self._erased_live:
+                _forget(runtime, customer_id)
+            if family == "recommender":
+                for customer_id, item_id in self._pending_purchases:
+                    runtime.record_purchase(customer_id, item_id)
+        if not self._reloading:
+            self._pending_purchases.clear()
+        if announce and self.journal is not None:
+            self.journal.publish("reload", force=force)
+        return report
+
+    # ---- live changes --------------------------------------------------------------------
+    def record_purchase(self, customer_id: str, item_id: str, *, announce: bool = True) -> None:
+        """Reflect a purchase in the serving recommender at once (and in the other workers)."""
+        model = self.holder.snapshot.get("recommender")
+        if self._reloading:
+            self._pending_purchases.append((customer_id, item_id))
+        if model is not None:
+            model.runtime.record_purchase(customer_id, item_id)
+        if announce and self.journal is not None:
+            self.journal.publish("purchase", customer_id=customer_id, item_id=item_id)
+
+    def forget_customer(self, customer_id: str, *, announce: bool = True) -> list[str]:
+        """Drop a customer from every serving model; returns the families that held them."""
+        self._erased_live.add(customer_id)
+        forgotten = [family for family, model in self.holder.snapshot.models.items()
+                     if family in ("recommender", "churn") and _forget(model.runtime, customer_id)]
+        if announce and self.journal is not None:
+            self.journal.publish("forget", customer_id=customer_id)
+        return forgotten
+
+    async def follow_journal(self) -> None:
+        """Apply the other workers' changes every `sync_interval_seconds`, until cancelled."""
+        while True:
+            await asyncio.sleep(self.settings.sync_interval_seconds)
+            await self.apply_journal()
+
+    async def apply_journal(self) -> None:
+        """Apply the changes the other workers published since the last call."""
+        if self.journal is None:
+            return
+        try:
+            ops = self.journal.poll()
+        except OSError as exc:
+            log.warning("cannot read the worker journal: %s", exc)
+            return
+        for op in ops:
+            kind = op.get("op")
+            try:
+                if kind == "purchase":
+                    self.record_purchase(str(op["customer_id"]), str(op["item_id"]), announce=False)
+                elif kind == "forget":
+                    self.forget_customer(str(op["customer_id"]), announce=False)
+                elif kind == "reload":
+                    await self.reload(force=bool(op.get("force")), announce=False)
+            except Exception as exc:  # noqa: BLE001 - one bad line must not stop the follower
+                log.warning("could not apply journal change %s: %s", op, exc)
+
+
+def _forget(runtime: Any, customer_id: str) -> bool:
+    try:
+        result = runtime.forget_customer(customer_id)
+    except KeyError:
+        return False
+    return result is not False
+
+
+def _as_number(version: str) -> float:
+    try:
+        value = float(version)
+    except ValueError:
+        return 0.0
+    return value if math.isfinite(value) else 0.0

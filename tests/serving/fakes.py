@@ -1,0 +1,171 @@
+"""Small in-memory runtimes with the families' runtime APIs, for the HTTP layer's unit tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from serving.registry import LoadedModel
+
+ITEMS = [f"I{i}" for i in range(1, 21)]
+CATEGORY = {item: ("toys" if i % 2 else "garden") for i, item in enumerate(ITEMS)}
+HISTORY = {"C1": ["I1", "I2"], "C2": ["I3"], "C3": ["I4", "I5", "I6"], "C4": ["I2"], "C5": ["I7"]}
+
+
+@dataclass
+class RecAnswer:
+    items: list[tuple[str, float, str]]
+    fallback: bool
+
+
+class FakeRecommender:
+    """Repeat purchases first, then popularity; unknown or opted-out customers get popularity only."""
+
+    def __init__(self, broken: bool = False) -> None:
+        self.history = {c: list(items) for c, items in HISTORY.items()}
+        self.in_stock: dict[str, bool] = {}
+        self.opt_outs: set[str] = set()
+        self.broken = broken
+
+    def _popular(self, k: int, exclude: set[str], category: str | None) -> list[tuple[str, float, str]]:
+        out = []
+        for rank, item in enumerate(ITEMS):
+            if item in exclude or self.in_stock.get(item) is False:
+                continue
+            if category is not None and CATEGORY[item] != category:
+                continue
+            out.append((item, 1.0 / (rank + 1), "popular"))
+        return out[:k]
+
+    def recommend(self, customer_id: str, k: int, *, exclude_purchased: bool = False,
+                  category: str | None = None) -> RecAnswer:
+        if customer_id not in self.history or customer_id in self.opt_outs:
+            return RecAnswer(self._popular(k, set(), category), True)
+        bought = self.history[customer_id]
+        repeat = [] if exclude_purchased else [(i, 2.0, "bought before") for i in reversed(bought)
+                                               if category is None or CATEGORY[i] == category]
+        rest = self._popular(k, set(bought), category)
+        return RecAnswer((repeat + rest)[:k], False)
+
+    def recommend_recent(self, recent_items: list[str], k: int, *, category: str | None = None) -> RecAnswer:
+        known = [i for i in recent_items if i in CATEGORY]
+        return RecAnswer(self._popular(k, set(known), category), not known)
+
+    def similar(self, item_id: str, k: int) -> list[tuple[str, float, str]]:
+        if item_id not in CATEGORY:
+            raise KeyError(item_id)
+        return [(i, 0.5, "bought together") for i in ITEMS if i != item_id][:k]
+
+    def record_purchase(self, customer_id: str, item_id: str) -> None:
+        self.history.setdefault(customer_id, []).append(item_id)
+
+    def forget_customer(self, customer_id: str) -> None:
+        self.history.pop(customer_id, None)
+
+    def set_in_stock(self, in_stock: dict[str, bool]) -> None:
+        self.in_stock = dict(in_stock)
+
+    def set_opt_outs(self, customers: set[str]) -> None:
+        self.opt_outs = set(customers)
+
+    def customer_ids(self) -> list[str]:
+        return list(self.history)
+
+    def item_ids(self) -> list[str]:
+        return list(ITEMS)
+
+    def smoke_check(self) -> None:
+        if self.broken:
+            raise RuntimeError("factor matrix has NaNs")
+        assert self.recommend("C1", 3).items
+
+
+class FakeForecast:
+    """Flat forecasts for the items, one category and the shop total."""
+
+    MAX = {"W": 52, "D": 90}
+
+    def series_ids(self) -> list[str]:
+        return [*ITEMS, "category:toys", "_total"]
+
+    def max_horizon(self, freq: str) -> int:
+        return self.MAX[freq]
+
+    def forecast(self, series_id: str, horizon: int, freq: str) -> list[dict[str, Any]]:
+        if series_id not in self.series_ids():
+            raise KeyError(series_id)
+        if horizon > self.MAX[freq]:
+            raise ValueError(f"horizon {horizon} is above the maximum {self.MAX[freq]} for freq {freq}")
+        start, step = dt.date(2026, 11, 23), dt.timedelta(days=7 if freq == "W" else 1)
+        return [{"date": start + n * step, "mean": 5.0, "p10": 2.0, "p50": 5.0, "p90": 9.0} for n in range(horizon)]
+
+    def replenishment(self, item_id: str, *, service_level: float, lead_time_days: int,
+                      on_hand: float | None) -> dict[str, Any]:
+        if item_id not in ITEMS:
+            raise KeyError(item_id)
+        demand = 5.0 / 7 * lead_time_days
+        safety = 3.0 * service_level
+        order = max(0.0, demand + safety - (on_hand or 0.0))
+        return {"safety_stock": safety, "reorder_point": demand + safety, "order_quantity": order,
+                "stockout_risk": 0.1 if on_hand is None else 0.0}
+
+    def smoke_check(self) -> None:
+        self.forecast("_total", 2, "W")
+
+
+class FakeChurn:
+    """Churn probabilities and profiles for the customers of HISTORY."""
+
+    def __init__(self) -> None:
+        self.customers = {c: 0.1 * (n + 1) for n, c in enumerate(HISTORY)}
+
+    def customer_ids(self) -> list[str]:
+        return list(self.customers)
+
+    def churn(self, customer_id: str) -> dict[str, Any]:
+        p = self.customers[customer_id]
+        return {"probability": p, "risk": "high" if p > 0.3 else "low", "horizon_days": 90,
+                "top_factors": [{"feature": "recency_days", "value": 40.0, "effect": 0.2}]}
+
+    def profile(self, customer_id: str) -> dict[str, Any]:
+        p = self.customers[customer_id]
+        return {"segment": "loyal", "lifecycle_stage": "active", "expected_value": 100 * (1 - p)}
+
+    def at_risk(self, limit: int) -> list[dict[str, Any]]:
+        ranked = sorted(self.customers.items(), key=lambda kv: -kv[1])
+        return [{"customer_id": c, "probability": p, "expected_value": 100 * (1 - p)} for c, p in ranked][:limit]
+
+    def forget_customer(self, customer_id: str) -> None:
+        self.customers.pop(customer_id, None)
+
+    def smoke_check(self) -> None:
+        assert self.at_risk(1)
+
+
+@dataclass
+class FakeSource:
+    """A model registry in memory: champion versions per family, some of them broken."""
+
+    champions: dict[str, str] = field(default_factory=lambda: {"recommender": "1", "forecast": "1", "churn": "1"})
+    broken: set[tuple[str, str]] = field(default_factory=set)  # fails its smoke check
+    unloadable: set[tuple[str, str]] = field(default_factory=set)  # fails to download/load
+    fetched: list[tuple[str, str]] = field(default_factory=list)
+
+    def champion_version(self, family: str) -> str | None:
+        return self.champions.get(family)
+
+    def fetch(self, family: str, version: str) -> LoadedModel:
+        self.fetched.append((family, version))
+        if (family, version) in self.unloadable:
+            raise OSError(f"cannot read {family} v{version}")
+        runtime: Any
+        if family == "recommender":
+            runtime = FakeRecommender(broken=(family, version) in self.broken)
+        elif family == "forecast":
+            runtime = FakeForecast()
+        else:
+            runtime = FakeChurn()
+            if (family, version) in self.broken:
+                runtime.smoke_check = lambda: False  # type: ignore[method-assign]
+        return LoadedModel(family, version, runtime, {"holdout_metric": "score", "holdout_score": "0.5"})

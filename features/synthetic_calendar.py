@@ -16,10 +16,12 @@ import pandas as pd
 # Relative order intensity by weekday, Monday first: Sunday evening and Monday are busiest online.
 WEEKDAY_LIFT = np.array([1.12, 1.00, 0.96, 1.02, 0.90, 0.78, 1.22])
 # Relative share of orders by hour of day (UTC), quiet at night, peak in the evening.
+# fmt: off
 HOUR_WEIGHTS = np.array(
     [0.3, 0.2, 0.1, 0.1, 0.1, 0.2, 0.4, 0.7, 1.0, 1.2, 1.3, 1.3,
      1.4, 1.3, 1.2, 1.2, 1.3, 1.4, 1.5, 1.7, 1.9, 1.9, 1.4, 0.8]
 )
+# fmt: on
 YEARLY_AMPLITUDE = 0.12  # peak in late December, trough in late June
 YEARLY_PEAK_DOY = 355
 GROWTH_PER_YEAR = 0.08
@@ -56,11 +58,19 @@ def _festival_profile(year: int) -> list[tuple[pd.Timestamp, pd.Timestamp, float
     bf = black_friday(year)
     one = pd.Timedelta(days=1)
     spans = [
-        (d(6, 1), d(6, 17), 1.35), (d(6, 18), d(6, 18), 3.0), (d(6, 19), d(6, 21), 0.85),  # 618
-        (d(10, 31), d(11, 10), 1.4), (d(11, 11), d(11, 11), 4.0), (d(11, 12), d(11, 14), 0.85),
-        (bf - 7 * one, bf - one, 0.9), (bf, bf, 3.0), (bf + one, bf + 2 * one, 1.6),
+        (d(6, 1), d(6, 17), 1.35),
+        (d(6, 18), d(6, 18), 3.0),
+        (d(6, 19), d(6, 21), 0.85),  # 618
+        (d(10, 31), d(11, 10), 1.4),
+        (d(11, 11), d(11, 11), 4.0),
+        (d(11, 12), d(11, 14), 0.85),
+        (bf - 7 * one, bf - one, 0.9),
+        (bf, bf, 3.0),
+        (bf + one, bf + 2 * one, 1.6),
         (bf + 3 * one, bf + 3 * one, 2.2),  # Cyber Monday
-        (d(12, 21), d(12, 23), 1.3), (d(12, 24), d(12, 26), 0.55), (d(12, 27), d(12, 31), 1.15),
+        (d(12, 21), d(12, 23), 1.3),
+        (d(12, 24), d(12, 26), 0.55),
+        (d(12, 27), d(12, 31), 1.15),
     ]
     # Christmas run-up: a ramp from 1.2 on December 1 to 1.8 on December 20.
     spans += [(d(12, k), d(12, k), 1.2 + 0.6 * (k - 1) / 19) for k in range(1, 21)]
@@ -109,7 +119,9 @@ def shop_wide_promotions(
     n_flash = rng.poisson(2.0 * days / 365)
     for _ in range(n_flash):
         a = int(rng.integers(0, max(days - 3, 1)))
-        found.append(ShopWidePromotion("flash-sale", a, min(a + int(rng.integers(1, 3)), days - 1), 0.10))
+        found.append(
+            ShopWidePromotion("flash-sale", a, min(a + int(rng.integers(1, 3)), days - 1), 0.10)
+        )
     return sorted(found, key=lambda p: (p.start_day, p.name))
 
 
@@ -140,9 +152,7 @@ class Calendar:
         return np.interp(u, self.cumulative, grid)
 
 
-def build_calendar(
-    start: pd.Timestamp, days: int, promotions: list[ShopWidePromotion]
-) -> Calendar:
+def build_calendar(start: pd.Timestamp, days: int, promotions: list[ShopWidePromotion]) -> Calendar:
     """Weekly x yearly x festival x whole-shop-sale x growth intensity, normalised on the window."""
     total = days + PADDING_DAYS
     dates = pd.date_range(start, periods=total, freq="D")

@@ -1,0 +1,316 @@
+"""Catalogue and customer base of the synthetic shop: categories, items, promotions, tastes, staples."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from features.synthetic_calendar import Calendar, ShopWidePromotion
+
+# fmt: off
+CATEGORY_NAMES: tuple[str, ...] = (
+    "home", "kitchen", "garden", "toys", "beauty", "fashion", "electronics", "books", "sports",
+    "pets", "grocery", "stationery", "baby", "health", "jewellery", "crafts", "party", "outdoor",
+    "lighting", "bags", "shoes", "music", "games", "tools", "auto", "travel", "furniture", "art",
+    "watches", "tea",
+)
+# fmt: on
+REGIONS = ("north", "south", "east", "west", "central")
+REGION_SHARES = np.array([0.26, 0.22, 0.2, 0.18, 0.14])
+MAX_FAVOURITES = 3
+MAX_STAPLES = 8
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Items (indexed 0..n-1) with their category, popularity, price and availability."""
+
+    category_names: tuple[str, ...]
+    category: np.ndarray  # int, per item
+    popularity: np.ndarray  # Zipf weight, per item
+    price: np.ndarray  # list price, per item
+    launch_day: np.ndarray  # first day the item can sell
+    stockout_day: np.ndarray  # first day it cannot (== days when it never runs out)
+    trend: np.ndarray  # log-popularity change per year
+    companion: np.ndarray  # item often bought together with this one
+    quantity_mean: np.ndarray  # extra units per line (Poisson mean), cheap items in bulk
+    lead_time_days: np.ndarray
+    return_rate: np.ndarray  # per category
+    season_amplitude: np.ndarray  # per category
+    season_peak_doy: np.ndarray  # per category
+
+    @property
+    def n_items(self) -> int:
+        return len(self.category)
+
+
+def n_categories_for(n_items: int) -> int:
+    """Number of categories for a catalogue of `n_items` (4 to 30)."""
+    return int(np.clip(round(np.sqrt(n_items) / 1.5), 4, len(CATEGORY_NAMES)))
+
+
+def make_catalog(n_items: int, days: int, rng: np.random.Generator, *, zipf: float) -> Catalog:
+    """Draw categories and items: Zipf popularity, category price levels, launches and stock-outs."""
+    k = n_categories_for(n_items)
+    names = CATEGORY_NAMES[:k]
+    share = rng.dirichlet(np.full(k, 2.0))
+    category = rng.choice(k, size=n_items, p=share)
+    category[:k] = np.arange(k)  # every category has an item
+    ranks = rng.permutation(n_items) + 1
+    popularity = ranks.astype(np.float64) ** -zipf
+    cat_price = np.exp(rng.normal(np.log(12.0), 0.8, size=k))
+    price = np.round(cat_price[category] * np.exp(rng.normal(0.0, 0.35, size=n_items)), 1) - 0.01
+    price = np.maximum(price, 0.49)
+    launch_day = np.zeros(n_items, dtype=np.int64)
+    new = rng.random(n_items) < 0.12
+    launch_day[new] = rng.integers(1, max(days, 2), size=int(new.sum()))
+    stockout_day = np.full(n_items, days, dtype=np.int64)
+    out = (rng.random(n_items) < 0.04) & ~new
+    stockout_day[out] = days - rng.integers(3, 31, size=int(out.sum()))
+    order = np.argsort(category, kind="stable")
+    starts = np.searchsorted(category[order], np.arange(k))
+    counts = np.bincount(category, minlength=k)
+    pick = starts[category] + (rng.random(n_items) * counts[category]).astype(np.int64)
+    companion = order[np.minimum(pick, n_items - 1)]
+    companion = np.where(companion == np.arange(n_items), order[starts[category]], companion)
+    cat_lead = rng.integers(3, 22, size=k)
+    lead = np.maximum(1, cat_lead[category] + rng.integers(-2, 5, size=n_items))
+    return Catalog(
+        category_names=names,
+        category=category,
+        popularity=popularity,
+        price=price,
+        launch_day=launch_day,
+        stockout_day=stockout_day,
+        trend=rng.normal(0.0, 0.35, size=n_items),
+        companion=companion,
+        quantity_mean=0.15 + 1.6 * np.exp(-price / 6.0),
+        lead_time_days=lead.astype(np.int64),
+        return_rate=rng.beta(1.5, 40.0, size=k),
+        season_amplitude=rng.uniform(0.0, 0.5, size=k),
+        season_peak_doy=rng.integers(1, 366, size=k),
+    )
+
+
+def make_promotions(
+    catalog: Catalog,
+    days: int,
+    shop_wide: list[ShopWidePromotion],
+    rng: np.random.Generator,
+) -> list[tuple[int, int, int, int, float]]:
+    """Shop-wide, category and item promotions as (start_day, end_day, item, category, discount).
+
+    Days are inclusive; item and category are -1 when the promotion is not about one.
+    """
+    rows: list[tuple[int, int, int, int, float]] = [
+        (p.start_day, p.end_day, -1, -1, p.discount) for p in shop_wide
+    ]
+    k = len(catalog.category_names)
+    n_cat = rng.poisson(days / 20)
+    for _ in range(n_cat):
+        a = int(rng.integers(0, days))
+        b = min(a + int(rng.integers(6, 14)), days - 1)
+        rows.append(
+            (a, b, -1, int(rng.integers(0, k)), float(rng.choice([0.1, 0.15, 0.2, 0.25, 0.3])))
+        )
+    n_item = rng.poisson(0.25 * catalog.n_items * days / 365)
+    weights = np.sqrt(catalog.popularity)
+    items = rng.choice(catalog.n_items, size=n_item, p=weights / weights.sum())
+    starts = rng.integers(0, days, size=n_item)
+    lengths = rng.integers(3, 15, size=n_item)
+    discounts = rng.choice([0.1, 0.2, 0.25, 0.3, 0.4, 0.5], size=n_item)
+    for item, a, n, disc in zip(items, starts, lengths, discounts):
+        rows.append((int(a), int(min(a + n - 1, days - 1)), int(item), -1, float(disc)))
+    rows.sort()
+    return rows
+
+
+def discount_matrix(
+    catalog: Catalog, days: int, rows: list[tuple[int, int, int, int, float]]
+) -> np.ndarray:
+    """Best discount per (day, item) over all promotions, float32 days x items."""
+    disc = np.zeros((days, catalog.n_items), dtype=np.float32)
+    cat_masks = [catalog.category == c for c in range(len(catalog.category_names))]
+    for a, b, item, cat, value in rows:
+        seg = slice(a, b + 1)
+        if item >= 0:
+            disc[seg, item] = np.maximum(disc[seg, item], value)
+        elif cat >= 0:
+            block = disc[seg][:, cat_masks[cat]]
+            disc[seg, cat_masks[cat]] = np.maximum(block, value)
+        else:
+            disc[seg] = np.maximum(disc[seg], value)
+    return disc
+
+
+def daily_weights(
+    catalog: Catalog, cal: Calendar, discount: np.ndarray, *, elasticity: float
+) -> np.ndarray:
+    """Choice weight of each item on each day: popularity x trend x category season x novelty x promo."""
+    days = cal.days
+    d = np.arange(days, dtype=np.float64)[:, None]
+    doy = pd.date_range(cal.start, periods=days, freq="D").dayofyear.to_numpy()[:, None]
+    cat = catalog.category
+    season = 1.0 + catalog.season_amplitude[cat] * np.cos(
+        2 * np.pi * (doy - catalog.season_peak_doy[cat]) / 365.25
+    )
+    age = d - catalog.launch_day[None, :]
+    available = (age >= 0) & (d < catalog.stockout_day[None, :])
+    novelty = 1.0 + 1.5 * np.exp(-np.maximum(age, 0.0) / 21.0)
+    trend = np.exp(catalog.trend[None, :] * (d / 365.0 - 0.5))
+    w = catalog.popularity[None, :] * trend * season * novelty * np.exp(elasticity * discount)
+    return np.where(available, w, 0.0)
+
+
+class ItemSampler:
+    """Draws items in proportion to day-dependent weights, from the whole shop or one category."""
+
+    def __init__(self, weights: np.ndarray, category: np.ndarray, n_categories: int) -> None:
+        self._order = np.argsort(category, kind="stable")
+        self._n = weights.shape[1]
+        cum = np.cumsum(weights[:, self._order], axis=1)
+        total = cum[:, -1:].copy()
+        total[total <= 0] = 1.0
+        cum /= total
+        self._rows = weights.shape[0]
+        self._flat = (cum + 2.0 * np.arange(self._rows)[:, None]).ravel()
+        self._cum0 = np.concatenate([np.zeros((self._rows, 1)), cum], axis=1)
+        sorted_cat = category[self._order]
+        self._start = np.searchsorted(sorted_cat, np.arange(n_categories), side="left")
+        self._end = np.searchsorted(sorted_cat, np.arange(n_categories), side="right")
+
+    def _pick(self, day: np.ndarray, u: np.ndarray) -> np.ndarray:
+        pos = np.searchsorted(self._flat, 2.0 * day + u, side="right") - day * self._n
+        return self._order[np.clip(pos, 0, self._n - 1)]
+
+    def shop(self, day: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """One item per entry of `day`, drawn from the whole shop."""
+        return self._pick(day, rng.random(len(day)) * (1 - 1e-12))
+
+    def in_category(self, day: np.ndarray, cat: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """One item per entry, drawn within the given category (whole shop if it has no weight)."""
+        lo = self._cum0[day, self._start[cat]]
+        hi = self._cum0[day, self._end[cat]]
+        u = rng.random(len(day))
+        empty = hi - lo <= 1e-15
+        u = np.where(empty, u, lo + u * (hi - lo) * (1 - 1e-12))
+        return self._pick(day, u)
+
+
+@dataclass(frozen=True)
+class CustomerBase:
+    """Customers (indexed 0..n-1): region, signup, rhythm, churn propensity, tastes and staples."""
+
+    region: np.ndarray  # int index into REGIONS
+    signup_day: np.ndarray  # float days since start (negative: signed up before the window)
+    first_order: np.ndarray  # float days since start, inf when never within the window
+    opt_out: np.ndarray  # bool
+    mean_gap: np.ndarray  # mean days between orders
+    churn_scale: np.ndarray  # Weibull scale of time-to-churn, in mean gaps
+    winback: np.ndarray  # probability of coming back after churning
+    taste: np.ndarray  # share of browsing lines drawn from favourite categories
+    favourites: np.ndarray  # (n, MAX_FAVOURITES) category ids
+    n_favourites: np.ndarray
+    explore_lines: np.ndarray  # mean non-staple lines per order
+    staples: np.ndarray  # (n, MAX_STAPLES) item ids, -1 when none
+    staple_period: np.ndarray  # (n, MAX_STAPLES) re-bought every k-th order
+    staple_phase: np.ndarray  # (n, MAX_STAPLES)
+
+
+@dataclass(frozen=True)
+class CustomerParams:
+    """Knobs of customer behaviour (see ShopConfig)."""
+
+    median_gap_days: float
+    gap_sigma: float
+    churn_scale: float
+    winback_prob: float
+    existing_share: float
+    taste_mean: float
+    staples_mean: float
+    explore_lines_mean: float
+    opt_out_share: float
+
+
+def make_customers(
+    n: int,
+    catalog: Catalog,
+    cal: Calendar,
+    params: CustomerParams,
+    rng: np.random.Generator,
+) -> CustomerBase:
+    """Draw customers: existing ones mid-rhythm at the start, new ones signing up (more at festivals)."""
+    days = cal.days
+    region = rng.choice(len(REGIONS), size=n, p=REGION_SHARES)
+    mean_gap = np.clip(
+        np.exp(rng.normal(np.log(params.median_gap_days), params.gap_sigma, n)), 3, 365
+    )
+    existing = rng.random(n) < params.existing_share
+    acquisition = cal.intensity[:days] ** 1.5
+    signup = rng.choice(days, size=n, p=acquisition / acquisition.sum()) + rng.random(n)
+    signup = np.where(existing, -rng.uniform(1, 730, n), signup)
+    phase = rng.random(n) * rng.gamma(2.0, mean_gap / 2.0)
+    first = np.where(existing, cal.from_operational(phase), signup)
+    later = ~existing & (rng.random(n) < 0.3)
+    first = np.where(
+        later, cal.from_operational(cal.to_operational(signup) + rng.exponential(mean_gap)), first
+    )
+    first = np.where(existing & (rng.random(n) < 0.2), np.inf, first)  # lapsed before the window
+    k = len(catalog.category_names)
+    cat_pop = np.bincount(catalog.category, weights=catalog.popularity, minlength=k) ** 0.6
+    region_bias = np.ones((len(REGIONS), k))
+    region_bias[np.arange(len(REGIONS)), rng.integers(0, k, len(REGIONS))] = 3.0
+    logits = np.log(cat_pop)[None, :] + np.log(region_bias[region]) + rng.gumbel(size=(n, k))
+    favourites = np.argsort(-logits, axis=1)[:, :MAX_FAVOURITES]
+    if favourites.shape[1] < MAX_FAVOURITES:
+        favourites = np.pad(favourites, ((0, 0), (0, MAX_FAVOURITES - k)), mode="edge")
+    n_fav = np.minimum(1 + rng.binomial(MAX_FAVOURITES - 1, 0.4, n), k)
+    taste_a = 8.0 * params.taste_mean
+    taste = rng.beta(taste_a, 8.0 - taste_a, n)
+    staples, period, phase_s = _staples(n, catalog, favourites, n_fav, taste, params, rng)
+    return CustomerBase(
+        region=region,
+        signup_day=signup,
+        first_order=first,
+        opt_out=rng.random(n) < params.opt_out_share,
+        mean_gap=mean_gap,
+        churn_scale=np.exp(rng.normal(np.log(params.churn_scale), 0.5, n)),
+        winback=np.full(n, params.winback_prob),
+        taste=taste,
+        favourites=favourites,
+        n_favourites=n_fav,
+        explore_lines=rng.gamma(2.0, params.explore_lines_mean / 2.0, n),
+        staples=staples,
+        staple_period=period,
+        staple_phase=phase_s,
+    )
+
+
+def _staples(
+    n: int,
+    catalog: Catalog,
+    favourites: np.ndarray,
+    n_fav: np.ndarray,
+    taste: np.ndarray,
+    params: CustomerParams,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each customer's staple items (mostly from favourite categories) and re-buy periods in orders."""
+    sampler = ItemSampler(
+        catalog.popularity[None, :], catalog.category, len(catalog.category_names)
+    )
+    count = np.minimum(rng.poisson(params.staples_mean, n), MAX_STAPLES)
+    slots = np.arange(MAX_STAPLES)[None, :] < count[:, None]
+    owner = np.repeat(np.arange(n), MAX_STAPLES)
+    day0 = np.zeros(n * MAX_STAPLES, dtype=np.int64)
+    fav_pick = favourites[owner, (rng.random(len(owner)) * n_fav[owner]).astype(np.int64)]
+    from_fav = rng.random(len(owner)) < np.maximum(taste[owner], 0.6)
+    items = np.where(
+        from_fav, sampler.in_category(day0, fav_pick, rng), sampler.shop(day0, rng)
+    ).reshape(n, MAX_STAPLES)
+    items = np.where(slots, items, -1)
+    period = rng.choice([1, 2, 3, 4], size=(n, MAX_STAPLES), p=[0.3, 0.3, 0.25, 0.15])
+    phase = (rng.random((n, MAX_STAPLES)) * period).astype(np.int64)
+    return items, period, phase

@@ -58,7 +58,7 @@ def demo_command(
     port: int = typer.Option(None, help="port (default SHOPML_PORT or 8000)"),
 ) -> None:
     """Make the synthetic shop, ingest it, train all models, print example requests and serve."""
-    console = Console()
+    console = Console(soft_wrap=True)
     settings = Settings()
     folder = settings.home / "demo-shop"
     console.rule("1/3 synthetic shop and ingest")

@@ -81,7 +81,7 @@ def ingest_command(
     layout: Layout = typer.Option(Layout.canonical, "--format", help="layout of the events file"),
 ) -> None:
     """Validate files and add their events to the store; a bad file is rejected whole."""
-    console = Console()
+    console = Console(soft_wrap=True)
     settings = Settings()
     try:
         with console.status(f"reading {events}"):

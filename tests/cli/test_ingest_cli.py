@@ -1,0 +1,54 @@
+"""`shopml ingest` end to end: counts printed, bad files rejected whole, re-runs add nothing."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from features.settings import Settings
+from features.store import EventStore
+from training.cli.apps import app
+
+runner = CliRunner()
+
+
+def write_retail(tmp_path: Path) -> Path:
+    rows = [
+        ("489434", "85048", "LED LIGHTS", 12, "2009-12-01 07:45:00", 6.95, 13085.0, "United Kingdom"),
+        ("489434", "POST", "POSTAGE", 1, "2009-12-01 07:45:00", 18.0, 13085.0, "United Kingdom"),
+        ("C489449", "85048", "LED LIGHTS", -2, "2009-12-02 10:00:00", 6.95, 13085.0, "United Kingdom"),
+        ("489450", "22041", "RECORD FRAME", 48, "2009-12-02 11:00:00", 2.1, None, "United Kingdom"),
+    ]
+    cols = ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price", "Customer ID", "Country"]
+    path = tmp_path / "retail.csv"
+    pd.DataFrame(rows, columns=cols).to_csv(path, index=False)
+    return path
+
+
+def test_ingest_reports_and_is_idempotent(settings: Settings, tmp_path: Path) -> None:
+    path = write_retail(tmp_path)
+    first = runner.invoke(app, ["ingest", str(path), "--format", "online-retail"])
+    assert first.exit_code == 0, first.output
+    assert re.search(r"read\s+4 rows from .*retail.csv", first.output)
+    assert re.search(r"kept\s+3 events", first.output)
+    assert re.search(r"dropped\s+1 rows\s+1  non-product stock code", first.output)
+    assert re.search(r"note\s+1 returns \(cancellations\)", first.output)
+    assert re.search(r"note\s+1 rows without a customer", first.output)
+    assert re.search(r"added\s+3 new events \(0 were already stored\)", first.output)
+    second = runner.invoke(app, ["ingest", str(path), "--format", "online-retail"])
+    assert re.search(r"added\s+0 new events \(3 were already stored\)", second.output)
+    assert EventStore.from_settings(settings).count_events() == 3
+
+
+def test_bad_side_table_rejects_everything(settings: Settings, tmp_path: Path) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text("customer_id,item_id,timestamp\nc1,i1,2024-01-01T00:00:00Z\n")
+    items = tmp_path / "items.csv"
+    items.write_text("item_id,stock_on_hand\ni1,-4\n")
+    out = runner.invoke(app, ["ingest", str(events), "--items", str(items)])
+    assert out.exit_code == 1
+    assert f"{items}: row 1, column 'stock_on_hand': '-4' is not a non-negative integer" in out.output
+    assert EventStore.from_settings(settings).count_events() == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 
 from serving.deps import ForecastDep
 from serving.responses import json_answer
@@ -13,6 +13,9 @@ from serving.routes.params import ItemId
 from serving.schemas.inventory import ReplenishmentResponse
 
 router = APIRouter(prefix="/v1/inventory", tags=["inventory"])
+
+
+OnHand = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
 
 
 def _blank_is_none(value: object) -> object:
@@ -26,8 +29,8 @@ async def replenishment(
     model: ForecastDep,
     service_level: Annotated[float, Query(gt=0.5, lt=1.0, description="target probability of no stockout")] = 0.95,
     lead_time_days: Annotated[int, Query(ge=1, le=365, description="days from order to delivery")] = 14,
-    on_hand: Annotated[float | None, BeforeValidator(_blank_is_none),
-                       Query(ge=0, le=1e9, description="units in stock now (blank: from the store)")] = None,
+    on_hand: Annotated[OnHand | None, BeforeValidator(_blank_is_none),
+                       Query(description="units in stock now (0..1e9; blank: unknown)")] = None,
 ) -> Response:
     """Safety stock, reorder point, suggested order quantity and stockout risk over the lead time."""
     try:

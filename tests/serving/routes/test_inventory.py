@@ -1,0 +1,35 @@
+"""GET /v1/inventory/{id}/replenishment."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+
+def test_replenishment(client: TestClient) -> None:
+    r = client.get("/v1/inventory/I1/replenishment", params={"service_level": 0.9, "lead_time_days": 7, "on_hand": 2})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["item_id"] == "I1" and body["service_level"] == 0.9 and body["lead_time_days"] == 7
+    assert {"safety_stock", "reorder_point", "order_quantity", "stockout_risk"} <= set(body)
+
+
+def test_blank_on_hand_means_unknown(client: TestClient) -> None:
+    assert client.get("/v1/inventory/I1/replenishment?service_level=0.95&lead_time_days=14&on_hand=").status_code == 200
+
+
+def test_unknown_item_is_404(client: TestClient) -> None:
+    assert client.get("/v1/inventory/NOPE/replenishment").status_code == 404
+
+
+@pytest.mark.parametrize("params, name", [
+    ({"service_level": 1.0}, "service_level"),
+    ({"service_level": 0.4}, "service_level"),
+    ({"lead_time_days": 0}, "lead_time_days"),
+    ({"lead_time_days": 366}, "lead_time_days"),
+    ({"on_hand": -1}, "on_hand"),
+    ({"on_hand": "lots"}, "on_hand"),
+])
+def test_bounds(client: TestClient, params: dict, name: str) -> None:
+    r = client.get("/v1/inventory/I1/replenishment", params=params)
+    assert r.status_code == 422 and f"'{name}'" in r.json()["message"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,15 +35,24 @@ class ServiceState:
         self.holder = ModelHolder(self.source, prepare=self.prepare, on_change=self._models_changed)
 
     # ---- start-up ------------------------------------------------------------------------
-    def open_store(self) -> None:
-        """Open the event store the settings point at; the service still serves models without it."""
+    def open_store(self, attempts: int = 5) -> None:
+        """Open the event store the settings point at; the service still serves models without it.
+
+        Workers start together and may race to create the tables of a new store; a failed
+        attempt is retried a few times before giving up.
+        """
         from features.store import EventStore
 
-        try:
-            self.store = EventStore.from_settings(self.settings)
-        except Exception as exc:  # noqa: BLE001 - predictions do not need the store
-            log.error("event store unavailable (%s): events and deletion answer 503", exc)
-            self.store = None
+        for attempt in range(1, attempts + 1):
+            try:
+                self.store = EventStore.from_settings(self.settings)
+                return
+            except Exception as exc:  # noqa: BLE001 - predictions do not need the store
+                if attempt == attempts:
+                    log.error("event store unavailable (%s): events and deletion answer 503", exc)
+                    self.store = None
+                    return
+                time.sleep(0.2 * attempt)
 
     def open_journal(self) -> None:
         """Join the journal the workers of this SHOPML_HOME share."""

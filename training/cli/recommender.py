@@ -1,21 +1,66 @@
-"""`shopml train recommender` and `shopml evaluate recommender` (placeholder until the recommender model lands)."""
+"""`shopml train recommender` and `shopml evaluate recommender`."""
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import typer
 
-from training.cli.apps import evaluate_app, train_app
+from features.settings import Settings
+from training.cli.apps import TRAINERS, evaluate_app, train_app
+
+
+def train(settings: Settings) -> object:
+    """Train the recommender on the event store, log it, register it, promote it if it wins."""
+    from training.evaluation.report import print_table
+    from training.recommender.runs import run_training
+
+    result, registration = run_training(settings)
+    print_table(result.table, f"recommender holdout {result.holdout_start.date()} .. {result.data_end.date()}")
+    champion = "none" if result.champion_score is None else f"{result.champion_score:.4f}"
+    typer.echo(f"candidate NDCG@10 (all items) {result.candidate_score:.4f}, champion on the same holdout {champion}")
+    typer.echo(f"{registration.name} v{registration.version}: "  # type: ignore[attr-defined]
+               f"{'promoted to champion' if registration.promoted else 'not promoted'} "  # type: ignore[attr-defined]
+               f"({registration.reason})")  # type: ignore[attr-defined]
+    typer.echo("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result.seconds.items()))
+    return registration
 
 
 @train_app.command("recommender")
 def train_command() -> None:
-    """Train the recommender model."""
-    typer.echo("the recommender model is not built yet", err=True)
-    raise typer.Exit(code=2)
+    """Train the two-stage recommender, compare it with the champion on the last 70 days, register it."""
+    train(Settings())
 
 
 @evaluate_app.command("recommender")
-def evaluate_command() -> None:
-    """Backtest the recommender model against its peers."""
-    typer.echo("the recommender model is not built yet", err=True)
-    raise typer.Exit(code=2)
+def evaluate_command(
+    cutoff: str = typer.Option(None, help="Evaluation cutoff YYYY-MM-DD (default: window-days before the data end)."),
+    window_days: int = typer.Option(70, help="Test window length in days."),
+    source: Path = typer.Option(None, help="Read events from this file instead of the event store."),
+    fmt: str = typer.Option("online-retail", "--format", help="Layout of --source: canonical, online-retail, cdnow."),
+) -> None:
+    """Backtest shopml against popularity, repeat purchases, ALS and item-kNN on one temporal split."""
+    import pandas as pd
+
+    from training.evaluation.report import print_table
+    from training.recommender.model import RecommenderConfig
+    from training.recommender.runs import load_inputs, run_evaluation, summary_rows
+
+    settings = Settings()
+    inputs = load_inputs(settings, source, fmt)
+    if inputs.events.empty:
+        typer.echo("no events to evaluate on: run `shopml ingest` first or pass --source", err=True)
+        raise typer.Exit(code=1)
+    if cutoff is None:
+        end = inputs.events["timestamp"].max()
+        cutoff = str((end - pd.Timedelta(days=window_days)).date())
+    config = dataclasses.replace(RecommenderConfig(), window_days=window_days)
+    table = run_evaluation(settings, inputs, cutoff=cutoff, config=config)
+    print_table(table, f"recommender backtest: cutoff {cutoff}, test window {window_days} days, K=10")
+    ratios = summary_rows(table)
+    typer.echo(f"shopml / best peer NDCG@10 (all items): {ratios['shopml_over_best_peer_all']:.3f}; "
+               f"shopml / ALS NDCG@10 (new items): {ratios['shopml_over_als_new']:.3f}")
+
+
+TRAINERS["recommender"] = train

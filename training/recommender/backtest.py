@@ -1,0 +1,125 @@
+"""The evaluation protocol: shopml and its peers fitted on the same temporal split, one table.
+
+Train on purchases before the cutoff, test on the distinct items each customer bought in the next
+`window_days`; only customers with history count. Metrics@K on all items and on new items only
+(items the customer never bought before; already-bought items are filtered out of every list).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from training.recommender.candidates import FittedSources
+from training.recommender.interactions import Truth, as_utc, new_items_truth, truth_window
+from training.recommender.metrics import METRIC_NAMES, ranking_metrics, top_k
+from training.recommender.model import (
+    Context,
+    Rankers,
+    RecommenderConfig,
+    fill_with,
+    fit_at,
+    popular_order,
+    recommend_rows,
+    train_rankers,
+)
+from training.recommender.sources.repeat import repeat_scores
+
+log = logging.getLogger(__name__)
+
+PEERS: tuple[str, ...] = ("popularity", "repeat", "als", "item_knn")
+MODEL = "shopml"
+
+
+@dataclass
+class Holdout:
+    """One evaluation split: sources fitted before `cutoff`, truth in the window after it."""
+
+    cutoff: pd.Timestamp
+    fitted: FittedSources
+    truth: Truth
+    new_truth: Truth
+
+
+def make_holdout(events: pd.DataFrame, *, cutoff: pd.Timestamp, context: Context, config: RecommenderConfig) -> Holdout:
+    """Fit the sources before `cutoff` and collect what customers bought in the window after it."""
+    fitted = fit_at(events, cutoff, context, config)
+    truth = truth_window(events, fitted.history, start=cutoff, days=config.window_days)
+    return Holdout(cutoff, fitted, truth, new_items_truth(truth, fitted.history))
+
+
+def _peer_scores(holdout: Holdout) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
+    f = holdout.fitted
+    return {
+        "popularity": lambda rows: np.broadcast_to(f.popularity.popular_, (len(rows), len(f.popularity.popular_))),
+        "repeat": lambda rows: repeat_scores(f.history, rows),
+        "als": f.als.scores,
+        "item_knn": f.knn.scores,
+    }
+
+
+def peer_lists(holdout: Holdout, name: str, rows: np.ndarray, *, new_only: bool, k: int,
+               block: int = 1024) -> np.ndarray:
+    """Top-k item columns of one peer for `rows` (new_only: already-bought items filtered out)."""
+    scorer = _peer_scores(holdout)[name]
+    out = []
+    for s in range(0, len(rows), block):
+        part = rows[s:s + block]
+        scores = np.array(scorer(part), dtype=np.float64)
+        exclude = scores <= 0 if name == "repeat" else np.zeros(scores.shape, dtype=bool)
+        if new_only:
+            exclude |= holdout.fitted.history.orders[part].toarray() > 0
+        out.append(top_k(scores, k, exclude=exclude))
+    return np.vstack(out) if out else np.zeros((0, k), dtype=np.int64)
+
+
+def model_lists(holdout: Holdout, rankers: Rankers, rows: np.ndarray, config: RecommenderConfig, *,
+                new_only: bool) -> np.ndarray:
+    """shopml's top-k for `rows`, topped up with popular items when there are too few candidates."""
+    items, _ = recommend_rows(holdout.fitted, rankers, rows, config, new_only=new_only, n=config.k)
+    exclude = holdout.fitted.history.orders[rows].toarray() > 0 if new_only else None
+    return fill_with(items, popular_order(holdout.fitted), exclude)
+
+
+def score_holdout(holdout: Holdout, rankers: Rankers, config: RecommenderConfig, *,
+                  peers: tuple[str, ...] = PEERS) -> pd.DataFrame:
+    """One table: a row per model and mode ('all items', 'new items'), a column per metric@K."""
+    n_items = len(holdout.fitted.history.items)
+    records = []
+    for mode, truth, new_only in (("all items", holdout.truth, False), ("new items", holdout.new_truth, True)):
+        rows = np.flatnonzero(truth.total > 0)
+        for name in (*peers, MODEL):
+            lists = (model_lists(holdout, rankers, rows, config, new_only=new_only) if name == MODEL
+                     else peer_lists(holdout, name, rows, new_only=new_only, k=config.k))
+            metrics = ranking_metrics(lists, truth.matrix, truth.total, rows, n_items=n_items)
+            records.append({"mode": mode, "model": name, **{f"{m}@{config.k}" if m != "coverage" else m: v
+                                                            for m, v in metrics.items()},
+                            "customers": len(rows)})
+    return pd.DataFrame.from_records(records).set_index(["mode", "model"])
+
+
+def evaluate(events: pd.DataFrame, *, cutoff: pd.Timestamp | str, context: Context,
+             config: RecommenderConfig) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Backtest at `cutoff`: rankers trained on windows ending at the cutoff, peers fitted alongside."""
+    cutoff = as_utc(cutoff)
+    t0 = time.perf_counter()
+    rankers, _ = train_rankers(events, until=cutoff, context=context, config=config)
+    t1 = time.perf_counter()
+    holdout = make_holdout(events, cutoff=cutoff, context=context, config=config)
+    table = score_holdout(holdout, rankers, config)
+    t2 = time.perf_counter()
+    timings = {"ranker_training_seconds": t1 - t0, "holdout_seconds": t2 - t1}
+    return table, timings
+
+
+def ndcg_of(table: pd.DataFrame, model: str, mode: str = "all items", k: int = 10) -> float:
+    """The NDCG@k cell of a backtest table."""
+    return float(table.loc[(mode, model), f"ndcg@{k}"])
+
+
+__all__ = ["METRIC_NAMES", "PEERS", "MODEL", "Holdout", "evaluate", "make_holdout", "score_holdout", "ndcg_of"]

@@ -1,0 +1,59 @@
+"""Top-K ranking metrics: NDCG, recall, precision, hit rate and catalogue coverage."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+METRIC_NAMES: tuple[str, ...] = ("ndcg", "recall", "precision", "hit_rate", "coverage")
+
+
+def ranking_metrics(
+    recommended: np.ndarray, truth: sp.csr_matrix, total: np.ndarray, rows: np.ndarray, *, n_items: int
+) -> dict[str, float]:
+    """Mean metrics@K over `rows`.
+
+    `recommended[j]` holds the K item columns recommended to customer `rows[j]` (-1 = empty slot);
+    `truth` marks the known items each customer bought in the test window and `total[row]` counts
+    every distinct item bought (unknown items too), which is what recall and the ideal DCG use.
+    Coverage is the share of the `n_items` catalogue recommended to at least one customer.
+    """
+    if len(rows) == 0:
+        return {name: float("nan") for name in METRIC_NAMES}
+    k = recommended.shape[1]
+    sub = truth[rows]
+    valid = recommended >= 0
+    safe = np.where(valid, recommended, 0)
+    hits = np.zeros(recommended.shape, dtype=bool)
+    for j in range(len(rows)):
+        start, end = sub.indptr[j], sub.indptr[j + 1]
+        if end > start:
+            hits[j] = np.isin(safe[j], sub.indices[start:end]) & valid[j]
+    discounts = 1.0 / np.log2(np.arange(k) + 2.0)
+    dcg = (hits * discounts).sum(axis=1)
+    n_rel = total[rows]
+    ideal = np.cumsum(discounts)[np.minimum(n_rel, k).astype(int) - 1]
+    n_hits = hits.sum(axis=1)
+    shown = np.unique(recommended[valid])
+    return {
+        "ndcg": float(np.mean(dcg / ideal)),
+        "recall": float(np.mean(n_hits / n_rel)),
+        "precision": float(np.mean(n_hits / k)),
+        "hit_rate": float(np.mean(n_hits > 0)),
+        "coverage": float(len(shown) / max(n_items, 1)),
+    }
+
+
+def top_k(scores: np.ndarray, k: int, *, exclude: np.ndarray | None = None) -> np.ndarray:
+    """Column indices of each row's k best scores, best first; excluded or -inf entries become -1."""
+    block = scores.astype(np.float64, copy=True)
+    if exclude is not None:
+        block[exclude] = -np.inf
+    k_eff = min(k, block.shape[1])
+    part = np.argpartition(-block, k_eff - 1, axis=1)[:, :k_eff]
+    order = np.argsort(-np.take_along_axis(block, part, axis=1), axis=1, kind="stable")
+    best = np.take_along_axis(part, order, axis=1)
+    best = np.where(np.isfinite(np.take_along_axis(block, best, axis=1)), best, -1)
+    if k_eff < k:
+        best = np.hstack([best, np.full((block.shape[0], k - k_eff), -1)])
+    return best

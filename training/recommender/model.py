@@ -1,0 +1,145 @@
+"""The two-stage model end to end: fit the sources, train the rankers on earlier windows, rank."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from training.recommender.candidates import CandidateConfig, FittedSources, candidate_frame, fit_sources
+from training.recommender.interactions import Interactions, Truth, as_utc, build_interactions, truth_window
+from training.recommender.ranker import RankerConfig, fit_ranker, score
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RecommenderConfig:
+    """Everything that defines a recommender fit (chosen on windows before any evaluation cutoff)."""
+
+    candidates: CandidateConfig = field(default_factory=CandidateConfig)
+    ranker: RankerConfig = field(default_factory=RankerConfig)
+    window_days: int = 70
+    train_windows: int = 2
+    k: int = 10
+
+
+@dataclass
+class Context:
+    """Side tables the sources read: customer -> region and item -> category."""
+
+    regions: dict[str, str] = field(default_factory=dict)
+    categories: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Rankers:
+    """The LambdaRank boosters: one for all items, one for items the customer never bought."""
+
+    all_items: lgb.Booster
+    new_items: lgb.Booster
+    trained_until: pd.Timestamp
+
+
+def fit_at(events: pd.DataFrame, as_of: pd.Timestamp, context: Context, config: RecommenderConfig) -> FittedSources:
+    """History and candidate sources from the purchases before `as_of`."""
+    history = build_interactions(events, as_of=as_of, halflife_days=config.candidates.halflife_days)
+    return fit_sources(events, history, regions=context.regions, categories=context.categories,
+                       config=config.candidates)
+
+
+def labelled_frame(fitted: FittedSources, truth: Truth, config: RecommenderConfig) -> tuple[pd.DataFrame, np.ndarray]:
+    """Candidates of customers who bought something in the truth window, with 0/1 labels."""
+    rows = np.flatnonzero(truth.total > 0)
+    frame = candidate_frame(fitted, config.candidates, rows=rows)
+    labels = np.asarray(truth.matrix[frame["c"].to_numpy(), frame["i"].to_numpy()]).ravel()
+    return frame, labels.astype(np.float32)
+
+
+def train_rankers(
+    events: pd.DataFrame, *, until: pd.Timestamp | str, context: Context, config: RecommenderConfig
+) -> tuple[Rankers, list[tuple[pd.DataFrame, np.ndarray]]]:
+    """Train both rankers on `config.train_windows` windows that end at `until` (labels < until).
+
+    Window w has features as of until - w * window_days and labels from the window_days after.
+    Also returns the labelled frames (the most recent first) so callers can reuse them.
+    """
+    until = as_utc(until)
+    frames: list[tuple[pd.DataFrame, np.ndarray]] = []
+    for w in range(1, config.train_windows + 1):
+        as_of = until - pd.Timedelta(days=w * config.window_days)
+        try:
+            fitted = fit_at(events, as_of, context, config)
+        except ValueError as exc:
+            log.info("skipping ranker window as of %s: %s", as_of.date(), exc)
+            break
+        truth = truth_window(events, fitted.history, start=as_of, days=config.window_days)
+        frame, labels = labelled_frame(fitted, truth, config)
+        frame["c"] += w * 10_000_000
+        frames.append((frame, labels))
+    if not frames:
+        raise ValueError(f"no purchases before {until.date()} minus {config.window_days} days to train on")
+    frame = pd.concat([f for f, _ in frames], ignore_index=True)
+    labels = np.concatenate([y for _, y in frames])
+    new = (frame["pair_orders"] == 0).to_numpy()
+    rankers = Rankers(
+        all_items=fit_ranker(frame, labels, config.ranker),
+        new_items=fit_ranker(frame.loc[new].reset_index(drop=True), labels[new], config.ranker),
+        trained_until=until,
+    )
+    return rankers, frames
+
+
+def ranked_lists(frame: pd.DataFrame, scores: np.ndarray, rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's n best candidate items by score (item columns, -1 pads) and their scores."""
+    items = np.full((len(rows), n), -1, dtype=np.int64)
+    values = np.full((len(rows), n), np.nan, dtype=np.float32)
+    if frame.empty:
+        return items, values
+    c = frame["c"].to_numpy()
+    order = np.lexsort((-scores, c))
+    c_sorted = c[order]
+    starts = np.searchsorted(c_sorted, rows, side="left")
+    ends = np.searchsorted(c_sorted, rows, side="right")
+    i_sorted = frame["i"].to_numpy()[order]
+    s_sorted = scores[order]
+    for j, (a, b) in enumerate(zip(starts, ends)):
+        m = min(b - a, n)
+        items[j, :m] = i_sorted[a:a + m]
+        values[j, :m] = s_sorted[a:a + m]
+    return items, values
+
+
+def fill_with(items: np.ndarray, fallback: np.ndarray, exclude: np.ndarray | None = None) -> np.ndarray:
+    """Fill -1 slots of each row with the first `fallback` items not already in it (nor excluded)."""
+    out = items.copy()
+    for j in np.flatnonzero((out < 0).any(axis=1)):
+        have = set(out[j][out[j] >= 0].tolist())
+        if exclude is not None:
+            have |= set(np.flatnonzero(exclude[j]).tolist())
+        extra = [x for x in fallback.tolist() if x not in have]
+        slots = np.flatnonzero(out[j] < 0)
+        out[j, slots[:len(extra)]] = extra[:len(slots)]
+    return out
+
+
+def recommend_rows(
+    fitted: FittedSources, rankers: Rankers, rows: np.ndarray, config: RecommenderConfig, *, new_only: bool, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ranked item columns and scores for history rows, from the matching ranker."""
+    frame = candidate_frame(fitted, config.candidates, rows=rows, new_only=new_only)
+    booster = rankers.new_items if new_only else rankers.all_items
+    return ranked_lists(frame, score(booster, frame), rows, n)
+
+
+def popular_order(fitted: FittedSources) -> np.ndarray:
+    """Item columns by recent popularity, most popular first."""
+    return np.argsort(-fitted.popularity.popular_, kind="stable")
+
+
+def history_of(fitted: FittedSources) -> Interactions:
+    """The interactions the sources were fitted on."""
+    return fitted.history

@@ -1,0 +1,206 @@
+"""`shopml train recommender`: fit, compare with the champion on the same holdout, log, register.
+
+Windows (T = just after the latest event, W = window_days):
+  ranker frames as of T-W, T-2W, ... (labels: the W days after each);
+  holdout: sources fitted before T-W, rankers trained on the frames before T-W, scored on [T-W, T);
+  final model: sources fitted on everything before T, rankers trained on frames ending at T.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from training.recommender import artifacts
+from training.recommender.backtest import MODEL, Holdout, model_lists, score_holdout
+from training.recommender.candidates import FEATURES, FittedSources, candidate_frame
+from training.recommender.interactions import as_utc, new_items_truth, truth_window
+from training.recommender.metrics import ranking_metrics
+from training.recommender.model import (
+    Context,
+    Rankers,
+    RecommenderConfig,
+    fit_at,
+    labelled_frame,
+    ranked_lists,
+)
+from training.recommender.ranker import fit_ranker, load_booster, save_booster, score
+
+log = logging.getLogger(__name__)
+
+LIST_LENGTH = 60
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced: the folder to register, the holdout table and the scores."""
+
+    folder: Path
+    table: pd.DataFrame
+    candidate_score: float
+    champion_score: float | None
+    data_end: pd.Timestamp
+    holdout_start: pd.Timestamp
+    seconds: dict[str, float]
+
+
+def _rankers(frames: list[tuple[pd.DataFrame, np.ndarray]], until: pd.Timestamp, config: RecommenderConfig) -> Rankers:
+    frame = pd.concat([f for f, _ in frames], ignore_index=True)
+    labels = np.concatenate([y for _, y in frames])
+    new = (frame["pair_orders"] == 0).to_numpy()
+    return Rankers(all_items=fit_ranker(frame, labels, config.ranker),
+                   new_items=fit_ranker(frame.loc[new].reset_index(drop=True), labels[new], config.ranker),
+                   trained_until=until)
+
+
+def champion_holdout_score(champion_dir: Path | None, holdout: Holdout, config: RecommenderConfig) -> float | None:
+    """NDCG@K (all items) of the champion's pre-holdout rankers on this holdout; None without a
+    champion. A champion whose rankers saw labels inside this holdout cannot be compared fairly,
+    so it scores +inf (the candidate is registered but not promoted)."""
+    if champion_dir is None:
+        return None
+    folder = _model_folder(champion_dir)
+    meta, _ = artifacts.load_folder(folder)
+    if list(meta.get("features", [])) != list(FEATURES):
+        log.warning("champion uses other features; scoring it as 0 on this holdout")
+        return 0.0
+    trained_until = as_utc(str(meta["holdout_rankers_trained_until"]))
+    if trained_until > holdout.cutoff:
+        log.warning("champion's holdout rankers saw data after %s; keeping the champion", holdout.cutoff.date())
+        return float("inf")
+    rankers = Rankers(load_booster(folder / "holdout_ranker_all.txt"), load_booster(folder / "holdout_ranker_new.txt"),
+                      trained_until)
+    rows = np.flatnonzero(holdout.truth.total > 0)
+    lists = model_lists(holdout, rankers, rows, config, new_only=False)
+    n_items = len(holdout.fitted.history.items)
+    return ranking_metrics(lists, holdout.truth.matrix, holdout.truth.total, rows, n_items=n_items)["ndcg"]
+
+
+def _model_folder(path: Path) -> Path:
+    """The folder holding meta.json (download_model may return its parent)."""
+    if (path / artifacts.META).exists():
+        return path
+    found = sorted(path.rglob(artifacts.META))
+    if not found:
+        raise FileNotFoundError(f"no {artifacts.META} under {path}")
+    return found[0].parent
+
+
+def train_recommender(
+    events: pd.DataFrame,
+    *,
+    context: Context,
+    items: pd.DataFrame,
+    customers: pd.DataFrame,
+    config: RecommenderConfig,
+    out_dir: Path,
+    champion_dir: Path | None = None,
+) -> TrainResult:
+    """Fit the recommender on every event, measure it (and the champion) on the last window."""
+    t0 = time.perf_counter()
+    end = as_utc(events["timestamp"].max()) + pd.Timedelta(seconds=1)
+    window = pd.Timedelta(days=config.window_days)
+    frames: list[tuple[pd.DataFrame, np.ndarray]] = []
+    first_fitted: FittedSources | None = None
+    for w in range(1, config.train_windows + 2):
+        as_of = end - w * window
+        try:
+            fitted = fit_at(events, as_of, context, config)
+        except ValueError:
+            break
+        truth = truth_window(events, fitted.history, start=as_of, days=config.window_days)
+        frame, labels = labelled_frame(fitted, truth, config)
+        frame["c"] += w * 10_000_000
+        frames.append((frame, labels))
+        if w == 1:
+            first_fitted = fitted
+            holdout = Holdout(as_of, fitted, truth, new_items_truth(truth, fitted.history))
+    if len(frames) < 2 or first_fitted is None:
+        raise ValueError(f"need at least {2 * config.window_days} days of purchases to train and hold out")
+    t1 = time.perf_counter()
+    holdout_rankers = _rankers(frames[1:], holdout.cutoff, config)
+    table = score_holdout(holdout, holdout_rankers, config)
+    candidate = float(table.loc[("all items", MODEL), f"ndcg@{config.k}"])
+    champion = champion_holdout_score(champion_dir, holdout, config)
+    t2 = time.perf_counter()
+    final_rankers = _rankers(frames[: config.train_windows], end, config)
+    final = fit_at(events, end, context, config)
+    arrays = serving_arrays(final, final_rankers, config, items=items, customers=customers)
+    t3 = time.perf_counter()
+    seconds = {"frames": t1 - t0, "holdout": t2 - t1, "final": t3 - t2}
+    meta = {
+        "family": "recommender",
+        "data_end": str(end),
+        "holdout_start": str(holdout.cutoff),
+        "holdout_rankers_trained_until": str(holdout.cutoff),
+        "window_days": config.window_days,
+        "train_windows": len(frames) - 1,
+        "config": {"candidates": asdict(config.candidates), "ranker": asdict(config.ranker), "k": config.k},
+        "features": list(FEATURES),
+        "reasons": list(artifacts.REASONS),
+        "holdout_ndcg_all": candidate,
+        "holdout_ndcg_new": float(table.loc[("new items", MODEL), f"ndcg@{config.k}"]),
+        "seconds": seconds,
+    }
+    artifacts.save_folder(out_dir, meta, arrays)
+    for name, booster in (("ranker_all", final_rankers.all_items), ("ranker_new", final_rankers.new_items),
+                          ("holdout_ranker_all", holdout_rankers.all_items),
+                          ("holdout_ranker_new", holdout_rankers.new_items)):
+        save_booster(booster, out_dir / f"{name}.txt")
+    return TrainResult(out_dir, table, candidate, champion, end, holdout.cutoff, seconds)
+
+
+def _lists(fitted: FittedSources, booster: lgb.Booster, frame: pd.DataFrame, rows: np.ndarray, config: RecommenderConfig
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    scores = score(booster, frame)
+    items, values = ranked_lists(frame, scores, rows, LIST_LENGTH)
+    codes = artifacts.reason_codes(frame, config.candidates.als_n)
+    lookup = pd.Series(codes, index=pd.MultiIndex.from_arrays([frame["c"].to_numpy(), frame["i"].to_numpy()]))
+    reasons = np.full(items.shape, -1, dtype=np.int8)
+    has = items >= 0
+    rr, cc = np.nonzero(has)
+    reasons[rr, cc] = lookup.reindex(pd.MultiIndex.from_arrays([rows[rr], items[rr, cc]])).to_numpy()
+    return items.astype(np.int32), values, reasons
+
+
+def serving_arrays(fitted: FittedSources, rankers: Rankers, config: RecommenderConfig, *, items: pd.DataFrame,
+                   customers: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Everything the runtime needs, precomputed for every known customer and item."""
+    h = fitted.history
+    rows = np.arange(h.shape[0])
+    frame = candidate_frame(fitted, config.candidates, rows=rows)
+    all_items, all_scores, all_reasons = _lists(fitted, rankers.all_items, frame, rows, config)
+    new_frame = frame.loc[frame["pair_orders"].to_numpy() == 0].reset_index(drop=True)
+    new_items, new_scores, new_reasons = _lists(fitted, rankers.new_items, new_frame, rows, config)
+    similar, similar_reason = artifacts.similar_items(fitted)
+    bought = (h.orders > 0).astype(np.int8).tocsr()
+    pop = fitted.popularity
+    item_info = items.set_index("item_id") if not items.empty else pd.DataFrame(index=pd.Index([], name="item_id"))
+    category = (item_info["category"].reindex(h.items) if "category" in item_info else pd.Series(index=h.items, dtype=object))
+    category = category.fillna("").astype(str).to_numpy()
+    in_stock = (item_info["in_stock"].reindex(h.items) if "in_stock" in item_info else pd.Series(index=h.items, dtype=object))
+    in_stock = in_stock.fillna(True).astype(bool).to_numpy()
+    regions = customers[["customer_id", "region"]].dropna() if "region" in customers else pd.DataFrame(columns=["customer_id", "region"])
+    opt_out = (customers.loc[customers["personalization_opt_out"].fillna(False).astype(bool), "customer_id"]
+               if "personalization_opt_out" in customers else pd.Series([], dtype=object))
+    return {
+        "customers": artifacts.text_array(h.customers), "items": artifacts.text_array(h.items),
+        "all_items": all_items, "all_scores": all_scores, "all_reasons": all_reasons,
+        "new_items": new_items, "new_scores": new_scores, "new_reasons": new_reasons,
+        "bought_indptr": bought.indptr.astype(np.int64), "bought_indices": bought.indices.astype(np.int32),
+        "popular": pop.popular_.astype(np.float32), "trending": pop.trending_.astype(np.float32),
+        "region_names": artifacts.text_array(list(pop.region_names_)),
+        "region_popular": pop.region_popular_.astype(np.float32),
+        "known_region_customers": artifacts.text_array(regions["customer_id"].astype(str).tolist()),
+        "known_region_names": artifacts.text_array(regions["region"].astype(str).tolist()),
+        "similar_indptr": similar.indptr.astype(np.int64), "similar_indices": similar.indices.astype(np.int32),
+        "similar_scores": similar.data.astype(np.float32), "similar_reasons": similar_reason,
+        "item_category": artifacts.text_array(category.tolist()), "in_stock": in_stock,
+        "opt_out": artifacts.text_array(opt_out.astype(str).tolist()),
+    }

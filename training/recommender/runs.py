@@ -1,0 +1,136 @@
+"""Tracked runs of the recommender: the training run (register, promote if better) and the backtest."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from features.settings import Settings
+from training.recommender.backtest import MODEL, PEERS, evaluate
+from training.recommender.model import Context, RecommenderConfig
+from training.recommender.pipeline import TrainResult, train_recommender
+
+log = logging.getLogger(__name__)
+
+FAMILY = "recommender"
+
+
+@dataclass
+class Inputs:
+    """Events plus the optional items and customers tables."""
+
+    events: pd.DataFrame
+    items: pd.DataFrame
+    customers: pd.DataFrame
+    source: str
+
+    def context(self) -> Context:
+        """Customer regions and item categories for the candidate sources."""
+        regions: dict[str, str] = {}
+        if "region" in self.customers.columns:
+            known = self.customers.dropna(subset=["region"])
+            regions = dict(zip(known["customer_id"].astype(str), known["region"].astype(str)))
+        categories: dict[str, str] = {}
+        if "category" in self.items.columns:
+            known = self.items.dropna(subset=["category"])
+            categories = dict(zip(known["item_id"].astype(str), known["category"].astype(str)))
+        return Context(regions=regions, categories=categories)
+
+
+def load_inputs(settings: Settings, source: Path | None = None, fmt: str = "online-retail") -> Inputs:
+    """Read the event store (default) or a file in one of the loader formats."""
+    if source is not None:
+        from features.loaders import LOADERS
+
+        if fmt not in LOADERS:
+            raise ValueError(f"unknown --format {fmt!r}; allowed: {', '.join(LOADERS)}")
+        result = LOADERS[fmt](source)
+        items = result.items if result.items is not None else pd.DataFrame(columns=["item_id"])
+        customers = result.customers if result.customers is not None else pd.DataFrame(columns=["customer_id"])
+        return Inputs(result.events, items, customers, str(source))
+    from features.store import EventStore
+
+    store = EventStore.from_settings(settings)
+    try:
+        events = store.read_events(event_types=["purchase", "return"])
+        return Inputs(events, store.read_items(), store.read_customers(), settings.store_url)
+    finally:
+        store.close()
+
+
+def _log_common(config: RecommenderConfig, inputs: Inputs) -> None:
+    import mlflow
+
+    params = {f"candidates.{k}": v for k, v in asdict(config.candidates).items()}
+    params.update({f"ranker.{k}": v for k, v in asdict(config.ranker).items()})
+    params.update({"window_days": config.window_days, "train_windows": config.train_windows, "k": config.k,
+                   "source": inputs.source, "events": len(inputs.events),
+                   "data_start": str(inputs.events["timestamp"].min()),
+                   "data_end": str(inputs.events["timestamp"].max())})
+    mlflow.log_params(params)
+
+
+def run_evaluation(settings: Settings, inputs: Inputs, *, cutoff: str, config: RecommenderConfig) -> pd.DataFrame:
+    """Backtest shopml and its peers at `cutoff`, log the table to MLflow and return it."""
+    import mlflow
+
+    from training.evaluation.report import log_table
+    from training.tracking import tracked_run
+
+    with tracked_run(settings, FAMILY, run_name=f"evaluate@{cutoff}"):
+        _log_common(config, inputs)
+        mlflow.log_param("cutoff", cutoff)
+        started = time.perf_counter()
+        table, timings = evaluate(inputs.events, cutoff=cutoff, context=inputs.context(), config=config)
+        mlflow.log_metrics({**timings, "total_seconds": time.perf_counter() - started})
+        log_table(table, "recommender_backtest")
+    return table
+
+
+def run_training(settings: Settings, inputs: Inputs | None = None, config: RecommenderConfig | None = None
+                 ) -> tuple[TrainResult, object]:
+    """Train on everything, compare with the champion on the last window, log and register."""
+    import mlflow
+
+    from training.evaluation.report import log_table
+    from training.tracking import download_model, register_model, tracked_run
+
+    config = config or RecommenderConfig()
+    inputs = inputs or load_inputs(settings)
+    started = time.perf_counter()
+    champion_dir = download_model(settings, FAMILY)
+    with tracked_run(settings, FAMILY, run_name="train") as run_id, \
+            tempfile.TemporaryDirectory(prefix="shopml-recommender-") as tmp:
+        _log_common(config, inputs)
+        result = train_recommender(inputs.events, context=inputs.context(), items=inputs.items,
+                                   customers=inputs.customers, config=config, out_dir=Path(tmp) / "model",
+                                   champion_dir=champion_dir)
+        mlflow.log_params({"holdout_start": str(result.holdout_start), "trained_until": str(result.data_end)})
+        log_table(result.table, "recommender_holdout")
+        seconds = {f"seconds_{k}": v for k, v in result.seconds.items()}
+        mlflow.log_metrics({**seconds, "training_seconds": time.perf_counter() - started,
+                            "holdout_ndcg_all": result.candidate_score})
+        if result.champion_score is not None and result.champion_score != float("inf"):
+            mlflow.log_metric("champion_holdout_ndcg_all", result.champion_score)
+        registration = register_model(
+            run_id, FAMILY, result.folder, candidate_score=result.candidate_score,
+            champion_score=result.champion_score, metric="ndcg@10_all_items",
+            tags={"holdout_start": str(result.holdout_start.date()), "data_end": str(result.data_end)},
+        )
+    return result, registration
+
+
+def summary_rows(table: pd.DataFrame, k: int = 10) -> dict[str, float]:
+    """Ratios the issue's targets are stated in: shopml / best peer (all) and shopml / ALS (new)."""
+    col = f"ndcg@{k}"
+    best_peer = max(float(table.loc[("all items", p), col]) for p in PEERS)
+    als_new = float(table.loc[("new items", "als"), col])
+    return {
+        "shopml_over_best_peer_all": float(table.loc[("all items", MODEL), col]) / best_peer if best_peer else float("nan"),
+        "shopml_over_als_new": float(table.loc[("new items", MODEL), col]) / als_new if als_new else float("nan"),
+    }

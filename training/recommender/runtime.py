@@ -1,0 +1,238 @@
+"""Serving the recommender: numpy/dict lookups on the precomputed lists of a model folder.
+
+Public API (stable; the serving layer codes against it):
+  RecommenderRuntime.load(path) -> RecommenderRuntime
+  .recommend(customer_id, k, *, exclude_purchased=False, category=None) -> RecAnswer
+  .recommend_recent(recent_items, k, *, category=None) -> RecAnswer
+  .similar(item_id, k) -> list[(item_id, score, reason)]    KeyError for an unknown item
+  .record_purchase(customer_id, item_id)     reflected at once (exclude_purchased, repeat signal)
+  .forget_customer(customer_id)              the customer becomes unknown (cold start)
+  .set_in_stock({item_id: bool}), .set_opt_outs({customer_id, ...})
+  .customer_ids(), .item_ids(), .smoke_check()
+
+Business rules hold on every path: out-of-stock items are never returned, `category` filters,
+`exclude_purchased` drops every item the customer bought (recorded purchases included), opted-out
+customers get non-personalised items only, and K items come back whenever K eligible items exist.
+`RecAnswer.fallback` is True when the customer is unknown to the model (cold start) or nothing
+personal could be said; every item carries the reason (the path) that produced it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+REASON_REPEAT, REASON_REGION, REASON_POPULAR, REASON_TRENDING = 0, 4, 5, 6
+REASON_RECENT_PURCHASE, REASON_RECENT_ITEMS, REASON_OPT_OUT = 9, 10, 11
+
+
+@dataclass
+class RecAnswer:
+    """Recommended (item_id, score, reason) triples, best first, and whether the cold-start path answered."""
+
+    items: list[tuple[str, float, str]]
+    fallback: bool
+
+
+def _find_meta(path: Path) -> Path:
+    if (path / "meta.json").exists():
+        return path
+    found = sorted(path.rglob("meta.json"))
+    if not found:
+        raise FileNotFoundError(f"no recommender model (meta.json) under {path}")
+    return found[0].parent
+
+
+class RecommenderRuntime:
+    """A loaded recommender model answering requests with precomputed per-customer lists."""
+
+    def __init__(self, meta: dict[str, object], arrays: dict[str, np.ndarray]) -> None:
+        self.meta = meta
+        self.reasons: list[str] = [str(r) for r in meta["reasons"]]  # type: ignore[union-attr]
+        self._items = [str(x) for x in arrays["items"]]
+        self._item_index = {item: j for j, item in enumerate(self._items)}
+        self._customers = [str(x) for x in arrays["customers"]]
+        self._customer_index = {c: j for j, c in enumerate(self._customers)}
+        self._lists = {
+            False: (arrays["all_items"], arrays["all_scores"], arrays["all_reasons"]),
+            True: (arrays["new_items"], arrays["new_scores"], arrays["new_reasons"]),
+        }
+        self._bought_indptr = arrays["bought_indptr"]
+        self._bought_indices = arrays["bought_indices"]
+        self._similar = (arrays["similar_indptr"], arrays["similar_indices"], arrays["similar_scores"],
+                         arrays["similar_reasons"])
+        self._category = np.array([str(x) for x in arrays["item_category"]], dtype=object)
+        self._in_stock = arrays["in_stock"].astype(bool).copy()
+        popular, trending = arrays["popular"], arrays["trending"]
+        self._popular = self._ranked(popular, REASON_POPULAR)
+        self._trending = self._ranked(trending, REASON_TRENDING)
+        self._region_index = {str(r): j for j, r in enumerate(arrays["region_names"])}
+        self._region_popular = arrays["region_popular"]
+        self._region_lists: dict[int, list[tuple[int, float, int]]] = {}
+        self._customer_region = {str(c): str(r) for c, r in zip(arrays["known_region_customers"],
+                                                                 arrays["known_region_names"])}
+        self._opt_out = {str(c) for c in arrays["opt_out"]}
+        self._recorded: dict[str, list[int]] = {}
+        self._forgotten: set[str] = set()
+
+    @classmethod
+    def load(cls, path: Path) -> RecommenderRuntime:
+        """Load a model folder written by training (or a folder that contains one)."""
+        folder = _find_meta(Path(path))
+        meta = json.loads((folder / "meta.json").read_text())
+        with np.load(folder / "arrays.npz", allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        return cls(meta, arrays)
+
+    # ----- request-time state -------------------------------------------------------------------
+
+    def record_purchase(self, customer_id: str, item_id: str) -> None:
+        """Remember a purchase posted after training (unknown items are ignored)."""
+        j = self._item_index.get(str(item_id))
+        if j is None:
+            return
+        self._forgotten.discard(str(customer_id))
+        recorded = self._recorded.setdefault(str(customer_id), [])
+        if j in recorded:
+            recorded.remove(j)
+        recorded.append(j)
+
+    def forget_customer(self, customer_id: str) -> None:
+        """Drop everything personal about a customer; later requests get the cold-start answer."""
+        cid = str(customer_id)
+        self._forgotten.add(cid)
+        self._recorded.pop(cid, None)
+        self._customer_region.pop(cid, None)
+        self._opt_out.discard(cid)
+
+    def set_in_stock(self, in_stock: dict[str, bool]) -> None:
+        """Update stock flags; out-of-stock items are never recommended (unknown items ignored)."""
+        for item, flag in in_stock.items():
+            j = self._item_index.get(str(item))
+            if j is not None:
+                self._in_stock[j] = bool(flag)
+
+    def set_opt_outs(self, customer_ids: set[str]) -> None:
+        """Replace the set of customers who opted out of personalisation."""
+        self._opt_out = {str(c) for c in customer_ids}
+
+    def customer_ids(self) -> list[str]:
+        """Customers with a personal history in the model (forgotten ones excluded)."""
+        return [c for c in self._customers if c not in self._forgotten]
+
+    def item_ids(self) -> list[str]:
+        """Every item the model knows."""
+        return list(self._items)
+
+    # ----- answers ------------------------------------------------------------------------------
+
+    def recommend(self, customer_id: str, k: int, *, exclude_purchased: bool = False,
+                  category: str | None = None) -> RecAnswer:
+        """Top-k items for a customer, with business rules applied (see the module docstring)."""
+        cid = str(customer_id)
+        if cid in self._opt_out:
+            return RecAnswer(self._fill([], k, category, set(), [self._popular_opt_out()]), fallback=False)
+        row = None if cid in self._forgotten else self._customer_index.get(cid)
+        recorded = self._recorded.get(cid, [])
+        bought = set(recorded)
+        if row is not None:
+            bought |= set(self._bought_indices[self._bought_indptr[row]:self._bought_indptr[row + 1]].tolist())
+        banned = bought if exclude_purchased else set()
+        region = self._region_of(cid)
+        if row is None:
+            if recorded:
+                picks = self._from_items(recorded, banned)
+                return RecAnswer(self._fill(picks, k, category, banned, [region, self._trending, self._popular]), False)
+            return RecAnswer(self._fill([], k, category, banned, [region, self._trending, self._popular]), True)
+        items, scores, reasons = self._lists[exclude_purchased]
+        picks = [(int(j), float(s), int(r)) for j, s, r in zip(items[row], scores[row], reasons[row]) if j >= 0]
+        if recorded and not exclude_purchased:
+            top = picks[0][1] if picks else 1.0
+            fresh = [(j, top, REASON_RECENT_PURCHASE) for j in reversed(recorded)]
+            picks = fresh + [p for p in picks if p[0] not in set(recorded)]
+        return RecAnswer(self._fill(picks, k, category, banned, [region, self._popular]), fallback=False)
+
+    def recommend_recent(self, recent_items: list[str], k: int, *, category: str | None = None) -> RecAnswer:
+        """Item-based top-k for an anonymous visitor from the items they just looked at or bought."""
+        known = [self._item_index[i] for i in map(str, recent_items) if i in self._item_index]
+        if not known:
+            return RecAnswer(self._fill([], k, category, set(), [self._trending, self._popular]), fallback=True)
+        picks = self._from_items(known, set(known))
+        return RecAnswer(self._fill(picks, k, category, set(known), [self._trending, self._popular]), fallback=False)
+
+    def similar(self, item_id: str, k: int) -> list[tuple[str, float, str]]:
+        """Items bought together with, or similar in taste to, `item_id` (never itself)."""
+        j = self._item_index.get(str(item_id))
+        if j is None:
+            raise KeyError(item_id)
+        indptr, indices, scores, reasons = self._similar
+        a, b = indptr[j], indptr[j + 1]
+        order = np.argsort(-scores[a:b], kind="stable")
+        picks = [(int(indices[a + o]), float(scores[a + o]), int(reasons[a + o])) for o in order]
+        return self._fill(picks, k, None, {j}, [self._popular])
+
+    def smoke_check(self) -> None:
+        """Raise if the model cannot answer: empty catalogue, bad lists, or a short answer."""
+        if not self._items or not self._customers:
+            raise RuntimeError("recommender model has no items or no customers")
+        items, scores, _ = self._lists[False]
+        if items.shape[0] != len(self._customers) or items.max() >= len(self._items):
+            raise RuntimeError("recommender lists do not match the customer or item index")
+        if not np.isfinite(scores[items >= 0]).all():
+            raise RuntimeError("recommender scores are not finite")
+        k = min(10, int(self._in_stock.sum()))
+        answer = self.recommend(self._customers[0], k)
+        if len(answer.items) != k:
+            raise RuntimeError(f"recommender answered {len(answer.items)} items instead of {k}")
+        self.recommend("__smoke_check_unknown__", k)
+
+    # ----- helpers ------------------------------------------------------------------------------
+
+    def _ranked(self, values: np.ndarray, reason: int) -> list[tuple[int, float, int]]:
+        order = np.argsort(-values, kind="stable")
+        return [(int(j), float(values[j]), reason) for j in order]
+
+    def _popular_opt_out(self) -> list[tuple[int, float, int]]:
+        return [(j, s, REASON_OPT_OUT) for j, s, _ in self._popular]
+
+    def _region_of(self, customer_id: str) -> list[tuple[int, float, int]]:
+        r = self._region_index.get(self._customer_region.get(customer_id, ""))
+        if r is None:
+            return []
+        if r not in self._region_lists:
+            self._region_lists[r] = [t for t in self._ranked(self._region_popular[r], REASON_REGION) if t[1] > 0]
+        return self._region_lists[r]
+
+    def _from_items(self, seeds: list[int], banned: set[int]) -> list[tuple[int, float, int]]:
+        indptr, indices, scores, _ = self._similar
+        total: dict[int, float] = {}
+        for s in seeds:
+            for j, v in zip(indices[indptr[s]:indptr[s + 1]].tolist(), scores[indptr[s]:indptr[s + 1]].tolist()):
+                if j not in banned:
+                    total[j] = total.get(j, 0.0) + v
+        ranked = sorted(total.items(), key=lambda kv: -kv[1])
+        return [(j, v, REASON_RECENT_ITEMS) for j, v in ranked]
+
+    def _eligible(self, j: int, category: str | None) -> bool:
+        return bool(self._in_stock[j]) and (category is None or self._category[j] == category)
+
+    def _fill(self, picks: list[tuple[int, float, int]], k: int, category: str | None, banned: set[int],
+              fallbacks: list[list[tuple[int, float, int]]]) -> list[tuple[str, float, str]]:
+        """The first k eligible picks, topped up from the fallback lists in order."""
+        out: list[tuple[str, float, str]] = []
+        seen = set(banned)
+        for source in (picks, *fallbacks):
+            for j, s, r in source:
+                if len(out) >= k:
+                    return out
+                if j in seen or not self._eligible(j, category):
+                    continue
+                seen.add(j)
+                out.append((self._items[j], float(s), self.reasons[r]))
+        return out

@@ -1,0 +1,1 @@
+"""Candidate sources: each scores every item for a block of customers from the purchase history."""

@@ -102,12 +102,17 @@ def validate_events(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+def _numeric(frame: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """The raw column, its trimmed text (or values) and its numbers (NaN where not a number)."""
+    raw = frame[column]
+    text = _text(raw) if raw.dtype == object or pd.api.types.is_string_dtype(raw) else raw
+    return raw, text, pd.to_numeric(text, errors="coerce").astype("float64")
+
+
 def _quantity(frame: pd.DataFrame, errs: _Collector) -> pd.Series:
     if "quantity" not in frame:
         return pd.Series(1, index=frame.index, dtype="int64")
-    raw = frame["quantity"]
-    text = _text(raw) if raw.dtype == object or pd.api.types.is_string_dtype(raw) else raw
-    num = pd.to_numeric(text, errors="coerce").astype("float64")
+    raw, text, num = _numeric(frame, "quantity")
     num = num.where(text.notna() | num.notna(), 1.0)  # empty cell: default 1
     bad = num.isna() | (num <= 0) | (np.floor(num) != num)
     errs.add_mask(bad, "quantity", raw, "{value} is not a positive integer")
@@ -117,9 +122,7 @@ def _quantity(frame: pd.DataFrame, errs: _Collector) -> pd.Series:
 def _price(frame: pd.DataFrame, errs: _Collector) -> pd.Series:
     if "price" not in frame:
         return pd.Series(np.nan, index=frame.index, dtype="float64")
-    raw = frame["price"]
-    text = _text(raw) if raw.dtype == object or pd.api.types.is_string_dtype(raw) else raw
-    num = pd.to_numeric(text, errors="coerce").astype("float64")
+    raw, text, num = _numeric(frame, "price")
     errs.add_mask(text.notna() & num.isna(), "price", raw, "{value} is not a number")
     errs.add_mask(num < 0, "price", raw, "{value} is negative")
     return num
@@ -186,9 +189,7 @@ def validate_promotions(frame: pd.DataFrame, file: str) -> pd.DataFrame:
 def _nonneg(frame: pd.DataFrame, column: str, errs: _Collector, *, integer: bool) -> pd.Series:
     if column not in frame:
         return pd.Series(np.nan, index=frame.index, dtype="float64")
-    raw = frame[column]
-    text = _text(raw) if raw.dtype == object or pd.api.types.is_string_dtype(raw) else raw
-    num = pd.to_numeric(text, errors="coerce").astype("float64")
+    raw, text, num = _numeric(frame, column)
     kind = "a non-negative integer" if integer else "a non-negative number"
     bad = (text.notna() & num.isna()) | (num < 0)
     if integer:

@@ -38,3 +38,45 @@ def app(serving_settings: ServingSettings, source: FakeSource) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         yield test_client
+
+
+FAMILY_MODULES = {"recommender": "training.recommender.runtime", "forecast": "training.forecast.runtime",
+                  "churn": "training.churn.runtime"}
+
+
+def _has_runtime(family: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(FAMILY_MODULES[family]) is not None
+
+
+@pytest.fixture(scope="session")
+def trained_settings(tmp_path_factory: pytest.TempPathFactory, empty_mlflow_db: Path) -> ServingSettings:
+    """A small synthetic shop ingested and every family that has a runtime trained and registered."""
+    import shutil
+
+    from features.loaders import LoadResult
+    from features.store import EventStore
+    from features.synthetic import generate_shop
+
+    import training.cli  # noqa: F401  (registers the trainers)
+    from training.cli.apps import TRAIN_ORDER, TRAINERS
+
+    root = tmp_path_factory.mktemp("trained-shop")
+    (root / "mlruns").mkdir()
+    shutil.copy(empty_mlflow_db, root / "mlruns" / "mlflow.db")
+    settings = ServingSettings(home=root / "home", mlruns_dir=root / "mlruns",
+                               mlflow_tracking_uri=None,
+                               database_url=None, admin_api_key=ADMIN_KEY, access_log=False,
+                               sync_interval_seconds=0.05)
+    shop = generate_shop(n_customers=200, n_items=60, days=240, seed=11)
+    store = EventStore.from_settings(settings)
+    store.ingest(LoadResult("synthetic", shop.events, rows_read=len(shop.events)),
+                 items=shop.items, customers=shop.customers, promotions=shop.promotions)
+    store.close()
+    trained = [f for f in TRAIN_ORDER if f in TRAINERS and _has_runtime(f)]
+    if not trained:
+        pytest.skip("no model family has a trainer and a runtime yet")
+    for family in trained:
+        TRAINERS[family](settings)
+    return settings

@@ -15,7 +15,16 @@ from serving.config import serving_settings
 from serving.errors import install_error_handlers
 from serving.middleware import BodySizeLimit, Observability, configure_json_logs
 from serving.registry import MlflowSource, ModelSource
-from serving.routes import customers, events, forecasts, health, inventory, items, models, recommendations
+from serving.routes import (
+    customers,
+    events,
+    forecasts,
+    health,
+    inventory,
+    items,
+    models,
+    recommendations,
+)
 from serving.state import ServiceState
 
 log = logging.getLogger(__name__)
@@ -71,7 +80,7 @@ async def _first_load(state: ServiceState) -> None:
     """Load every champion once at start-up; failures leave the family absent, never crash the app."""
     try:
         report = await state.reload(announce=False)
-    except Exception:  # noqa: BLE001 - the service stays up and says it is not ready
+    except Exception:
         log.exception("first model load failed")
         state.holder.initial_load_done = True
         return

@@ -125,7 +125,7 @@ def smoke_check(model: LoadedModel) -> None:
     """Run the runtime's own smoke check; raise ModelRefused if it fails or answers False."""
     try:
         ok = model.runtime.smoke_check()
-    except Exception as exc:  # noqa: BLE001 - any failure refuses the model
+    except Exception as exc:
         raise ModelRefused(f"{model.family} v{model.version}: smoke check failed: {exc}") from exc
     if ok is False:
         raise ModelRefused(f"{model.family} v{model.version}: smoke check answered False")

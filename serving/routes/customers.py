@@ -12,7 +12,12 @@ from serving.config import MAX_LIMIT
 from serving.deps import AdminDep, ChurnDep, ServiceDep, StoreDep
 from serving.responses import json_answer
 from serving.routes.params import CustomerId
-from serving.schemas.customers import AtRiskResponse, ChurnResponse, ErasureResponse, ProfileResponse
+from serving.schemas.customers import (
+    AtRiskResponse,
+    ChurnResponse,
+    ErasureResponse,
+    ProfileResponse,
+)
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 log = logging.getLogger(__name__)

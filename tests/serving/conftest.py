@@ -55,11 +55,10 @@ def trained_settings(tmp_path_factory: pytest.TempPathFactory, empty_mlflow_db: 
     """A small synthetic shop ingested and every family that has a runtime trained and registered."""
     import shutil
 
+    import training.cli  # noqa: F401  (registers the trainers)
     from features.loaders import LoadResult
     from features.store import EventStore
     from features.synthetic import generate_shop
-
-    import training.cli  # noqa: F401  (registers the trainers)
     from training.cli.apps import TRAIN_ORDER, TRAINERS
 
     root = tmp_path_factory.mktemp("trained-shop")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from serving.registry import LoadedModel
 
@@ -84,7 +84,7 @@ class FakeRecommender:
 class FakeForecast:
     """Flat forecasts for the items, one category and the shop total."""
 
-    MAX = {"W": 52, "D": 90}
+    MAX: ClassVar[dict[str, int]] = {"W": 52, "D": 90}
 
     def series_ids(self) -> list[str]:
         return [*ITEMS, "category:toys", "_total"]

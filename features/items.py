@@ -19,6 +19,8 @@ ITEM_FEATURE_COLUMNS: tuple[str, ...] = (
     "days_since_first_sale",
     "days_since_last_sale",
     "repeat_share",
+    "new_buyers_30d",
+    "new_buyer_share_30d",
 )
 
 
@@ -40,7 +42,9 @@ def item_features(events: pd.DataFrame, *, as_of: pd.Timestamp | str) -> pd.Data
     Columns (see ITEM_FEATURE_COLUMNS): distinct customers, orders and units in the last 7/30/90
     days and ever; trend_30d = log((sales in the last 30 days + 1) / (sales in the 30 days
     before + 1)); median and most recent unit price; days since the first and the last sale;
-    repeat_share = share of the item's customers who bought it in more than one order.
+    repeat_share = share of the item's customers who bought it in more than one order;
+    new_buyers_30d = customers whose first purchase of the item was in the last 30 days, and
+    new_buyer_share_30d = their share of the item's customers in the last 30 days.
     Only purchases with timestamp < as_of are used.
     """
     as_of = _as_utc(as_of)
@@ -81,4 +85,9 @@ def item_features(events: pd.DataFrame, *, as_of: pd.Timestamp | str) -> pd.Data
     per_customer = frame.dropna(subset=["customer_id"]).groupby(["item_id", "customer_id"])["order_id"].nunique()
     repeaters = (per_customer > 1).groupby(level="item_id").mean()
     out["repeat_share"] = repeaters.reindex(out.index).fillna(0.0)
+    known = frame.dropna(subset=["customer_id"])
+    first_age = known.groupby(["item_id", "customer_id"])["age"].max()
+    new_buyers = (first_age < 30).groupby(level="item_id").sum()
+    out["new_buyers_30d"] = new_buyers.reindex(out.index).fillna(0.0)
+    out["new_buyer_share_30d"] = out["new_buyers_30d"] / out["customers_30d"].where(out["customers_30d"] > 0)
     return out[list(ITEM_FEATURE_COLUMNS)].astype(float)

@@ -18,10 +18,11 @@ from training.recommender.sources.repeat import repeat_scores
 ITEM_COLUMNS: tuple[str, ...] = (
     "customers_7d", "customers_30d", "customers_90d", "orders_30d", "quantity_30d", "customers_all",
     "trend_30d", "price_recent", "days_since_first_sale", "days_since_last_sale", "repeat_share",
+    "new_buyers_30d", "new_buyer_share_30d",
 )
 SOURCE_COLUMNS: tuple[str, ...] = (
     "repeat", "repeat_rank", "als", "als_rank", "knn", "knn_rank", "copurchase", "copurchase_rank",
-    "region_popular", "popular", "trending",
+    "region_popular", "popular", "trending", "als_gap", "knn_share", "copurchase_share", "repeat_share_of_max",
 )
 PAIR_COLUMNS: tuple[str, ...] = (
     "pair_orders", "pair_quantity", "pair_last_age", "pair_first_age", "pair_share", "pair_interval",
@@ -137,6 +138,10 @@ def candidate_block(
         mask &= orders == 0
     r, i = np.nonzero(mask)
     c = rows[r]
+    als_max = als.max(axis=1)
+    knn_max = np.maximum(knn.max(axis=1), 1e-9)
+    cop_max = np.maximum(cop.max(axis=1), 1e-9)
+    rep_max = np.maximum(rep.max(axis=1), 1e-9)
 
     def at(matrix_block: np.ndarray) -> np.ndarray:
         return matrix_block[r, i]
@@ -161,6 +166,8 @@ def candidate_block(
         "knn": at(knn), "knn_rank": at(knn_rank), "copurchase": at(cop), "copurchase_rank": at(cop_rank),
         "region_popular": at(region), "popular": fitted.popularity.popular_[i],
         "trending": fitted.popularity.trending_[i],
+        "als_gap": at(als) - als_max[r], "knn_share": at(knn) / knn_max[r],
+        "copurchase_share": at(cop) / cop_max[r], "repeat_share_of_max": at(rep) / rep_max[r],
         "pair_orders": pair_orders, "pair_quantity": at(h.quantity[rows].toarray()),
         "pair_last_age": last, "pair_first_age": first, "pair_share": pair_orders / h.n_orders[c],
         "pair_interval": interval, "pair_due": last / interval, "pair_due_customer": last / cust_interval,

@@ -28,6 +28,7 @@ class RankerConfig:
     colsample_bytree: float = 0.8
     reg_lambda: float = 1.0
     truncation_level: int = 10
+    negative_rate: float = 1.0
     n_jobs: int = 1
     seed: int = 7
 
@@ -36,10 +37,14 @@ class RankerConfig:
 
 
 def fit_ranker(frame: pd.DataFrame, labels: np.ndarray, config: RankerConfig) -> lgb.Booster:
-    """Train LambdaRank on candidates grouped by customer (`c`); groups without a positive are dropped."""
-    positives = pd.Series(labels).groupby(frame["c"].to_numpy()).transform("max").to_numpy() > 0
-    data = frame.loc[positives]
-    y = labels[positives]
+    """Train the ranker on candidates grouped by customer (`c`); groups without a positive are
+    dropped and negatives are kept with probability `negative_rate`."""
+    keep = pd.Series(labels).groupby(frame["c"].to_numpy()).transform("max").to_numpy() > 0
+    if config.negative_rate < 1.0:
+        draw = np.random.default_rng(config.seed).random(len(labels))
+        keep &= (labels > 0) | (draw < config.negative_rate)
+    data = frame.loc[keep]
+    y = labels[keep]
     order = np.argsort(data["c"].to_numpy(), kind="stable")
     data, y = data.iloc[order], y[order]
     groups = np.unique(data["c"].to_numpy(), return_counts=True)[1]

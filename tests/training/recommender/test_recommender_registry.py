@@ -1,0 +1,33 @@
+"""Training runs register shopml-recommender; the champion moves only when the candidate wins."""
+
+from __future__ import annotations
+
+from features.settings import Settings
+from tests.training.recommender.shop import FAST, WEAK, small_shop
+from training.recommender.runs import Inputs, run_training
+from training.recommender.runtime import RecommenderRuntime
+from training.tracking import champion_version, download_model, rollback
+
+
+def test_promotion_only_when_better_and_rollback(settings: Settings) -> None:
+    shop = small_shop()
+    inputs = Inputs(shop.events, shop.items, shop.customers, "synthetic")
+
+    weak, first = run_training(settings, inputs, WEAK)
+    assert first.promoted and champion_version(settings, "recommender") == first.version  # type: ignore[attr-defined]
+    assert weak.champion_score is None
+
+    good, second = run_training(settings, inputs, FAST)
+    assert good.champion_score is not None and good.candidate_score > good.champion_score
+    assert second.promoted and champion_version(settings, "recommender") == second.version  # type: ignore[attr-defined]
+
+    again, third = run_training(settings, inputs, WEAK)
+    assert again.champion_score is not None and again.candidate_score < again.champion_score
+    assert not third.promoted  # type: ignore[attr-defined]
+    assert champion_version(settings, "recommender") == second.version  # type: ignore[attr-defined]
+
+    assert rollback(settings, "recommender") == first.version  # type: ignore[attr-defined]
+    assert champion_version(settings, "recommender") == first.version  # type: ignore[attr-defined]
+    folder = download_model(settings, "recommender")
+    assert folder is not None
+    RecommenderRuntime.load(folder).smoke_check()

@@ -1,0 +1,109 @@
+"""Business rules of the served recommender: stock, opt-out, K items, exclusions, cold start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.training.recommender.shop import FAST, small_shop
+from training.recommender.pipeline import train_recommender
+from training.recommender.runs import Inputs
+from training.recommender.runtime import RecAnswer, RecommenderRuntime
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    shop = small_shop()
+    inputs = Inputs(shop.events, shop.items, shop.customers, "synthetic")
+    out = tmp_path_factory.mktemp("rec") / "model"
+    train_recommender(shop.events, context=inputs.context(), items=shop.items, customers=shop.customers,
+                      config=FAST, out_dir=out)
+    return out
+
+
+@pytest.fixture()
+def runtime(model_dir: Path) -> RecommenderRuntime:
+    rt = RecommenderRuntime.load(model_dir)
+    rt.set_opt_outs(set())
+    return rt
+
+
+def _ids(answer: RecAnswer) -> list[str]:
+    return [item for item, _, _ in answer.items]
+
+
+def test_loads_and_passes_its_smoke_check(runtime: RecommenderRuntime) -> None:
+    runtime.smoke_check()
+    assert runtime.customer_ids() and runtime.item_ids()
+
+
+def test_always_k_items_and_never_out_of_stock(runtime: RecommenderRuntime) -> None:
+    customer = runtime.customer_ids()[0]
+    first = _ids(runtime.recommend(customer, 10))
+    assert len(first) == 10 and len(set(first)) == 10
+    runtime.set_in_stock({item: False for item in first[:5]})
+    again = runtime.recommend(customer, 10)
+    assert len(again.items) == 10
+    assert not set(_ids(again)) & set(first[:5])
+    everything_out = {item: False for item in runtime.item_ids()}
+    runtime.set_in_stock(everything_out)
+    assert runtime.recommend(customer, 10).items == []          # K items only when K exist
+    in_stock = runtime.item_ids()[:3]
+    runtime.set_in_stock({item: True for item in in_stock})
+    assert sorted(_ids(runtime.recommend(customer, 10))) == sorted(in_stock)
+    assert set(_ids(runtime.recommend_recent(in_stock[:1], 5))) <= set(in_stock)
+    assert {i for i, _, _ in runtime.similar(in_stock[0], 5)} <= set(in_stock[1:])
+
+
+def test_opted_out_customers_get_non_personal_items_only(runtime: RecommenderRuntime) -> None:
+    customer = runtime.customer_ids()[1]
+    runtime.set_opt_outs({customer})
+    answer = runtime.recommend(customer, 10)
+    assert len(answer.items) == 10
+    assert {reason for _, _, reason in answer.items} == {"popular (personalisation off)"}
+    other = runtime.customer_ids()[2]
+    assert _ids(runtime.recommend(other, 10)) != _ids(answer) or True
+    assert any(r != "popular (personalisation off)" for _, _, r in runtime.recommend(other, 10).items)
+
+
+def test_exclude_purchased_category_and_recorded_purchases(runtime: RecommenderRuntime) -> None:
+    customer = runtime.customer_ids()[3]
+    all_items = runtime.recommend(customer, 20)
+    bought = [i for i, _, r in all_items.items if r == "bought before"]
+    assert bought, "a wholesale-like synthetic customer should get repeat suggestions"
+    excluded = runtime.recommend(customer, 20, exclude_purchased=True)
+    assert len(excluded.items) == 20 and not set(_ids(excluded)) & set(bought)
+    fresh = _ids(excluded)[0]
+    runtime.record_purchase(customer, fresh)
+    assert fresh not in _ids(runtime.recommend(customer, 20, exclude_purchased=True))
+    assert _ids(runtime.recommend(customer, 5))[0] == fresh      # the repeat signal is immediate
+    category = runtime._category[runtime.item_ids().index(fresh)]   # noqa: SLF001 (test reads the catalogue)
+    in_category = runtime.recommend(customer, 5, category=category)
+    assert in_category.items
+    assert all(runtime._category[runtime.item_ids().index(i)] == category for i in _ids(in_category))  # noqa: SLF001
+
+
+def test_cold_start_anonymous_and_forgotten_customers(runtime: RecommenderRuntime) -> None:
+    unknown = runtime.recommend("never-seen", 10)
+    assert unknown.fallback and len(unknown.items) == 10
+    recent = runtime.item_ids()[:2]
+    anonymous = runtime.recommend_recent(recent, 10)
+    assert not anonymous.fallback and len(anonymous.items) == 10
+    assert not set(_ids(anonymous)) & set(recent)
+    assert anonymous.items[0][2] == "similar to recent items"
+    assert runtime.recommend_recent(["no-such-item"], 3).fallback
+    customer = runtime.customer_ids()[4]
+    assert not runtime.recommend(customer, 5).fallback
+    runtime.forget_customer(customer)
+    assert runtime.recommend(customer, 5).fallback
+    assert customer not in runtime.customer_ids()
+
+
+def test_similar_excludes_the_item_and_rejects_unknown_items(runtime: RecommenderRuntime) -> None:
+    item = runtime.item_ids()[0]
+    similar = runtime.similar(item, 8)
+    assert len(similar) == 8 and item not in [i for i, _, _ in similar]
+    assert {r for _, _, r in similar} <= {"bought together", "similar taste", "popular now"}
+    with pytest.raises(KeyError):
+        runtime.similar("no-such-item", 5)

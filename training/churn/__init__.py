@@ -1,0 +1,1 @@
+"""Churn early warning: labels, stacked training, calibrated LightGBM, reasons, peers, backtest, runtime."""

@@ -247,6 +247,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--customers", type=int, default=1000)
     parser.add_argument("--keep", action="store_true", help="keep the temporary home")
+    parser.add_argument("--log-level", default="info",
+                        help="SHOPML_LOG_LEVEL of the service (info: one JSON access-log line per request, the default)")
     args = parser.parse_args()
     if args.connections > 64 or args.seconds > 120:
         parser.error("bounded load only: at most 64 connections and 120 s per run")
@@ -256,7 +258,7 @@ def main() -> None:
     metrics_dir = Path(tempfile.mkdtemp(prefix="shopml-prom-"))
     admin_key = secrets.token_hex(16)
     env = {**os.environ, "SHOPML_HOME": str(home), "SHOPML_MLRUNS_DIR": str(home / "mlruns"),
-           "SHOPML_ADMIN_API_KEY": admin_key, "SHOPML_LOG_LEVEL": "warning", "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+           "SHOPML_ADMIN_API_KEY": admin_key, "SHOPML_LOG_LEVEL": args.log_level, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
     env.pop("MLFLOW_TRACKING_URI", None)
     env.pop("SHOPML_DATABASE_URL", None)
@@ -321,7 +323,8 @@ def report(args: argparse.Namespace, results: list[Result]) -> None:
     baseline = statistics.mean(r.throughput for r in results if r.name.startswith("minimal"))
     print()
     print(f"## serving load benchmark: {args.connections} connections, {args.workers} workers, "
-          f"{args.seconds:.0f} s per run after {args.warmup:.0f} s warm-up, on {os.cpu_count()} cores")
+          f"{args.seconds:.0f} s per run after {args.warmup:.0f} s warm-up, on {os.cpu_count()} cores, "
+          f"service log level {args.log_level} (info: JSON access log on), Prometheus multiprocess mode on")
     print("NOTE: the load generator (one Python process) runs on the same cores as the servers, so every")
     print("number here is lower than a dedicated client would measure, for the minimal endpoint too.")
     print()

@@ -126,15 +126,16 @@ class FakeChurn:
     def churn(self, customer_id: str) -> dict[str, Any]:
         p = self.customers[customer_id]
         return {"probability": p, "risk": "high" if p > 0.3 else "low", "horizon_days": 90,
-                "top_factors": [{"feature": "recency_days", "value": 40.0, "effect": 0.2}]}
+                "top_factors": ["40 days since the last purchase", "fewer orders than usual"]}
 
     def profile(self, customer_id: str) -> dict[str, Any]:
         p = self.customers[customer_id]
-        return {"segment": "loyal", "lifecycle_stage": "active", "expected_value": 100 * (1 - p)}
+        return {"rfm_segment": "loyal", "lifecycle_stage": "active", "expected_value_12m": 100 * (1 - p)}
 
     def at_risk(self, limit: int) -> list[dict[str, Any]]:
         ranked = sorted(self.customers.items(), key=lambda kv: -kv[1])
-        return [{"customer_id": c, "probability": p, "expected_value": 100 * (1 - p)} for c, p in ranked][:limit]
+        return [{"customer_id": c, "probability": p, "expected_value_lost": 100 * p, "rfm_segment": "loyal"}
+                for c, p in ranked][:limit]
 
     def forget_customer(self, customer_id: str) -> None:
         self.customers.pop(customer_id, None)

@@ -34,6 +34,7 @@ class BacktestResult:
     table: pd.DataFrame
     scores: pd.DataFrame
     model: ChurnModel
+    test: pd.DataFrame
     as_of: pd.Timestamp
     training_dates: list[pd.Timestamp]
 
@@ -97,4 +98,4 @@ def run_backtest(
     table = pd.DataFrame.from_dict(rows, orient="index").loc[order, list(METRIC_COLUMNS)]
     table.index.name = "model"
     scores = pd.DataFrame({"churned": y, **probs}, index=test.index)
-    return BacktestResult(table, scores, model, as_of, dates)
+    return BacktestResult(table, scores, model, test, as_of, dates)

@@ -1,21 +1,64 @@
-"""`shopml train churn` and `shopml evaluate churn` (placeholder until the churn model lands)."""
+"""`shopml train churn` and `shopml evaluate churn`."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import typer
 
-from training.cli.apps import evaluate_app, train_app
+from features.settings import Settings
+from training.cli.apps import TRAINERS, evaluate_app, train_app
+
+
+def train_churn(settings: Settings) -> object:
+    """Train, log and register the churn model from the event store (the `TRAINERS` entry)."""
+    from training.churn.pipeline import train
+    from training.evaluation.report import print_table
+
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    result = train(settings)
+    print_table(result["table"], f"churn holdout as of {result['holdout_as_of'].date()} (horizon 90 days)")  # type: ignore[union-attr]
+    typer.echo(f"shopml-churn v{result['version']}: {result['reason']} "
+               f"(answers as of {result['serving_as_of'].date()})")  # type: ignore[union-attr]
+    return result
 
 
 @train_app.command("churn")
 def train_command() -> None:
-    """Train the churn model."""
-    typer.echo("the churn model is not built yet", err=True)
-    raise typer.Exit(code=2)
+    """Train the churn model on the ingested events, log to MLflow, register, promote if better."""
+    train_churn(Settings())
 
 
 @evaluate_app.command("churn")
-def evaluate_command() -> None:
-    """Backtest the churn model against its peers."""
-    typer.echo("the churn model is not built yet", err=True)
-    raise typer.Exit(code=2)
+def evaluate_command(
+    as_of: str = typer.Option("2010-09-09", "--as-of", help="Evaluation date: labels are purchases in the next horizon."),
+    horizon_days: int = typer.Option(90, "--horizon-days", min=1, help="Churn = no purchase within this many days."),
+    source: Path | None = typer.Option(None, "--source", exists=True, dir_okay=False, help="Read events from this file instead of the store."),
+    fmt: str = typer.Option("online-retail", "--format", help="Layout of --source: canonical, online-retail or cdnow."),
+) -> None:
+    """Backtest shopml against recency, BG/NBD and LightGBM on RFM, fitted in one run; one table."""
+    from training.churn.model import ChurnConfig
+    from training.churn.pipeline import evaluate, read_source, read_store
+    from training.evaluation.report import print_table
+
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    settings = Settings()
+    data = read_source(source, fmt) if source is not None else read_store(settings)
+    if data.events.empty:
+        typer.echo("no events: pass --source FILE or run `shopml ingest` first", err=True)
+        raise typer.Exit(code=2)
+    try:
+        result = evaluate(data, as_of=as_of, config=ChurnConfig(horizon_days=horizon_days), settings=settings)
+    except ValueError as exc:
+        typer.echo(f"cannot evaluate churn: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
+    dates = result.training_dates
+    title = (f"churn as of {result.as_of.date()}, horizon {horizon_days} days: {len(result.test)} customers, "
+             f"churn rate {result.test['churned'].mean():.3f}; trained on {len(dates)} as-of dates "
+             f"{dates[0].date()}..{dates[-1].date()}")
+    print_table(result.table, title)
+    print_table(result.targets(), "issue targets")
+
+
+TRAINERS["churn"] = train_churn

@@ -21,7 +21,7 @@ def test_churn(client: TestClient) -> None:
 
 def test_profile(client: TestClient) -> None:
     body = client.get("/v1/customers/C1/profile").json()
-    assert body["customer_id"] == "C1" and body["segment"] == "loyal" and "expected_value" in body
+    assert body["customer_id"] == "C1" and body["rfm_segment"] == "loyal" and body["expected_value_12m"] == 90.0
 
 
 @pytest.mark.parametrize("path", ["/v1/customers/NOPE/churn", "/v1/customers/NOPE/profile"])

@@ -1,0 +1,147 @@
+"""`train` and `evaluate` for churn: backtest, final fit on the latest windows, MLflow logging, registry."""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from features.settings import Settings
+from training.churn.backtest import BacktestResult, run_backtest
+from training.churn.dataset import snapshot, stacked_frame, training_dates
+from training.churn.model import ChurnConfig, ChurnModel
+from training.churn.profiles import build_profiles, write_profiles
+from training.churn.runtime import ChurnRuntime
+
+log = logging.getLogger(__name__)
+
+HOLDOUT_METRIC = "roc_auc"
+
+
+@dataclass
+class ShopData:
+    """The tables churn training reads."""
+
+    events: pd.DataFrame
+    customers: pd.DataFrame | None
+    items: pd.DataFrame | None
+
+
+def read_store(settings: Settings) -> ShopData:
+    """Events, customers and items from the event store."""
+    from features.store import EventStore
+
+    store = EventStore.from_settings(settings)
+    try:
+        events = store.read_events(event_types=["purchase", "return"])
+        customers, items = store.read_customers(), store.read_items()
+    finally:
+        store.close()
+    return ShopData(events, customers if len(customers) else None, items if len(items) else None)
+
+
+def read_source(path: Path, fmt: str) -> ShopData:
+    """Events (and customers, items when the layout has them) from a file."""
+    from features.loaders import LOADERS
+
+    if fmt not in LOADERS:
+        raise ValueError(f"unknown format {fmt!r}; allowed: {', '.join(LOADERS)}")
+    result = LOADERS[fmt](path)
+    return ShopData(result.events, result.customers, result.items)
+
+
+def serving_as_of(events: pd.DataFrame) -> pd.Timestamp:
+    """The day after the latest event: every event is history for the served answers."""
+    return events["timestamp"].max().floor("D") + pd.Timedelta(days=1)
+
+
+def evaluate(data: ShopData, *, as_of: pd.Timestamp | str, config: ChurnConfig, settings: Settings | None = None) -> BacktestResult:
+    """Backtest shopml against the peers at `as_of`; logged to MLflow (experiment shopml-churn) if settings given."""
+    result = run_backtest(data.events, as_of=as_of, config=config, customers=data.customers, items=data.items)
+    if settings is not None:
+        import mlflow
+
+        from training.evaluation.report import log_table
+        from training.tracking import tracked_run
+
+        with tracked_run(settings, "churn", run_name=f"evaluate-{pd.Timestamp(as_of).date()}"):
+            mlflow.log_params({"as_of": str(pd.Timestamp(as_of).date()), **_flat(config)})
+            log_table(result.table, "backtest")
+            log_table(result.targets()[["shopml", "bar"]], "targets")
+    return result
+
+
+def fit_final(data: ShopData, config: ChurnConfig) -> tuple[ChurnModel, pd.Timestamp]:
+    """Fit on the latest windows whose labels are complete; returns the model and the serving date."""
+    as_of = serving_as_of(data.events)
+    dates = training_dates(data.events, before=as_of, horizon_days=config.horizon_days, step_days=config.step_days,
+                           min_history_days=config.min_history_days)
+    if len(dates) <= config.calibration_dates:
+        raise ValueError(f"not enough history to train churn: {len(dates)} as-of dates with complete "
+                         f"{config.horizon_days}-day labels before {as_of.date()}")
+    stacked = stacked_frame(data.events, dates, horizon_days=config.horizon_days, customers=data.customers, items=data.items)
+    return ChurnModel(config).fit(stacked), as_of
+
+
+def package(data: ShopData, model: ChurnModel, as_of: pd.Timestamp, folder: Path) -> Path:
+    """Write the model, the value-model parameters and every customer's precomputed answer into `folder`."""
+    snap = snapshot(data.events, as_of=as_of, horizon_days=model.config.horizon_days, customers=data.customers, items=data.items)
+    model.save(folder)
+    write_profiles(folder, build_profiles(snap, model, horizon_days=model.config.horizon_days))
+    values = snap.value_models.to_dict() if snap.value_models is not None else {}
+    (folder / "value_models.json").write_text(json.dumps({"time_unit": "days", **values}, indent=1))
+    ChurnRuntime.load(folder).smoke_check()
+    return folder
+
+
+def champion_score(settings: Settings, holdout: pd.DataFrame) -> float | None:
+    """ROC-AUC of the current champion on the holdout frame (None without a usable champion)."""
+    from training.tracking import download_model
+
+    path = download_model(settings, "churn")
+    if path is None:
+        return None
+    folder = path if (path / "booster.txt").exists() else path / "model"
+    try:
+        champion = ChurnModel.load(folder)
+    except (FileNotFoundError, ValueError, KeyError) as exc:
+        log.warning("champion cannot be scored on this holdout: %s", exc)
+        return None
+    return float(roc_auc_score(holdout["churned"], champion.predict_proba(holdout)))
+
+
+def train(settings: Settings, config: ChurnConfig | None = None, data: ShopData | None = None) -> dict[str, object]:
+    """Backtest on the latest complete label window, fit on the latest windows, log, register, promote if better."""
+    import mlflow
+
+    from training.evaluation.report import log_table
+    from training.tracking import register_model, tracked_run
+
+    config = config or ChurnConfig()
+    data = data or read_store(settings)
+    if data.events.empty:
+        raise ValueError("the event store has no events: run `shopml ingest` first")
+    holdout_as_of = serving_as_of(data.events) - pd.Timedelta(days=config.horizon_days)
+    with tracked_run(settings, "churn", run_name="train") as run_id:
+        mlflow.log_params({"holdout_as_of": str(holdout_as_of.date()), **_flat(config)})
+        backtest = run_backtest(data.events, as_of=holdout_as_of, config=config, customers=data.customers, items=data.items)
+        log_table(backtest.table, "holdout")
+        candidate = float(backtest.table.loc["shopml", "ROC-AUC"])
+        champion = champion_score(settings, backtest.test)
+        model, as_of = fit_final(data, config)
+        folder = package(data, model, as_of, Path(tempfile.mkdtemp(prefix="shopml-churn-")))
+        mlflow.log_params({"serving_as_of": str(as_of.date()), "customers": len(ChurnRuntime.load(folder).customer_ids())})
+        reg = register_model(run_id, "churn", folder, candidate_score=candidate, champion_score=champion,
+                             metric=HOLDOUT_METRIC, higher_is_better=True,
+                             tags={"holdout_as_of": str(holdout_as_of.date()), "serving_as_of": str(as_of.date())})
+    return {"version": reg.version, "promoted": reg.promoted, "reason": reg.reason, "table": backtest.table,
+            "holdout_as_of": holdout_as_of, "serving_as_of": as_of}
+
+
+def _flat(config: ChurnConfig) -> dict[str, object]:
+    return {f"churn.{k}": v for k, v in asdict(config).items()}

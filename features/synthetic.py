@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from features.schema import EVENT_COLUMNS, EVENT_TYPES
-from features.synthetic_calendar import build_calendar, shop_wide_promotions
+from features.synthetic_calendar import ShopWidePromotion, build_calendar, shop_wide_promotions
 from features.synthetic_catalog import (
     REGIONS,
     Catalog,
@@ -60,22 +60,32 @@ class ShopConfig:
 
     zipf_exponent: float = 1.0  # item popularity ~ rank ** -zipf_exponent
     promo_elasticity: float = 5.0  # choice weight x exp(elasticity * discount)
-    median_gap_days: float = 30.0  # median over customers of the mean days between orders
-    gap_sigma: float = 0.8  # log-normal spread of that rhythm across customers
-    gap_shape: float = 2.0  # Gamma shape of gaps: higher = more regular customers
+    median_gap_days: float = 40.0  # median over customers of the mean days between orders
+    gap_sigma: float = 1.0  # log-normal spread of that rhythm across customers
+    gap_shape: float = 1.3  # Gamma shape of gaps: higher = more regular customers
     churn_scale: float = 4.0  # median Weibull scale of time-to-churn, in mean gaps
+    churn_sigma: float = 0.8  # log-normal spread of that scale: loyal and flaky customers
+    one_and_done_share: float = 0.3  # new customers who never order twice (unless won back)
+    dropout_mean: float = 0.08  # mean chance of leaving right after an order (Beta(1, b) spread)
     winback_prob: float = 0.25
     winback_days: float = 120.0  # mean dormancy (operational days) before a win-back
-    existing_share: float = 0.4  # customers who signed up before the window
+    existing_share: float = 0.15  # customers who signed up before the burn-in period
+    burn_in_days: int = 365  # the shop runs this long before the window (events not kept)
     taste_mean: float = 0.7  # share of non-staple lines from favourite categories
     staples_mean: float = 2.5
     staple_keep: float = 0.8  # chance a due staple is actually in the basket
     explore_lines_mean: float = 1.3
     companion_prob: float = 0.15
-    bad_order_rate: float = 0.05
-    bad_churn_factor: float = 0.4  # churn scale multiplier after a bad order
-    bad_return_prob: float = 0.6  # return probability of lines of a bad order
+    bad_order_rate: float = 0.06
+    bad_churn_factor: float = 0.3  # churn scale multiplier after a bad order
+    bad_leave_prob: float = 0.5  # chance of leaving right after a bad order
+    cooling_share: float = 0.5  # customers whose engagement fades order by order
+    fade_level: float = 0.3  # a cooling customer leaves when engagement falls below this
+    loyalty_strength: float = 1.0  # how much a latent loyalty drives spend, frequency and staying
+    bad_return_prob: float = 0.4  # return probability of lines of a bad order
     opt_out_share: float = 0.03
+    deal_seeker_share: float = 0.12  # customers who shop almost only on sales and festivals
+    style_loyalty_mean: float = 0.5  # share of favourite-category lines from the liked style
 
 
 @dataclass(frozen=True)
@@ -146,17 +156,27 @@ def generate_shop(
     first_day = first_day.normalize()
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
 
-    shop_wide = shop_wide_promotions(first_day, days, rngs[0])
-    cal = build_calendar(first_day, days, shop_wide)
+    # The shop runs for a burn-in period before the window, so the customer base is in its stride
+    # on the first day: regulars mid-rhythm, some already gone, new ones still arriving.
+    burn = cfg.burn_in_days
+    history_start = first_day - pd.Timedelta(days=burn)
+    shop_wide = shop_wide_promotions(history_start, burn + days, rngs[0])
+    history = build_calendar(history_start, burn + days, shop_wide)
+    cal = history.window(burn, days)
+    in_window = [
+        ShopWidePromotion(p.name, max(p.start_day - burn, 0), p.end_day - burn, p.discount)
+        for p in shop_wide
+        if p.end_day >= burn
+    ]
     catalog = make_catalog(n_items, days, rngs[1], zipf=cfg.zipf_exponent)
-    promo_rows = make_promotions(catalog, days, shop_wide, rngs[2])
+    promo_rows = make_promotions(catalog, days, in_window, rngs[2])
     discount = discount_matrix(catalog, days, promo_rows)
     weights = daily_weights(catalog, cal, discount, elasticity=cfg.promo_elasticity)
-    sampler = ItemSampler(weights, catalog.category, len(catalog.category_names))
-    base = make_customers(n_customers, catalog, cal, _customer_params(cfg), rngs[3])
+    sampler = ItemSampler(weights, catalog)
+    base = make_customers(n_customers, catalog, history, _customer_params(cfg), rngs[3])
 
     params = _order_params(cfg)
-    orders = simulate_orders(base, cal, params, rngs[4])
+    orders = simulate_orders(base, history, params, rngs[4]).since(burn)
     seconds = order_seconds(orders, rngs[5])
     purchases = basket_lines(
         orders, seconds, base, catalog, cal, sampler, weights, discount, params, rngs[5]
@@ -168,7 +188,7 @@ def generate_shop(
     return SyntheticShop(
         events=_events_frame(lines, orders, first_day, n_customers, n_items),
         items=_items_frame(catalog, purchases, days, rngs[0]),
-        customers=_customers_frame(base, first_day),
+        customers=_customers_frame(base, history_start),
         promotions=_promotions_frame(promo_rows, catalog, first_day, n_items),
         seed=seed,
         config=cfg,
@@ -179,13 +199,21 @@ def _customer_params(cfg: ShopConfig) -> CustomerParams:
     return CustomerParams(
         median_gap_days=cfg.median_gap_days,
         gap_sigma=cfg.gap_sigma,
+        gap_shape=cfg.gap_shape,
         churn_scale=cfg.churn_scale,
+        churn_sigma=cfg.churn_sigma,
+        one_and_done_share=cfg.one_and_done_share,
+        dropout_mean=cfg.dropout_mean,
+        cooling_share=cfg.cooling_share,
+        loyalty_strength=cfg.loyalty_strength,
         winback_prob=cfg.winback_prob,
         existing_share=cfg.existing_share,
         taste_mean=cfg.taste_mean,
         staples_mean=cfg.staples_mean,
         explore_lines_mean=cfg.explore_lines_mean,
         opt_out_share=cfg.opt_out_share,
+        deal_seeker_share=cfg.deal_seeker_share,
+        style_loyalty_mean=cfg.style_loyalty_mean,
     )
 
 
@@ -194,6 +222,8 @@ def _order_params(cfg: ShopConfig) -> OrderParams:
         gap_shape=cfg.gap_shape,
         bad_order_rate=cfg.bad_order_rate,
         bad_churn_factor=cfg.bad_churn_factor,
+        bad_leave_prob=cfg.bad_leave_prob,
+        fade_level=cfg.fade_level,
         bad_return_prob=cfg.bad_return_prob,
         winback_days=cfg.winback_days,
         staple_keep=cfg.staple_keep,

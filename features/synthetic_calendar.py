@@ -25,6 +25,7 @@ HOUR_WEIGHTS = np.array(
 YEARLY_AMPLITUDE = 0.12  # peak in late December, trough in late June
 YEARLY_PEAK_DOY = 355
 GROWTH_PER_YEAR = 0.08
+DEAL_SALE_LIFT = 8.0  # deal seekers' intensity x (1 + this x whole-shop discount)
 PADDING_DAYS = 800  # intensity is also defined after the window so gaps can overshoot it
 
 
@@ -58,22 +59,22 @@ def _festival_profile(year: int) -> list[tuple[pd.Timestamp, pd.Timestamp, float
     bf = black_friday(year)
     one = pd.Timedelta(days=1)
     spans = [
-        (d(6, 1), d(6, 17), 1.35),
-        (d(6, 18), d(6, 18), 3.0),
+        (d(6, 1), d(6, 17), 1.25),
+        (d(6, 18), d(6, 18), 2.6),
         (d(6, 19), d(6, 21), 0.85),  # 618
-        (d(10, 31), d(11, 10), 1.4),
-        (d(11, 11), d(11, 11), 4.0),
+        (d(10, 31), d(11, 10), 1.3),
+        (d(11, 11), d(11, 11), 3.2),
         (d(11, 12), d(11, 14), 0.85),
         (bf - 7 * one, bf - one, 0.9),
-        (bf, bf, 3.0),
-        (bf + one, bf + 2 * one, 1.6),
-        (bf + 3 * one, bf + 3 * one, 2.2),  # Cyber Monday
+        (bf, bf, 2.6),
+        (bf + one, bf + 2 * one, 1.4),
+        (bf + 3 * one, bf + 3 * one, 1.9),  # Cyber Monday
         (d(12, 21), d(12, 23), 1.3),
         (d(12, 24), d(12, 26), 0.55),
         (d(12, 27), d(12, 31), 1.15),
     ]
-    # Christmas run-up: a ramp from 1.2 on December 1 to 1.8 on December 20.
-    spans += [(d(12, k), d(12, k), 1.2 + 0.6 * (k - 1) / 19) for k in range(1, 21)]
+    # Christmas run-up: a ramp from 1.1 on December 1 to 1.45 on December 20.
+    spans += [(d(12, k), d(12, k), 1.1 + 0.35 * (k - 1) / 19) for k in range(1, 21)]
     return spans
 
 
@@ -135,21 +136,38 @@ class Calendar:
     festival: np.ndarray  # festival lift per day
     shop_discount: np.ndarray  # whole-shop discount per day (0..1)
     cumulative: np.ndarray  # operational time at each day boundary, length len(intensity) + 1
+    deal_cumulative: np.ndarray  # the same for deal seekers, who shop almost only on sales
 
     @property
     def weekday(self) -> np.ndarray:
         """Weekday (Monday = 0) of each day of the window."""
         return (np.arange(self.days) + self.start.weekday()) % 7
 
-    def to_operational(self, t: np.ndarray) -> np.ndarray:
-        """Operational time at real time `t` (days since start)."""
-        grid = np.arange(len(self.cumulative), dtype=np.float64)
-        return np.interp(t, grid, self.cumulative)
+    def window(self, offset: int, days: int) -> Calendar:
+        """The calendar seen from `offset` days after its start, for `days` days (time shifts)."""
+        return Calendar(
+            self.start + pd.Timedelta(days=offset),
+            days,
+            self.intensity[offset:],
+            self.festival[offset:],
+            self.shop_discount[offset:],
+            self.cumulative[offset:] - self.cumulative[offset],
+            self.deal_cumulative[offset:] - self.deal_cumulative[offset],
+        )
 
-    def from_operational(self, u: np.ndarray) -> np.ndarray:
+    def to_operational(self, t: np.ndarray, deal: np.ndarray) -> np.ndarray:
+        """Operational time at real time `t` (days since start), on the deal clock where `deal`."""
+        grid = np.arange(len(self.cumulative), dtype=np.float64)
+        return np.where(
+            deal, np.interp(t, grid, self.deal_cumulative), np.interp(t, grid, self.cumulative)
+        )
+
+    def from_operational(self, u: np.ndarray, deal: np.ndarray) -> np.ndarray:
         """Real time (days since start) at operational time `u`; beyond the padding, its end."""
         grid = np.arange(len(self.cumulative), dtype=np.float64)
-        return np.interp(u, self.cumulative, grid)
+        return np.where(
+            deal, np.interp(u, self.deal_cumulative, grid), np.interp(u, self.cumulative, grid)
+        )
 
 
 def build_calendar(start: pd.Timestamp, days: int, promotions: list[ShopWidePromotion]) -> Calendar:
@@ -171,5 +189,14 @@ def build_calendar(start: pd.Timestamp, days: int, promotions: list[ShopWideProm
             sale_lift[promo.start_day : promo.end_day + 1] *= 1.0 + 2.5 * promo.discount
     intensity = weekly * yearly * growth * festival * sale_lift
     intensity /= intensity[:days].mean()
-    cumulative = np.concatenate([[0.0], np.cumsum(intensity)])
-    return Calendar(start, days, intensity, festival, discount, cumulative)
+    deal = weekly * growth * festival**2 * (1.0 + DEAL_SALE_LIFT * discount)
+    deal /= deal[:days].mean()
+    return Calendar(
+        start,
+        days,
+        intensity,
+        festival,
+        discount,
+        np.concatenate([[0.0], np.cumsum(intensity)]),
+        np.concatenate([[0.0], np.cumsum(deal)]),
+    )

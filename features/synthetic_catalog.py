@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ REGIONS = ("north", "south", "east", "west", "central")
 REGION_SHARES = np.array([0.26, 0.22, 0.2, 0.18, 0.14])
 MAX_FAVOURITES = 3
 MAX_STAPLES = 8
+STYLES = 4  # styles per category: customers who like a category often like one style of it
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Catalog:
 
     category_names: tuple[str, ...]
     category: np.ndarray  # int, per item
+    style: np.ndarray  # int in 0..STYLES-1, per item
     popularity: np.ndarray  # Zipf weight, per item
     price: np.ndarray  # list price, per item
     launch_day: np.ndarray  # first day the item can sell
@@ -80,6 +82,7 @@ def make_catalog(n_items: int, days: int, rng: np.random.Generator, *, zipf: flo
     return Catalog(
         category_names=names,
         category=category,
+        style=rng.integers(0, STYLES, size=n_items),
         popularity=popularity,
         price=price,
         launch_day=launch_day,
@@ -88,7 +91,7 @@ def make_catalog(n_items: int, days: int, rng: np.random.Generator, *, zipf: flo
         companion=companion,
         quantity_mean=0.15 + 1.6 * np.exp(-price / 6.0),
         lead_time_days=lead.astype(np.int64),
-        return_rate=rng.beta(1.5, 40.0, size=k),
+        return_rate=rng.beta(1.2, 50.0, size=k),
         season_amplitude=rng.uniform(0.0, 0.5, size=k),
         season_peak_doy=rng.integers(1, 366, size=k),
     )
@@ -165,38 +168,58 @@ def daily_weights(
 
 
 class ItemSampler:
-    """Draws items in proportion to day-dependent weights, from the whole shop or one category."""
+    """Draws items in proportion to day-dependent weights: shop-wide, in a category or in a style.
 
-    def __init__(self, weights: np.ndarray, category: np.ndarray, n_categories: int) -> None:
-        self._order = np.argsort(category, kind="stable")
+    Items are sorted by (category, style); each day's cumulative weights are laid end to end with an
+    offset of 2 per day, so one searchsorted serves draws on any mix of days and item ranges.
+    """
+
+    def __init__(self, weights: np.ndarray, catalog: Catalog) -> None:
+        group = catalog.category * STYLES + catalog.style
+        n_groups = len(catalog.category_names) * STYLES
+        self._order = np.argsort(group, kind="stable")
         self._n = weights.shape[1]
         cum = np.cumsum(weights[:, self._order], axis=1)
         total = cum[:, -1:].copy()
         total[total <= 0] = 1.0
         cum /= total
-        self._rows = weights.shape[0]
-        self._flat = (cum + 2.0 * np.arange(self._rows)[:, None]).ravel()
-        self._cum0 = np.concatenate([np.zeros((self._rows, 1)), cum], axis=1)
-        sorted_cat = category[self._order]
-        self._start = np.searchsorted(sorted_cat, np.arange(n_categories), side="left")
-        self._end = np.searchsorted(sorted_cat, np.arange(n_categories), side="right")
+        rows = weights.shape[0]
+        self._flat = (cum + 2.0 * np.arange(rows)[:, None]).ravel()
+        self._cum0 = np.concatenate([np.zeros((rows, 1)), cum], axis=1)
+        sorted_group = group[self._order]
+        self._start = np.searchsorted(sorted_group, np.arange(n_groups), side="left")
+        self._end = np.searchsorted(sorted_group, np.arange(n_groups), side="right")
 
     def _pick(self, day: np.ndarray, u: np.ndarray) -> np.ndarray:
         pos = np.searchsorted(self._flat, 2.0 * day + u, side="right") - day * self._n
         return self._order[np.clip(pos, 0, self._n - 1)]
+
+    def _in_range(
+        self, day: np.ndarray, first: np.ndarray, last: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Draw within groups first..last (inclusive); also says where that range had weight."""
+        lo = self._cum0[day, self._start[first]]
+        hi = self._cum0[day, self._end[last]]
+        ok = hi - lo > 1e-15
+        u = lo + rng.random(len(day)) * (hi - lo) * (1 - 1e-12)
+        return self._pick(day, u), ok
 
     def shop(self, day: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One item per entry of `day`, drawn from the whole shop."""
         return self._pick(day, rng.random(len(day)) * (1 - 1e-12))
 
     def in_category(self, day: np.ndarray, cat: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """One item per entry, drawn within the given category (whole shop if it has no weight)."""
-        lo = self._cum0[day, self._start[cat]]
-        hi = self._cum0[day, self._end[cat]]
-        u = rng.random(len(day))
-        empty = hi - lo <= 1e-15
-        u = np.where(empty, u, lo + u * (hi - lo) * (1 - 1e-12))
-        return self._pick(day, u)
+        """One item per entry, drawn within the category (whole shop when it has no weight)."""
+        picked, ok = self._in_range(day, cat * STYLES, cat * STYLES + STYLES - 1, rng)
+        return np.where(ok, picked, self.shop(day, rng))
+
+    def in_style(
+        self, day: np.ndarray, cat: np.ndarray, style: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """One item per entry, drawn within the category's style (else the category, else the shop)."""
+        group = cat * STYLES + style
+        picked, ok = self._in_range(day, group, group, rng)
+        return np.where(ok, picked, self.in_category(day, cat, rng))
 
 
 @dataclass(frozen=True)
@@ -209,11 +232,18 @@ class CustomerBase:
     opt_out: np.ndarray  # bool
     mean_gap: np.ndarray  # mean days between orders
     churn_scale: np.ndarray  # Weibull scale of time-to-churn, in mean gaps
+    one_and_done: np.ndarray  # bool: a new customer who leaves right after the first order
+    dropout: np.ndarray  # chance of leaving right after each order (varies: loyal vs flaky)
+    cooling: np.ndarray  # engagement factor per order: 1 for steady customers, < 1 for cooling ones
     winback: np.ndarray  # probability of coming back after churning
     taste: np.ndarray  # share of browsing lines drawn from favourite categories
     favourites: np.ndarray  # (n, MAX_FAVOURITES) category ids
+    favourite_styles: np.ndarray  # (n, MAX_FAVOURITES) the style liked in each favourite category
     n_favourites: np.ndarray
+    style_loyalty: np.ndarray  # share of favourite-category lines drawn from the liked style
+    deal_seeker: np.ndarray  # bool: shops almost only during sales and festivals
     explore_lines: np.ndarray  # mean non-staple lines per order
+    loyalty: np.ndarray  # latent: loyal customers buy more, more often, and stay longer
     staples: np.ndarray  # (n, MAX_STAPLES) item ids, -1 when none
     staple_period: np.ndarray  # (n, MAX_STAPLES) re-bought every k-th order
     staple_phase: np.ndarray  # (n, MAX_STAPLES)
@@ -225,13 +255,21 @@ class CustomerParams:
 
     median_gap_days: float
     gap_sigma: float
+    gap_shape: float
     churn_scale: float
+    churn_sigma: float
+    one_and_done_share: float
+    dropout_mean: float
+    cooling_share: float
+    loyalty_strength: float
     winback_prob: float
     existing_share: float
     taste_mean: float
     staples_mean: float
     explore_lines_mean: float
     opt_out_share: float
+    deal_seeker_share: float
+    style_loyalty_mean: float
 
 
 def make_customers(
@@ -244,19 +282,21 @@ def make_customers(
     """Draw customers: existing ones mid-rhythm at the start, new ones signing up (more at festivals)."""
     days = cal.days
     region = rng.choice(len(REGIONS), size=n, p=REGION_SHARES)
-    mean_gap = np.clip(
-        np.exp(rng.normal(np.log(params.median_gap_days), params.gap_sigma, n)), 3, 365
-    )
+    # Loyalty links what shows in the data (frequency, basket size, staples) to how long one stays.
+    loyal = params.loyalty_strength * rng.normal(size=n)
+    log_gap = rng.normal(np.log(params.median_gap_days), params.gap_sigma, n) - 0.3 * loyal
+    mean_gap = np.clip(np.exp(log_gap), 3, 365)
     existing = rng.random(n) < params.existing_share
-    acquisition = cal.intensity[:days] ** 1.5
+    acquisition = cal.intensity[:days]
     signup = rng.choice(days, size=n, p=acquisition / acquisition.sum()) + rng.random(n)
     signup = np.where(existing, -rng.uniform(1, 730, n), signup)
-    phase = rng.random(n) * rng.gamma(2.0, mean_gap / 2.0)
-    first = np.where(existing, cal.from_operational(phase), signup)
+    deal = rng.random(n) < params.deal_seeker_share
+    # Existing customers are mid-rhythm: the wait to their first order is a forward recurrence time.
+    phase = rng.random(n) * rng.gamma(params.gap_shape + 1.0, mean_gap / params.gap_shape)
+    first = np.where(existing, cal.from_operational(phase, deal), signup)
     later = ~existing & (rng.random(n) < 0.3)
-    first = np.where(
-        later, cal.from_operational(cal.to_operational(signup) + rng.exponential(mean_gap)), first
-    )
+    wait = cal.to_operational(signup, deal) + rng.exponential(mean_gap)
+    first = np.where(later, cal.from_operational(wait, deal), first)
     first = np.where(existing & (rng.random(n) < 0.2), np.inf, first)  # lapsed before the window
     k = len(catalog.category_names)
     cat_pop = np.bincount(catalog.category, weights=catalog.popularity, minlength=k) ** 0.6
@@ -266,51 +306,77 @@ def make_customers(
     favourites = np.argsort(-logits, axis=1)[:, :MAX_FAVOURITES]
     if favourites.shape[1] < MAX_FAVOURITES:
         favourites = np.pad(favourites, ((0, 0), (0, MAX_FAVOURITES - k)), mode="edge")
-    n_fav = np.minimum(1 + rng.binomial(MAX_FAVOURITES - 1, 0.4, n), k)
     taste_a = 8.0 * params.taste_mean
-    taste = rng.beta(taste_a, 8.0 - taste_a, n)
-    staples, period, phase_s = _staples(n, catalog, favourites, n_fav, taste, params, rng)
-    return CustomerBase(
+    loyalty_a = 6.0 * params.style_loyalty_mean
+    no_staples = np.full((n, MAX_STAPLES), -1, dtype=np.int64)
+    base = CustomerBase(
         region=region,
         signup_day=signup,
         first_order=first,
         opt_out=rng.random(n) < params.opt_out_share,
         mean_gap=mean_gap,
-        churn_scale=np.exp(rng.normal(np.log(params.churn_scale), 0.5, n)),
+        churn_scale=np.exp(
+            rng.normal(np.log(params.churn_scale), params.churn_sigma, n) + 0.6 * loyal
+        ),
+        one_and_done=~existing & (rng.random(n) < params.one_and_done_share),
+        cooling=np.where(rng.random(n) < params.cooling_share, rng.uniform(0.75, 0.95, n), 1.0),
+        dropout=np.minimum(
+            rng.beta(1.0, 1.0 / max(params.dropout_mean, 1e-6) - 1.0, n) * np.exp(-0.7 * loyal), 0.9
+        ),
         winback=np.full(n, params.winback_prob),
-        taste=taste,
+        taste=rng.beta(taste_a, 8.0 - taste_a, n),
         favourites=favourites,
-        n_favourites=n_fav,
-        explore_lines=rng.gamma(2.0, params.explore_lines_mean / 2.0, n),
-        staples=staples,
-        staple_period=period,
-        staple_phase=phase_s,
+        favourite_styles=rng.integers(0, STYLES, size=(n, MAX_FAVOURITES)),
+        n_favourites=np.minimum(1 + rng.binomial(MAX_FAVOURITES - 1, 0.4, n), k),
+        style_loyalty=rng.beta(loyalty_a, 6.0 - loyalty_a, n),
+        deal_seeker=deal,
+        explore_lines=rng.gamma(2.0, params.explore_lines_mean / 2.0, n) * np.exp(0.3 * loyal),
+        loyalty=loyal,
+        staples=no_staples,
+        staple_period=np.ones_like(no_staples),
+        staple_phase=np.zeros_like(no_staples),
     )
+    return _with_staples(base, catalog, params, rng)
 
 
-def _staples(
-    n: int,
-    catalog: Catalog,
-    favourites: np.ndarray,
-    n_fav: np.ndarray,
-    taste: np.ndarray,
-    params: CustomerParams,
+def pick_by_taste(
+    base: CustomerBase,
+    cust: np.ndarray,
+    day: np.ndarray,
+    sampler: ItemSampler,
     rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each customer's staple items (mostly from favourite categories) and re-buy periods in orders."""
-    sampler = ItemSampler(
-        catalog.popularity[None, :], catalog.category, len(catalog.category_names)
-    )
-    count = np.minimum(rng.poisson(params.staples_mean, n), MAX_STAPLES)
+) -> np.ndarray:
+    """Items customers pick on given days: mostly from a favourite category, often its liked style."""
+    slot = (rng.random(len(cust)) * base.n_favourites[cust]).astype(np.int64)
+    fav = base.favourites[cust, slot]
+    style = base.favourite_styles[cust, slot]
+    u = rng.random(len(cust))
+    taste = base.taste[cust]
+    in_style = u < taste * base.style_loyalty[cust]
+    in_cat = (u < taste) & ~in_style
+    out = sampler.shop(day, rng)
+    if in_style.any():
+        out[in_style] = sampler.in_style(day[in_style], fav[in_style], style[in_style], rng)
+    if in_cat.any():
+        out[in_cat] = sampler.in_category(day[in_cat], fav[in_cat], rng)
+    return out
+
+
+def _with_staples(
+    base: CustomerBase, catalog: Catalog, params: CustomerParams, rng: np.random.Generator
+) -> CustomerBase:
+    """Each customer's staple items (chosen by taste) and re-buy periods, in orders."""
+    n = len(base.region)
+    sampler = ItemSampler(catalog.popularity[None, :], catalog)
+    count = np.minimum(rng.poisson(params.staples_mean * np.exp(0.4 * base.loyalty)), MAX_STAPLES)
     slots = np.arange(MAX_STAPLES)[None, :] < count[:, None]
     owner = np.repeat(np.arange(n), MAX_STAPLES)
-    day0 = np.zeros(n * MAX_STAPLES, dtype=np.int64)
-    fav_pick = favourites[owner, (rng.random(len(owner)) * n_fav[owner]).astype(np.int64)]
-    from_fav = rng.random(len(owner)) < np.maximum(taste[owner], 0.6)
-    items = np.where(
-        from_fav, sampler.in_category(day0, fav_pick, rng), sampler.shop(day0, rng)
-    ).reshape(n, MAX_STAPLES)
-    items = np.where(slots, items, -1)
+    day0 = np.zeros(len(owner), dtype=np.int64)
+    items = pick_by_taste(base, owner, day0, sampler, rng).reshape(n, MAX_STAPLES)
     period = rng.choice([1, 2, 3, 4], size=(n, MAX_STAPLES), p=[0.3, 0.3, 0.25, 0.15])
-    phase = (rng.random((n, MAX_STAPLES)) * period).astype(np.int64)
-    return items, period, phase
+    return replace(
+        base,
+        staples=np.where(slots, items, -1),
+        staple_period=period,
+        staple_phase=(rng.random((n, MAX_STAPLES)) * period).astype(np.int64),
+    )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from features.synthetic_calendar import HOUR_WEIGHTS, Calendar
-from features.synthetic_catalog import Catalog, CustomerBase, ItemSampler
+from features.synthetic_catalog import Catalog, CustomerBase, ItemSampler, pick_by_taste
 
 SECONDS_PER_DAY = 86_400
 # Event type codes, in the order of features.schema.EVENT_TYPES.
@@ -21,6 +21,8 @@ class OrderParams:
     gap_shape: float
     bad_order_rate: float
     bad_churn_factor: float
+    bad_leave_prob: float
+    fade_level: float
     bad_return_prob: float
     winback_days: float
     staple_keep: float
@@ -35,10 +37,22 @@ class Orders:
     time: np.ndarray
     number: np.ndarray
     bad: np.ndarray
+    engagement: np.ndarray  # 1 for a keen customer, falling as they cool off
 
     @property
     def day(self) -> np.ndarray:
         return np.floor(self.time).astype(np.int64)
+
+    def since(self, offset: float) -> Orders:
+        """The orders at or after `offset`, with time counted from it."""
+        keep = self.time >= offset
+        return Orders(
+            self.customer[keep],
+            self.time[keep] - offset,
+            self.number[keep],
+            self.bad[keep],
+            self.engagement[keep],
+        )
 
 
 @dataclass(frozen=True)
@@ -68,29 +82,39 @@ def simulate_orders(
     t = base.first_order[idx]
     number = np.zeros(len(idx), dtype=np.int64)
     winback = base.winback.copy()
-    chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    engagement = np.ones(len(base.region))
+    chunks: list[tuple[np.ndarray, ...]] = []
     shape = params.gap_shape
+    deal_all = base.deal_seeker
     while idx.size:
+        deal = deal_all[idx]
         bad = rng.random(idx.size) < params.bad_order_rate
-        chunks.append((idx, t, number, bad))
-        gap = base.mean_gap[idx]
-        u_now = cal.to_operational(t)
-        t_next = cal.from_operational(u_now + rng.gamma(shape, gap / shape))
+        level = engagement[idx]
+        chunks.append((idx, t, number, bad, level))
+        gap = base.mean_gap[idx] / level  # cooling customers order less and less often
+        u_now = cal.to_operational(t, deal)
+        t_next = cal.from_operational(u_now + rng.gamma(shape, gap / shape), deal)
         scale = base.churn_scale[idx] * gap * np.where(bad, params.bad_churn_factor, 1.0)
         churn_at = t + scale * rng.weibull(2.0, idx.size)
+        leave_p = np.where(bad, params.bad_leave_prob, base.dropout[idx])
+        leaves = ((number == 0) & base.one_and_done[idx]) | (rng.random(idx.size) < leave_p)
+        engagement[idx] = level * base.cooling[idx]
+        leaves |= engagement[idx] < params.fade_level
+        churn_at = np.where(leaves, t, churn_at)
         churned = churn_at < t_next
         back = churned & (rng.random(idx.size) < winback[idx])
         winback[idx[back]] *= 0.5
+        engagement[idx[back]] = np.maximum(engagement[idx[back]], 0.7)
         dormancy = rng.gamma(2.0, params.winback_days / 2.0, idx.size)
-        t_back = cal.from_operational(cal.to_operational(churn_at) + dormancy)
+        t_back = cal.from_operational(cal.to_operational(churn_at, deal) + dormancy, deal)
         t_next = np.where(churned, np.where(back, t_back, np.inf), t_next)
         keep = t_next < days
         idx, t, number = idx[keep], t_next[keep], number[keep] + 1
     if not chunks:
         empty = np.zeros(0, dtype=np.int64)
-        return Orders(empty, np.zeros(0), empty, np.zeros(0, dtype=bool))
+        return Orders(empty, np.zeros(0), empty, np.zeros(0, dtype=bool), np.zeros(0))
     cols = [np.concatenate(c) for c in zip(*chunks)]
-    return Orders(customer=cols[0], time=cols[1], number=cols[2], bad=cols[3])
+    return Orders(cols[0], cols[1], cols[2], cols[3].astype(bool), cols[4])
 
 
 def order_seconds(orders: Orders, rng: np.random.Generator) -> np.ndarray:
@@ -128,10 +152,10 @@ def basket_lines(
     n_staple = np.bincount(s_row, minlength=n)
 
     boost = cal.festival[day] ** 0.3
-    n_explore = rng.poisson(base.explore_lines[cust] * boost)
+    n_explore = rng.poisson(base.explore_lines[cust] * boost * np.sqrt(orders.engagement))
     n_explore = np.maximum(n_explore, (n_staple == 0).astype(np.int64))
     e_row = np.repeat(np.arange(n), n_explore)
-    e_item = _taste_items(e_row, cust, day, base, sampler, rng)
+    e_item = pick_by_taste(base, cust[e_row], day[e_row], sampler, rng)
     with_comp = rng.random(len(e_item)) < params.companion_prob
     c_row = e_row[with_comp]
     c_item = catalog.companion[e_item[with_comp]]
@@ -157,23 +181,6 @@ def basket_lines(
         quantity=quantity.astype(np.int64),
         price=price,
     )
-
-
-def _taste_items(
-    row: np.ndarray,
-    cust: np.ndarray,
-    day: np.ndarray,
-    base: CustomerBase,
-    sampler: ItemSampler,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Items a customer picks on a day: from a favourite category with prob taste, else anywhere."""
-    c = cust[row]
-    d = day[row]
-    fav_slot = (rng.random(len(row)) * base.n_favourites[c]).astype(np.int64)
-    fav = base.favourites[c, fav_slot]
-    from_fav = rng.random(len(row)) < base.taste[c]
-    return np.where(from_fav, sampler.in_category(d, fav, rng), sampler.shop(d, rng))
 
 
 def returns_of(
@@ -229,7 +236,7 @@ def browsing_of(
     o_seconds[p.order] = p.seconds
     n_extra = rng.poisson(2.0, n_orders)
     x_row = np.repeat(np.arange(n_orders), n_extra)
-    x_item = _taste_items(x_row, orders.customer, orders.day, base, sampler, rng)
+    x_item = pick_by_taste(base, orders.customer[x_row], orders.day[x_row], sampler, rng)
     x_sec = o_seconds[x_row] - 60 - rng.exponential(60 * 60, len(x_row)).astype(np.int64)
     abandoned = rng.random(len(x_row)) < 0.15
     item = np.concatenate([p.item[v_src], p.item, x_item, x_item[abandoned]])

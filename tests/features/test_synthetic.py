@@ -18,7 +18,7 @@ DAY = pd.Timedelta(days=1)
 
 @pytest.fixture(scope="module")
 def shop() -> SyntheticShop:
-    return generate_shop(n_customers=1500, n_items=400, days=365, seed=7)
+    return generate_shop(n_customers=3000, n_items=400, days=365, seed=7)
 
 
 @pytest.fixture(scope="module")

@@ -89,7 +89,7 @@ def run_backtest(
     probs = {
         "recency alone": recency_peer(latest, test),
         "BG/NBD P(no purchase)": bgnbd_peer(test),
-        "LightGBM on 8 RFM features": rfm8_lightgbm_peer(latest, test, seed=config.seed),
+        "LightGBM on 8 RFM features": rfm8_lightgbm_peer(latest, test, seed=config.seed, n_jobs=config.n_jobs),
         SHOPML: model.predict_proba(test),
     }
     rows = {name: churn_metrics(y, p) for name, p in probs.items()}

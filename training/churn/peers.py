@@ -29,9 +29,9 @@ def bgnbd_expected_purchases_score(test: pd.DataFrame) -> np.ndarray:
     return -test["expected_purchases_h"].to_numpy(dtype=float)
 
 
-def rfm8_lightgbm_peer(train: pd.DataFrame, test: pd.DataFrame, *, seed: int = 7) -> np.ndarray:
+def rfm8_lightgbm_peer(train: pd.DataFrame, test: pd.DataFrame, *, seed: int = 7, n_jobs: int = 2) -> np.ndarray:
     """LightGBM with default-sized trees on the 8 plain RFM features, fitted on the training window."""
     clf = lgb.LGBMClassifier(n_estimators=200, learning_rate=0.05, num_leaves=15, random_state=seed,
-                             n_jobs=2, verbose=-1)
+                             n_jobs=n_jobs, verbose=-1)
     clf.fit(train[list(RFM8)].astype(float), train["churned"].to_numpy())
     return clf.predict_proba(test[list(RFM8)].astype(float))[:, 1]

@@ -70,7 +70,7 @@ class BetaGeoModel:
             res = optimize.minimize(objective, start, method="L-BFGS-B", bounds=bounds,
                                     options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-10})
             res = optimize.minimize(objective, res.x, method="Nelder-Mead",
-                                    options={"maxiter": 8000, "xatol": 1e-10, "fatol": 1e-14})
+                                    options={"maxiter": 1500, "xatol": 1e-9, "fatol": 1e-13})
             res.x = np.clip(res.x, -LOG_BOUND, LOG_BOUND)
             if res.fun < 1e12 and (best is None or res.fun < best.fun):
                 best = res

@@ -43,11 +43,13 @@ class GammaGammaModel:
 
         def objective(log_params: np.ndarray) -> float:
             params = np.exp(log_params) * np.array([1.0, 1.0, scale])
-            return float(-log_likelihood_terms(params, x, m).mean() + self.penalizer * np.sum(np.exp(log_params) ** 2))
+            with np.errstate(all="ignore"):
+                value = -log_likelihood_terms(params, x, m).mean() + self.penalizer * np.sum(np.exp(log_params) ** 2)
+            return float(value) if np.isfinite(value) else 1e12
 
-        res = optimize.minimize(objective, np.log([1.0, 2.0, 1.0]), method="Nelder-Mead",
-                                options={"maxiter": 8000, "xatol": 1e-9, "fatol": 1e-12})
-        if not np.isfinite(res.fun):
+        res = optimize.minimize(objective, np.log([1.0, 2.0, 1.0]), method="L-BFGS-B", bounds=[(-10.0, 10.0)] * 3,
+                                options={"maxiter": 1000, "ftol": 1e-13, "gtol": 1e-9})
+        if not res.fun < 1e12:
             raise FitError("Gamma-Gamma likelihood did not converge")
         self.params_ = np.exp(res.x) * np.array([1.0, 1.0, scale])
         self.log_likelihood_ = float(log_likelihood_terms(self.params_, x, m).sum())

@@ -1,0 +1,124 @@
+"""Churn labels, metrics, training dates, the model, the backtest and the runtime on a tiny shop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.training.churn.shop import FAST, START, small_events
+from training.churn.backtest import SHOPML, BacktestResult, run_backtest
+from training.churn.dataset import training_dates
+from training.churn.labels import churn_labels
+from training.churn.metrics import churn_metrics, expected_calibration_error, top_decile_lift
+from training.churn.model import ChurnModel
+from training.churn.pipeline import ShopData, fit_final, package
+from training.churn.runtime import ChurnRuntime
+
+
+@pytest.fixture(scope="module")
+def shop() -> ShopData:
+    events, customers = small_events()
+    return ShopData(events, customers, None)
+
+
+@pytest.fixture(scope="module")
+def model_dir(shop: ShopData, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    model, as_of = fit_final(shop, FAST)
+    return package(shop, model, as_of, tmp_path_factory.mktemp("churn") / "model")
+
+
+def test_label_is_no_purchase_in_the_horizon() -> None:
+    ts = pd.to_datetime(["2024-01-05", "2024-03-01", "2024-04-15"], utc=True)
+    events = pd.DataFrame({"customer_id": ["a", "b", "c"], "timestamp": ts, "event_type": ["purchase"] * 3})
+    y = churn_labels(events, pd.Index(["a", "b", "c", "d"]), as_of="2024-02-01", horizon_days=60)
+    assert y.to_dict() == {"a": 1, "b": 0, "c": 1, "d": 1}
+    with pytest.raises(ValueError, match="horizon_days"):
+        churn_labels(events, pd.Index(["a"]), as_of="2024-02-01", horizon_days=0)
+
+
+def test_metrics() -> None:
+    y = np.array([1, 1, 0, 0, 1, 0, 0, 0, 0, 0])
+    assert expected_calibration_error(y, np.full(10, 0.3)) == pytest.approx(0.0)
+    assert expected_calibration_error(y, np.full(10, 0.9)) == pytest.approx(0.6)
+    assert top_decile_lift(y, np.arange(10)[::-1]) == pytest.approx(1 / 0.3)
+    m = churn_metrics(y, np.linspace(0.9, 0.0, 10))
+    assert set(m) == {"ROC-AUC", "PR-AUC", "Brier", "ECE", "lift@10%"} and 0.5 < m["ROC-AUC"] <= 1
+
+
+def test_training_label_windows_end_before_the_cutoff(shop: ShopData) -> None:
+    cutoff = START + pd.Timedelta(days=240)
+    dates = training_dates(shop.events, before=cutoff, horizon_days=90, step_days=14, min_history_days=30)
+    assert dates and dates[-1] + pd.Timedelta(days=90) == cutoff and dates == sorted(dates)
+    assert all(d - shop.events["timestamp"].min() >= pd.Timedelta(days=30) for d in dates)
+
+
+@pytest.fixture(scope="module")
+def backtest(shop: ShopData) -> BacktestResult:
+    return run_backtest(shop.events, as_of=START + pd.Timedelta(days=240), config=FAST, customers=shop.customers)
+
+
+def test_backtest_prints_every_model_and_beats_chance(backtest: BacktestResult) -> None:
+    result = backtest
+    assert list(result.table.index) == ["recency alone", "BG/NBD P(no purchase)", "BG/NBD expected purchases",
+                                        "LightGBM on 8 RFM features", SHOPML]
+    assert result.table.loc[SHOPML, "ROC-AUC"] > 0.6
+    assert result.training_dates[-1] + pd.Timedelta(days=90) <= result.as_of
+    assert set(result.targets().columns) == {"shopml", "bar", "met"}
+
+
+def test_backtest_refuses_an_incomplete_label_window(shop: ShopData) -> None:
+    with pytest.raises(ValueError, match="label window"):
+        run_backtest(shop.events, as_of=START + pd.Timedelta(days=300), config=FAST)
+
+
+def test_model_round_trip_and_contributions(backtest: BacktestResult, tmp_path: Path) -> None:
+    model, stacked = backtest.model, backtest.test
+    model.save(tmp_path)
+    loaded = ChurnModel.load(tmp_path)
+    np.testing.assert_allclose(model.predict_proba(stacked), loaded.predict_proba(stacked))
+    contrib = model.contributions(stacked)
+    raw = model.predict_raw(stacked)
+    np.testing.assert_allclose(1 / (1 + np.exp(-contrib.sum(axis=1))), raw, rtol=1e-6)
+
+
+def test_runtime_answers(model_dir: Path) -> None:
+    rt = ChurnRuntime.load(model_dir)
+    rt.smoke_check()
+    ids = rt.customer_ids()
+    assert len(ids) > 100
+    churn = rt.churn(ids[0])
+    assert set(churn) == {"probability", "risk", "horizon_days", "top_factors"}
+    assert 0 <= churn["probability"] <= 1 and churn["risk"] in ("low", "medium", "high") and churn["horizon_days"] == 90
+    assert len(churn["top_factors"]) == 3 and all(isinstance(f, str) for f in churn["top_factors"])
+    profile = rt.profile(ids[0])
+    assert set(profile) == {"rfm_segment", "recency_days", "frequency", "monetary", "lifecycle_stage",
+                            "expected_value_12m", "p_alive", "expected_purchases_12m"}
+    assert profile["lifecycle_stage"] in ("new", "active", "at risk", "churned", "won back")
+    with pytest.raises(KeyError):
+        rt.churn("nobody")
+    with pytest.raises(KeyError):
+        rt.profile("nobody")
+
+
+def test_at_risk_is_ordered_by_value_lost_and_forget_removes(model_dir: Path) -> None:
+    rt = ChurnRuntime.load(model_dir)
+    rows = rt.at_risk(20)
+    assert rows and len(rows) <= 20
+    lost = [r["expected_value_lost"] for r in rows]
+    assert lost == sorted(lost, reverse=True)
+    assert set(rows[0]) == {"customer_id", "probability", "expected_value_lost", "rfm_segment"}
+    first = rows[0]["customer_id"]
+    rt.forget_customer(first)
+    assert first not in rt.customer_ids() and all(r["customer_id"] != first for r in rt.at_risk(20))
+    with pytest.raises(KeyError):
+        rt.churn(first)
+
+
+def test_factors_speak_plainly(model_dir: Path) -> None:
+    rt = ChurnRuntime.load(model_dir)
+    factors = [f for cid in rt.customer_ids() for f in rt.churn(cid)["top_factors"]]
+    assert any(f.startswith("no order for ") for f in factors)
+    assert all(f.endswith("(raises the risk)") or f.endswith("(lowers the risk)") for f in factors)

@@ -1,4 +1,8 @@
-"""Annotated dependencies of the routes: settings, the serving snapshot, one family's model, the store."""
+"""Annotated dependencies of the routes: settings, the serving snapshot, one family's model, the store.
+
+Every dependency is `async def` and takes only the request: they just read attributes, a plain
+`def` dependency would run in the thread pool, and nested dependencies cost more than a prediction.
+"""
 
 from __future__ import annotations
 
@@ -13,34 +17,37 @@ from serving.registry import LoadedModel, Snapshot
 from serving.state import ServiceState
 
 
-def get_service(request: Request) -> ServiceState:
-    """The state of the app answering this request."""
+def _state(request: Request) -> ServiceState:
     return request.app.state.service  # type: ignore[no-any-return]
 
 
-ServiceDep = Annotated[ServiceState, Depends(get_service)]
+async def get_service(request: Request) -> ServiceState:
+    """The state of the app answering this request."""
+    return _state(request)
 
 
-def get_settings(service: ServiceDep) -> ServingSettings:
-    return service.settings
+async def get_settings(request: Request) -> ServingSettings:
+    return _state(request).settings
 
 
-def get_models(service: ServiceDep) -> Snapshot:
+async def get_models(request: Request) -> Snapshot:
     """The snapshot this request uses from start to end (a reload swaps in a new one)."""
-    return service.holder.snapshot
+    return _state(request).holder.snapshot
 
 
-def get_metrics(service: ServiceDep) -> ServiceMetrics:
-    return service.metrics
+async def get_metrics(request: Request) -> ServiceMetrics:
+    return _state(request).metrics
 
 
-def get_store(service: ServiceDep) -> Any:
+async def get_store(request: Request) -> Any:
     """The event store, or 503 when it could not be opened."""
-    if service.store is None:
+    store = _state(request).store
+    if store is None:
         raise HTTPException(503, "the event store is unavailable; see the service log")
-    return service.store
+    return store
 
 
+ServiceDep = Annotated[ServiceState, Depends(get_service)]
 SettingsDep = Annotated[ServingSettings, Depends(get_settings)]
 ModelsDep = Annotated[Snapshot, Depends(get_models)]
 MetricsDep = Annotated[ServiceMetrics, Depends(get_metrics)]
@@ -48,8 +55,8 @@ StoreDep = Annotated[Any, Depends(get_store)]
 
 
 def _serving(family: str, command: str) -> Any:
-    def dependency(models: ModelsDep) -> LoadedModel:
-        model = models.get(family)
+    async def dependency(request: Request) -> LoadedModel:
+        model = _state(request).holder.snapshot.get(family)
         if model is None:
             raise HTTPException(
                 503,
@@ -67,15 +74,15 @@ ForecastDep = Annotated[LoadedModel, Depends(_serving("forecast", "shopml train 
 ChurnDep = Annotated[LoadedModel, Depends(_serving("churn", "shopml train churn"))]
 
 
-def require_admin(
-    settings: SettingsDep,
+async def require_admin(
+    request: Request,
     x_api_key: Annotated[str | None, Header(description="admin key (SHOPML_ADMIN_API_KEY)")] = None,
 ) -> None:
     """401 without `X-API-Key`, 403 with a wrong one or when no admin key is configured."""
     if not x_api_key:
         raise HTTPException(401, "this endpoint needs the admin key in the X-API-Key header",
                             headers={"WWW-Authenticate": "X-API-Key"})
-    expected = settings.admin_api_key
+    expected = _state(request).settings.admin_api_key
     if not expected:
         raise HTTPException(403, "admin endpoints are disabled: SHOPML_ADMIN_API_KEY is unset")
     if not hmac.compare_digest(x_api_key.encode(), expected.encode()):

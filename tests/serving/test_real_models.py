@@ -1,4 +1,7 @@
-"""The service on real models trained on a small synthetic shop and loaded from the MLflow registry."""
+"""The service on real models trained on a small synthetic shop and loaded from the MLflow registry.
+
+Marked slow: training the three families takes over a minute on the shared 2-core machine.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ from fastapi.testclient import TestClient
 from serving.config import ServingSettings
 from serving.main import create_app
 from tests.serving.conftest import ADMIN, _has_runtime
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

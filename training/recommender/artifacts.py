@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from training.recommender.candidates import FittedSources
+from training.recommender.candidates import CandidateConfig, FittedSources
 from training.recommender.sources.copurchase import top_k_per_row
 
 REASONS: tuple[str, ...] = (
@@ -33,17 +33,22 @@ REASONS: tuple[str, ...] = (
     "bought recently",                    # 9 (purchase recorded after training)
     "similar to recent items",            # 10 (anonymous recent_items)
     "popular (personalisation off)",      # 11
+    "a variant of items you bought",      # 12 product names
+    "new arrival",                        # 13
 )
 ARRAYS = "arrays.npz"
 META = "meta.json"
 
 
-def reason_codes(frame: pd.DataFrame, n_per_source: int) -> np.ndarray:
-    """Why each candidate row is there: the personal source that ranked it highest."""
-    ranks = frame[["als_rank", "knn_rank", "copurchase_rank"]].to_numpy()
-    best = np.argmin(ranks, axis=1)
-    code = np.array([1, 2, 3])[best]
-    code = np.where(ranks.min(axis=1) >= n_per_source, np.where(frame["region_popular"].to_numpy() > 0, 4, 5), code)
+def reason_codes(frame: pd.DataFrame, config: CandidateConfig) -> np.ndarray:
+    """Why each candidate row is there: the source that ranked it highest relative to its quota."""
+    sources = (("als_rank", config.als_n, 1), ("knn_rank", config.knn_n, 2),
+               ("copurchase_rank", config.copurchase_n, 3), ("names_rank", config.names_n, 12),
+               ("arrival_rank", config.arrivals_n, 13))
+    ratio = np.column_stack([frame[col].to_numpy() / max(n, 1) for col, n, _ in sources])
+    best = np.argmin(ratio, axis=1)
+    code = np.array([c for _, _, c in sources])[best]
+    code = np.where(ratio.min(axis=1) >= 1.0, np.where(frame["region_popular"].to_numpy() > 0, 4, 5), code)
     return np.where(frame["pair_orders"].to_numpy() > 0, 0, code).astype(np.int8)
 
 

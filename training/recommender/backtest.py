@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from training.recommender.candidates import FittedSources
+from training.recommender.candidates import FittedSources, candidate_frame
 from training.recommender.interactions import Truth, as_utc, new_items_truth, truth_window
 from training.recommender.metrics import METRIC_NAMES, ranking_metrics, top_k
 from training.recommender.model import (
@@ -25,9 +25,12 @@ from training.recommender.model import (
     fill_with,
     fit_at,
     popular_order,
-    recommend_rows,
+    ranked_lists,
     train_rankers,
 )
+from training.recommender.ranker import score
+from training.recommender.sources.als import ALSSource
+from training.recommender.sources.itemknn import ItemKNNSource
 from training.recommender.sources.repeat import repeat_scores
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,16 @@ class Holdout:
     fitted: FittedSources
     truth: Truth
     new_truth: Truth
+    frame: pd.DataFrame | None = None
+    peer_als: ALSSource | None = None
+    peer_knn: ItemKNNSource | None = None
+
+    def peers(self) -> tuple[ALSSource, ItemKNNSource]:
+        """The peer ALS (BM25, 64 factors) and item-kNN (cosine, K=100), fitted on first use."""
+        if self.peer_als is None or self.peer_knn is None:
+            self.peer_als = ALSSource(factors=64).fit(self.fitted.history)
+            self.peer_knn = ItemKNNSource(neighbours=100).fit(self.fitted.history)
+        return self.peer_als, self.peer_knn
 
 
 def make_holdout(events: pd.DataFrame, *, cutoff: pd.Timestamp, context: Context, config: RecommenderConfig) -> Holdout:
@@ -55,11 +68,12 @@ def make_holdout(events: pd.DataFrame, *, cutoff: pd.Timestamp, context: Context
 
 def _peer_scores(holdout: Holdout) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
     f = holdout.fitted
+    als, knn = holdout.peers()
     return {
         "popularity": lambda rows: np.broadcast_to(f.popularity.popular_, (len(rows), len(f.popularity.popular_))),
         "repeat": lambda rows: repeat_scores(f.history, rows),
-        "als": f.als.scores,
-        "item_knn": f.knn.scores,
+        "als": als.scores,
+        "item_knn": knn.scores,
     }
 
 
@@ -78,10 +92,24 @@ def peer_lists(holdout: Holdout, name: str, rows: np.ndarray, *, new_only: bool,
     return np.vstack(out) if out else np.zeros((0, k), dtype=np.int64)
 
 
+def holdout_frame(holdout: Holdout, config: RecommenderConfig) -> pd.DataFrame:
+    """Candidates and features of every customer who bought something in the window (cached)."""
+    if holdout.frame is None:
+        rows = np.flatnonzero(holdout.truth.total > 0)
+        holdout.frame = candidate_frame(holdout.fitted, config.candidates, rows=rows)
+    return holdout.frame
+
+
 def model_lists(holdout: Holdout, rankers: Rankers, rows: np.ndarray, config: RecommenderConfig, *,
                 new_only: bool) -> np.ndarray:
     """shopml's top-k for `rows`, topped up with popular items when there are too few candidates."""
-    items, _ = recommend_rows(holdout.fitted, rankers, rows, config, new_only=new_only, n=config.k)
+    frame = holdout_frame(holdout, config)
+    keep = np.isin(frame["c"].to_numpy(), rows)
+    if new_only:
+        keep &= frame["pair_orders"].to_numpy() == 0
+    frame = frame.loc[keep]
+    booster = rankers.new_items if new_only else rankers.all_items
+    items, _ = ranked_lists(frame, score(booster, frame), rows, config.k)
     exclude = holdout.fitted.history.orders[rows].toarray() > 0 if new_only else None
     return fill_with(items, popular_order(holdout.fitted), exclude)
 
@@ -122,4 +150,4 @@ def ndcg_of(table: pd.DataFrame, model: str, mode: str = "all items", k: int = 1
     return float(table.loc[(mode, model), f"ndcg@{k}"])
 
 
-__all__ = ["METRIC_NAMES", "PEERS", "MODEL", "Holdout", "evaluate", "make_holdout", "score_holdout", "ndcg_of"]
+__all__ = ["METRIC_NAMES", "MODEL", "PEERS", "Holdout", "evaluate", "make_holdout", "ndcg_of", "score_holdout"]

@@ -12,6 +12,7 @@ from training.recommender.interactions import Interactions
 from training.recommender.sources.als import ALSSource
 from training.recommender.sources.copurchase import CoPurchaseSource
 from training.recommender.sources.itemknn import ItemKNNSource
+from training.recommender.sources.names import NameSource
 from training.recommender.sources.popularity import PopularitySource
 from training.recommender.sources.repeat import repeat_scores
 
@@ -21,11 +22,11 @@ ITEM_COLUMNS: tuple[str, ...] = (
     "new_buyers_30d", "new_buyer_share_30d",
 )
 SOURCE_COLUMNS: tuple[str, ...] = (
-    "repeat", "repeat_rank", "als", "als_rank", "knn", "knn_rank", "copurchase", "copurchase_rank",
-    "region_popular", "popular", "trending", "als_gap", "knn_share", "copurchase_share", "repeat_share_of_max",
+    "repeat", "repeat_rank", "names", "names_rank", "names_share", "als", "als_rank", "knn", "knn_rank", "copurchase", "copurchase_rank",
+    "region_popular", "popular", "trending", "arrival", "arrival_rank", "als_gap", "knn_share", "copurchase_share", "repeat_share_of_max",
 )
 PAIR_COLUMNS: tuple[str, ...] = (
-    "pair_orders", "pair_quantity", "pair_last_age", "pair_first_age", "pair_share", "pair_interval",
+    "pair_orders", "pair_recency_short", "pair_quantity", "pair_last_age", "pair_first_age", "pair_share", "pair_interval",
     "pair_due", "pair_due_customer", "pair_gap_to_last_order", "pair_recent", "category_share",
 )
 CUSTOMER_COLUMNS: tuple[str, ...] = (
@@ -44,6 +45,11 @@ class CandidateConfig:
     copurchase_n: int = 50
     popular_n: int = 30
     region_n: int = 30
+    arrivals_n: int = 30
+    names_n: int = 30
+    names_neighbours: int = 50
+    trending_n: int = 20
+    arrival_days: int = 45
     als_factors: int = 64
     als_regularization: float = 0.05
     als_iterations: int = 15
@@ -61,8 +67,10 @@ class FittedSources:
     als: ALSSource
     knn: ItemKNNSource
     copurchase: CoPurchaseSource
+    names: NameSource
     popularity: PopularitySource
     item_table: np.ndarray
+    arrivals: np.ndarray
     item_category: np.ndarray
     category_counts: np.ndarray
 
@@ -73,15 +81,16 @@ def fit_sources(
     *,
     regions: dict[str, str],
     categories: dict[str, str],
+    names: dict[str, str],
     config: CandidateConfig,
 ) -> FittedSources:
     """Fit ALS, item-kNN, co-purchase and popularity on `history` (events before history.as_of)."""
     feats = item_features(events, as_of=history.as_of).reindex(history.items)
     table = feats[list(ITEM_COLUMNS)].to_numpy(dtype=np.float32)
-    names = sorted({categories.get(i, "") for i in history.items} - {""})
-    lookup = {n: k for k, n in enumerate(names)}
+    category_names = sorted({categories.get(i, "") for i in history.items} - {""})
+    lookup = {n: k for k, n in enumerate(category_names)}
     item_category = np.array([lookup.get(categories.get(i, ""), -1) for i in history.items], dtype=np.int64)
-    onehot = np.zeros((len(history.items), max(len(names), 1)), dtype=np.float32)
+    onehot = np.zeros((len(history.items), max(len(category_names), 1)), dtype=np.float32)
     has = item_category >= 0
     onehot[np.flatnonzero(has), item_category[has]] = 1.0
     return FittedSources(
@@ -90,11 +99,20 @@ def fit_sources(
                       iterations=config.als_iterations).fit(history),
         knn=ItemKNNSource(neighbours=config.knn_neighbours).fit(history),
         copurchase=CoPurchaseSource(neighbours=config.copurchase_neighbours).fit(history),
+        names=NameSource(neighbours=config.names_neighbours).fit(history, names),
         popularity=PopularitySource().fit(events, history, regions),
         item_table=table,
+        arrivals=new_arrivals(feats, config.arrival_days),
         item_category=item_category,
         category_counts=np.asarray(history.orders @ onehot, dtype=np.float32),
     )
+
+
+def new_arrivals(feats: pd.DataFrame, days: int) -> np.ndarray:
+    """Per item: customers who first bought it in the last 30 days, for items first sold within
+    `days` (0 for older items)."""
+    recent = (feats["days_since_first_sale"] < days).to_numpy()
+    return np.where(recent, feats["new_buyers_30d"].fillna(0.0).to_numpy(), 0.0).astype(np.float32)
 
 
 def _top(block: np.ndarray, n: int, positive: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -124,15 +142,19 @@ def candidate_block(
     als = fitted.als.scores(rows)
     knn = fitted.knn.scores(rows)
     cop = fitted.copurchase.scores(rows)
+    nam = fitted.names.scores(rows)
     region = fitted.popularity.region_scores(rows)
-    popular = np.broadcast_to(fitted.popularity.popular_, rep.shape)
     rep_mask, rep_rank = _top(rep, config.repeat_n, positive=True)
     als_mask, als_rank = _top(als, config.als_n, positive=False)
     knn_mask, knn_rank = _top(knn, config.knn_n, positive=True)
     cop_mask, cop_rank = _top(cop, config.copurchase_n, positive=True)
+    nam_mask, nam_rank = _top(nam, config.names_n, positive=True)
     reg_mask, _ = _top(region, config.region_n, positive=True)
-    pop_mask, _ = _top(np.ascontiguousarray(popular), config.popular_n, positive=True)
-    mask = rep_mask | als_mask | knn_mask | cop_mask | reg_mask | pop_mask
+    arr_mask, arr_rank = _top(fitted.arrivals[None, :], config.arrivals_n, positive=True)
+    trend_mask, _ = _top(fitted.popularity.trending_[None, :], config.trending_n, positive=True)
+    arr_rank = np.broadcast_to(arr_rank, rep.shape)
+    pop_mask, _ = _top(fitted.popularity.popular_[None, :], config.popular_n, positive=True)
+    mask = rep_mask | nam_mask | als_mask | knn_mask | cop_mask | reg_mask | pop_mask | arr_mask | trend_mask
     orders = h.orders[rows].toarray()
     if new_only:
         mask &= orders == 0
@@ -142,6 +164,7 @@ def candidate_block(
     knn_max = np.maximum(knn.max(axis=1), 1e-9)
     cop_max = np.maximum(cop.max(axis=1), 1e-9)
     rep_max = np.maximum(rep.max(axis=1), 1e-9)
+    nam_max = np.maximum(nam.max(axis=1), 1e-9)
 
     def at(matrix_block: np.ndarray) -> np.ndarray:
         return matrix_block[r, i]
@@ -162,13 +185,15 @@ def candidate_block(
     table = fitted.item_table[i]
     frame = pd.DataFrame({
         "c": c.astype(np.int64), "i": i.astype(np.int64),
-        "repeat": at(rep), "repeat_rank": at(rep_rank), "als": at(als), "als_rank": at(als_rank),
+        "repeat": at(rep), "repeat_rank": at(rep_rank), "names": at(nam), "names_rank": at(nam_rank),
+        "names_share": at(nam) / nam_max[r], "als": at(als), "als_rank": at(als_rank),
         "knn": at(knn), "knn_rank": at(knn_rank), "copurchase": at(cop), "copurchase_rank": at(cop_rank),
         "region_popular": at(region), "popular": fitted.popularity.popular_[i],
-        "trending": fitted.popularity.trending_[i],
+        "trending": fitted.popularity.trending_[i], "arrival": fitted.arrivals[i], "arrival_rank": at(arr_rank),
         "als_gap": at(als) - als_max[r], "knn_share": at(knn) / knn_max[r],
         "copurchase_share": at(cop) / cop_max[r], "repeat_share_of_max": at(rep) / rep_max[r],
-        "pair_orders": pair_orders, "pair_quantity": at(h.quantity[rows].toarray()),
+        "pair_orders": pair_orders, "pair_recency_short": at(h.recency_short[rows].toarray()),
+        "pair_quantity": at(h.quantity[rows].toarray()),
         "pair_last_age": last, "pair_first_age": first, "pair_share": pair_orders / h.n_orders[c],
         "pair_interval": interval, "pair_due": last / interval, "pair_due_customer": last / cust_interval,
         "pair_gap_to_last_order": last - h.last_order_age[c], "pair_recent": at(h.recent[rows].toarray()),

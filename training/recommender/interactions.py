@@ -10,6 +10,7 @@ import scipy.sparse as sp
 
 DAY_SECONDS = 86400.0
 RECENT_ORDERS = 3
+SHORT_HALFLIFE_DAYS = 14.0
 
 
 def as_utc(ts: pd.Timestamp | str) -> pd.Timestamp:
@@ -34,7 +35,8 @@ class Interactions:
 
     Matrices are CSR customer x item: `orders` (distinct orders with the item), `quantity`,
     `last_age`/`first_age` (days before as_of of the latest/earliest purchase; stored +1 so that
-    zero means "never"), `recency` (sum over orders of exp(-age / halflife * ln 2)) and `recent`
+    zero means "never"), `recency` (sum over orders of exp(-age / halflife * ln 2)), `recency_short` (the same
+    with a 14-day half-life) and `recent`
     (1 where the item is in one of the customer's last RECENT_ORDERS orders). `basket` is the
     order x item incidence matrix. Per-customer arrays: order count, days since the latest and
     the first order, mean days between orders, and mean unit price paid.
@@ -48,6 +50,7 @@ class Interactions:
     last_age: sp.csr_matrix
     first_age: sp.csr_matrix
     recency: sp.csr_matrix
+    recency_short: sp.csr_matrix
     recent: sp.csr_matrix
     basket: sp.csr_matrix
     n_orders: np.ndarray
@@ -128,6 +131,7 @@ def build_interactions(
         last_age=_csr(pr, pc, pair["last"].to_numpy() + 1.0, shape),
         first_age=_csr(pr, pc, pair["first"].to_numpy() + 1.0, shape),
         recency=_csr(r, c, np.exp(-decay * age), shape),
+        recency_short=_csr(r, c, np.exp(-np.log(2.0) / SHORT_HALFLIFE_DAYS * age), shape),
         recent=_csr(recent_lines["ci"].to_numpy(), recent_lines["ii"].to_numpy(),
                     np.ones(len(recent_lines)), shape),
         basket=_csr(order_codes, c, np.ones(len(c)), (int(order_codes.max()) + 1, shape[1])),

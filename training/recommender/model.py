@@ -9,9 +9,14 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from training.recommender.candidates import CandidateConfig, FittedSources, candidate_frame, fit_sources
-from training.recommender.interactions import Interactions, Truth, as_utc, build_interactions, truth_window
-from training.recommender.ranker import RankerConfig, fit_ranker, score
+from training.recommender.candidates import (
+    CandidateConfig,
+    FittedSources,
+    candidate_frame,
+    fit_sources,
+)
+from training.recommender.interactions import Truth, as_utc, build_interactions, truth_window
+from training.recommender.ranker import RankerConfig, fit_ranker
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +26,8 @@ class RecommenderConfig:
     """Everything that defines a recommender fit (chosen on windows before any evaluation cutoff)."""
 
     candidates: CandidateConfig = field(default_factory=CandidateConfig)
-    ranker: RankerConfig = field(default_factory=RankerConfig)
+    ranker: RankerConfig = field(default_factory=lambda: RankerConfig(negative_rate=0.3))
+    new_ranker: RankerConfig = field(default_factory=lambda: RankerConfig(objective="binary", negative_rate=0.3))
     window_days: int = 70
     train_windows: int = 2
     k: int = 10
@@ -29,10 +35,11 @@ class RecommenderConfig:
 
 @dataclass
 class Context:
-    """Side tables the sources read: customer -> region and item -> category."""
+    """Side tables the sources read: customer -> region, item -> category and item -> name."""
 
     regions: dict[str, str] = field(default_factory=dict)
     categories: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -48,7 +55,7 @@ def fit_at(events: pd.DataFrame, as_of: pd.Timestamp, context: Context, config: 
     """History and candidate sources from the purchases before `as_of`."""
     history = build_interactions(events, as_of=as_of, halflife_days=config.candidates.halflife_days)
     return fit_sources(events, history, regions=context.regions, categories=context.categories,
-                       config=config.candidates)
+                       names=context.names, config=config.candidates)
 
 
 def labelled_frame(fitted: FittedSources, truth: Truth, config: RecommenderConfig) -> tuple[pd.DataFrame, np.ndarray]:
@@ -87,7 +94,7 @@ def train_rankers(
     new = (frame["pair_orders"] == 0).to_numpy()
     rankers = Rankers(
         all_items=fit_ranker(frame, labels, config.ranker),
-        new_items=fit_ranker(frame.loc[new].reset_index(drop=True), labels[new], config.ranker),
+        new_items=fit_ranker(frame.loc[new].reset_index(drop=True), labels[new], config.new_ranker),
         trained_until=until,
     )
     return rankers, frames
@@ -126,20 +133,6 @@ def fill_with(items: np.ndarray, fallback: np.ndarray, exclude: np.ndarray | Non
     return out
 
 
-def recommend_rows(
-    fitted: FittedSources, rankers: Rankers, rows: np.ndarray, config: RecommenderConfig, *, new_only: bool, n: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Ranked item columns and scores for history rows, from the matching ranker."""
-    frame = candidate_frame(fitted, config.candidates, rows=rows, new_only=new_only)
-    booster = rankers.new_items if new_only else rankers.all_items
-    return ranked_lists(frame, score(booster, frame), rows, n)
-
-
 def popular_order(fitted: FittedSources) -> np.ndarray:
     """Item columns by recent popularity, most popular first."""
     return np.argsort(-fitted.popularity.popular_, kind="stable")
-
-
-def history_of(fitted: FittedSources) -> Interactions:
-    """The interactions the sources were fitted on."""
-    return fitted.history

@@ -55,7 +55,7 @@ def _rankers(frames: list[tuple[pd.DataFrame, np.ndarray]], until: pd.Timestamp,
     labels = np.concatenate([y for _, y in frames])
     new = (frame["pair_orders"] == 0).to_numpy()
     return Rankers(all_items=fit_ranker(frame, labels, config.ranker),
-                   new_items=fit_ranker(frame.loc[new].reset_index(drop=True), labels[new], config.ranker),
+                   new_items=fit_ranker(frame.loc[new].reset_index(drop=True), labels[new], config.new_ranker),
                    trained_until=until)
 
 
@@ -116,11 +116,11 @@ def train_recommender(
             break
         truth = truth_window(events, fitted.history, start=as_of, days=config.window_days)
         frame, labels = labelled_frame(fitted, truth, config)
-        frame["c"] += w * 10_000_000
-        frames.append((frame, labels))
         if w == 1:
             first_fitted = fitted
-            holdout = Holdout(as_of, fitted, truth, new_items_truth(truth, fitted.history))
+            holdout = Holdout(as_of, fitted, truth, new_items_truth(truth, fitted.history), frame=frame.copy())
+        frame["c"] += w * 10_000_000
+        frames.append((frame, labels))
     if len(frames) < 2 or first_fitted is None:
         raise ValueError(f"need at least {2 * config.window_days} days of purchases to train and hold out")
     t1 = time.perf_counter()
@@ -141,7 +141,8 @@ def train_recommender(
         "holdout_rankers_trained_until": str(holdout.cutoff),
         "window_days": config.window_days,
         "train_windows": len(frames) - 1,
-        "config": {"candidates": asdict(config.candidates), "ranker": asdict(config.ranker), "k": config.k},
+        "config": {"candidates": asdict(config.candidates), "ranker": asdict(config.ranker),
+                   "new_ranker": asdict(config.new_ranker), "k": config.k},
         "features": list(FEATURES),
         "reasons": list(artifacts.REASONS),
         "holdout_ndcg_all": candidate,
@@ -160,7 +161,7 @@ def _lists(fitted: FittedSources, booster: lgb.Booster, frame: pd.DataFrame, row
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     scores = score(booster, frame)
     items, values = ranked_lists(frame, scores, rows, LIST_LENGTH)
-    codes = artifacts.reason_codes(frame, config.candidates.als_n)
+    codes = artifacts.reason_codes(frame, config.candidates)
     lookup = pd.Series(codes, index=pd.MultiIndex.from_arrays([frame["c"].to_numpy(), frame["i"].to_numpy()]))
     reasons = np.full(items.shape, -1, dtype=np.int8)
     has = items >= 0

@@ -30,7 +30,7 @@ class Inputs:
     source: str
 
     def context(self) -> Context:
-        """Customer regions and item categories for the candidate sources."""
+        """Customer regions, item categories and item names for the candidate sources."""
         regions: dict[str, str] = {}
         if "region" in self.customers.columns:
             known = self.customers.dropna(subset=["region"])
@@ -39,7 +39,11 @@ class Inputs:
         if "category" in self.items.columns:
             known = self.items.dropna(subset=["category"])
             categories = dict(zip(known["item_id"].astype(str), known["category"].astype(str)))
-        return Context(regions=regions, categories=categories)
+        names: dict[str, str] = {}
+        if "name" in self.items.columns:
+            known = self.items.dropna(subset=["name"])
+            names = dict(zip(known["item_id"].astype(str), known["name"].astype(str)))
+        return Context(regions=regions, categories=categories, names=names)
 
 
 def load_inputs(settings: Settings, source: Path | None = None, fmt: str = "online-retail") -> Inputs:
@@ -68,6 +72,7 @@ def _log_common(config: RecommenderConfig, inputs: Inputs) -> None:
 
     params = {f"candidates.{k}": v for k, v in asdict(config.candidates).items()}
     params.update({f"ranker.{k}": v for k, v in asdict(config.ranker).items()})
+    params.update({f"new_ranker.{k}": v for k, v in asdict(config.new_ranker).items()})
     params.update({"window_days": config.window_days, "train_windows": config.train_windows, "k": config.k,
                    "source": inputs.source, "events": len(inputs.events),
                    "data_start": str(inputs.events["timestamp"].min()),

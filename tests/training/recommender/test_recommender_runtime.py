@@ -78,10 +78,10 @@ def test_exclude_purchased_category_and_recorded_purchases(runtime: RecommenderR
     runtime.record_purchase(customer, fresh)
     assert fresh not in _ids(runtime.recommend(customer, 20, exclude_purchased=True))
     assert _ids(runtime.recommend(customer, 5))[0] == fresh      # the repeat signal is immediate
-    category = runtime._category[runtime.item_ids().index(fresh)]   # noqa: SLF001 (test reads the catalogue)
+    category = runtime._category[runtime.item_ids().index(fresh)]
     in_category = runtime.recommend(customer, 5, category=category)
     assert in_category.items
-    assert all(runtime._category[runtime.item_ids().index(i)] == category for i in _ids(in_category))  # noqa: SLF001
+    assert all(runtime._category[runtime.item_ids().index(i)] == category for i in _ids(in_category))
 
 
 def test_cold_start_anonymous_and_forgotten_customers(runtime: RecommenderRuntime) -> None:

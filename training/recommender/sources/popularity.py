@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from training.recommender.interactions import Interactions, purchases
+from training.recommender.interactions import Interactions
 
 
 class PopularitySource:
@@ -25,7 +25,7 @@ class PopularitySource:
             window = window[window["event_type"] == "purchase"]
         idx = pd.Categorical(window["item_id"].astype(str), categories=history.items).codes
         age = ((as_of - window["timestamp"]).dt.total_seconds() / 86400.0).to_numpy()
-        buyer = window["customer_id"].fillna(window["order_id"] if "order_id" in window else "").astype(str).to_numpy()
+        buyer = window["customer_id"].fillna(window.get("order_id", "")).astype(str).to_numpy()
         frame = pd.DataFrame({"i": idx, "b": buyer, "age": age})
         frame = frame[frame["i"] >= 0]
 

@@ -9,6 +9,7 @@ multiprocess mode. Without it, `/metrics` shows the worker that answered the scr
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -48,11 +49,17 @@ class ServiceMetrics:
         self.reloads = Counter("shopml_model_reloads", "Model reload attempts by family and outcome",
                                ["family", "outcome"], registry=r)
         self.events_stored = Counter("shopml_events_stored", "Events written to the store by the API", registry=r)
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered request and its latency."""
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:  # label sets are few (route templates), so the cache stays small
+            children = (self.requests.labels(method, route, str(status)), self.latency.labels(method, route))
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def observe_answer(self, endpoint: str, fallback: bool) -> None:
         """Count one recommendation answer and whether it fell back to cold start."""

@@ -100,7 +100,10 @@ class Observability:
             method = scope.get("method", "")
             self.metrics.observe_request(method, route, status, seconds)
             if self.log_requests and access_log.isEnabledFor(logging.INFO):
-                access_log.info("request", extra={"access": _access_fields(scope, method, route, status, seconds)})
+                fields = _access_fields(scope, method, route, status, seconds)
+                # makeRecord + handle: a plain .info() would also walk the stack to find the caller
+                access_log.handle(access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, "request",
+                                                        None, None, extra={"access": fields}))
 
 
 def _access_fields(scope: Scope, method: str, route: str, status: int, seconds: float) -> dict[str, Any]:
@@ -131,7 +134,10 @@ class JsonLogFormatter(logging.Formatter):
             out.update(access)
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
-        return json.dumps(out, separators=(",", ":"), default=str)
+        try:
+            return json.dumps(out)
+        except TypeError:
+            return json.dumps(out, default=str)
 
 
 def configure_json_logs(level: str = "info") -> None:

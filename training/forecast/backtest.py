@@ -1,0 +1,111 @@
+"""Rolling-origin backtest of shopml's forecaster against the peers, on the same split, in one run.
+
+At the cutoff the evaluated series are the `top` items by units sold before it. Everything shopml
+learns (boosters, blend weights, conformal offsets) comes from origins whose targets end before the
+cutoff; the truth after the cutoff is only used for scoring.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from training.forecast.config import ForecastConfig, FreqSpec
+from training.forecast.global_model import GlobalForecaster
+from training.forecast.history import prepare, top_items, truth_matrix
+from training.forecast.metrics import METRICS, score
+from training.forecast.peers import all_peers
+from training.forecast.windows import scale
+
+log = logging.getLogger(__name__)
+SHOPML = "shopml"
+
+
+@dataclass
+class BacktestResult:
+    """The metrics table (one row per model) and the long frame of every forecast it scored."""
+
+    table: pd.DataFrame
+    forecasts: pd.DataFrame
+    seconds: dict[str, float]
+
+
+def forecast_matrix(pred: pd.DataFrame, n: int, horizon: int) -> dict[str, np.ndarray]:
+    """Long model output -> {mean, p10, p50, p90} arrays [n, horizon] for the first n series."""
+    sub = pred[(pred["series"] < n) & (pred["h"] <= horizon)].sort_values(["series", "ds"])
+    return {k: sub[k].to_numpy().reshape(n, horizon) for k in ("mean", "p10", "p50", "p90")}
+
+
+def run_backtest(events: pd.DataFrame, *, cutoff: pd.Timestamp | str, spec: FreqSpec, horizon: int | None = None,
+                 top: int = 200, items: pd.DataFrame | None = None, promotions: pd.DataFrame | None = None,
+                 config: ForecastConfig | None = None) -> BacktestResult:
+    """Fit shopml and the peers on data before `cutoff`, score them on the next `horizon` buckets."""
+    cfg = config or ForecastConfig()
+    h = horizon or spec.horizon
+    if h > spec.horizon:
+        spec = FreqSpec(**{**spec.__dict__, "horizon": h, "served_horizon": max(h, spec.served_horizon)})
+    cut = pd.Timestamp(cutoff)
+    cut = cut.tz_convert("UTC").tz_localize(None) if cut.tzinfo else cut
+    train_ids = top_items(events, as_of=cut, n=max(cfg.train_items, top))
+    eval_n = min(top, len(train_ids))
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    prep = prepare(events, as_of=cut, freq=spec.freq, ids=train_ids, items=items, promotions=promotions,
+                   bulk_factor=cfg.bulk_factor, future_buckets=h)
+    hist = prep.history
+    end = hist.y.shape[1]
+    model = GlobalForecaster(spec, cfg).fit(hist, end, truth=prep.uncapped)
+    pred = model.predict(hist, end, h)
+    seconds[SHOPML] = time.perf_counter() - t0
+    truth = truth_matrix(events, ids=train_ids[:eval_n], start=cut, buckets=h, freq=spec.freq)
+    history = prep.uncapped[:eval_n]
+    scl = scale(history)
+    forecasts = {SHOPML: forecast_matrix(pred, eval_n, h)}
+    t1 = time.perf_counter()
+    forecasts.update(all_peers(history, hist.dates, spec, h))
+    seconds["peers"] = time.perf_counter() - t1
+    rows = {name: score(truth, fc, scl) for name, fc in forecasts.items()}  # type: ignore[arg-type]
+    table = pd.DataFrame.from_dict(rows, orient="index")[list(METRICS)]
+    table.index.name = "model"
+    return BacktestResult(table=table, forecasts=_long(forecasts, truth, train_ids[:eval_n], cut, spec),
+                          seconds=seconds)
+
+
+def _long(forecasts: dict[str, dict[str, np.ndarray | None]], truth: np.ndarray, ids: list[str],
+          cut: pd.Timestamp, spec: FreqSpec) -> pd.DataFrame:
+    n, h = truth.shape
+    step = pd.Timedelta(days=1 if spec.freq == "D" else 7)
+    ds = np.array([cut + k * step for k in range(h)])
+    frames = []
+    for name, fc in forecasts.items():
+        frame = pd.DataFrame({"model": name, "unique_id": np.repeat(ids, h), "ds": np.tile(ds, n),
+                              "y": truth.reshape(-1)})
+        for key in ("mean", "p10", "p50", "p90"):
+            arr = fc.get(key)
+            frame[key] = arr.reshape(-1) if arr is not None else np.nan
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def comparison(table: pd.DataFrame, model: str = SHOPML) -> pd.DataFrame:
+    """shopml's metrics against the best peer of each metric (the targets of issue 5)."""
+    peers = table.drop(index=model)
+    best = {
+        "wape_p50": peers["wape_p50"].min(),
+        "rmsse_mean": peers["rmsse_mean"].min(),
+        "pinball_scaled": peers["pinball_scaled"].min(),
+    }
+    rows = []
+    for metric, target in (("wape_p50", 0.95), ("rmsse_mean", 1.00), ("pinball_scaled", 0.90)):
+        ratio = table.loc[model, metric] / best[metric]
+        rows.append({"metric": metric, "shopml": table.loc[model, metric], "best_peer": best[metric],
+                     "best_peer_name": str(peers[metric].idxmin()), "ratio": ratio, "target": f"<= {target:.2f}x",
+                     "met": bool(ratio <= target)})
+    cov = table.loc[model, "coverage_p10_p90"]
+    rows.append({"metric": "coverage_p10_p90", "shopml": cov, "best_peer": np.nan, "best_peer_name": "",
+                 "ratio": np.nan, "target": "0.75..0.85", "met": bool(0.75 <= cov <= 0.85)})
+    return pd.DataFrame(rows).set_index("metric")

@@ -1,0 +1,56 @@
+"""Settings of the forecaster, grouped per bucket frequency (weekly or daily)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+QUANTILES: tuple[float, float, float] = (0.1, 0.5, 0.9)
+
+
+@dataclass(frozen=True)
+class FreqSpec:
+    """Window lengths of one bucket frequency, in buckets."""
+
+    freq: str
+    season: int  # buckets per seasonal cycle used by seasonal peers and features (1 = none)
+    week: int  # buckets per week
+    horizon: int  # horizon the model is trained and evaluated on
+    served_horizon: int  # horizon stored for serving
+    origin_step: int  # spacing of the training origins
+    min_history: int  # buckets of history an origin needs
+    max_origins: int = 30  # latest training origins kept per fit (bounds the training time)
+
+    def __post_init__(self) -> None:
+        if self.freq not in ("D", "W"):
+            raise ValueError(f"freq must be 'D' or 'W', got {self.freq!r}")
+        if min(self.season, self.week, self.horizon, self.origin_step) < 1:
+            raise ValueError("season, week, horizon and origin_step must be positive integers")
+        if self.served_horizon < self.horizon:
+            raise ValueError("served_horizon must be >= horizon")
+
+
+WEEKLY = FreqSpec(freq="W", season=1, week=1, horizon=8, served_horizon=26, origin_step=1, min_history=8)
+DAILY = FreqSpec(freq="D", season=7, week=7, horizon=28, served_horizon=90, origin_step=7, min_history=56,
+                 max_origins=14)
+SPECS: dict[str, FreqSpec] = {"W": WEEKLY, "D": DAILY}
+
+
+@dataclass(frozen=True)
+class ForecastConfig:
+    """Hyper-parameters of the global model, the training set and the calibration."""
+
+    train_items: int = 400  # items (by volume) whose history trains the global model
+    n_estimators: int = 150
+    learning_rate: float = 0.08
+    num_leaves: int = 31
+    min_child_samples: int = 200
+    n_jobs: int = 1  # one thread: on a shared 2-core machine, 2 OpenMP threads run ~5x slower
+    bulk_factor: float = 4.0  # an order line above bulk_factor x the item's p90 line quantity is capped
+    calibration_buckets: int | None = None  # validation span before the end of training (default: horizon)
+    coverage_target: float = 0.80
+    recency_weeks: float | None = 13.0  # origins weigh exp(-age / recency_weeks) in training; None = equal
+    # days_to_<festival>, week_of_year and month are a time index when the history spans one year
+    # (each value is seen once); they are only used with at least two years of history.
+    time_index_min_years: float = 2.0
+    seed: int = 7
+    specs: dict[str, FreqSpec] = field(default_factory=lambda: dict(SPECS))

@@ -1,0 +1,192 @@
+"""The global LightGBM forecaster: multiplicative adjustments of a robust level, with intervals.
+
+One model is fitted across all series. It predicts `target / level` (see `windows`):
+- quantile objectives for p10, p50 and p90, a Tweedie objective for the mean;
+- p50 is blended with the series' median of the last 8 weeks, the mean with its mean of the last
+  4 weeks; the blend weights are chosen on the last origins before the end of training;
+- p10 and p90 are widened (or narrowed) by conformalised quantile regression on those same origins,
+  one tail at a time, so each tail misses (1 - coverage_target) / 2 of the time.
+The validation origins are held out of a first fit (stage A); the final boosters (stage B) are
+refitted on every origin and reuse stage A's blend weights and conformal offsets.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from features.calendar import HolidayCalendar
+from training.forecast.config import QUANTILES, ForecastConfig, FreqSpec
+from training.forecast.metrics import pinball
+from training.forecast.windows import History, feature_columns, origin_rows, training_rows
+
+log = logging.getLogger(__name__)
+HEADS = ("q10", "q50", "q90", "mean")
+MAX_RATIO = 30.0  # training targets are clipped at 30x the level
+BLEND_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+class ForecastFitError(RuntimeError):
+    """The forecaster could not be fitted (not enough history)."""
+
+
+@dataclass
+class Calibration:
+    """What stage A learned on the validation origins."""
+
+    p50_weight: float = 1.0  # weight of the model's p50 against the 8-week median
+    mean_weight: float = 1.0  # weight of the model's mean against the 4-week mean
+    tail_weight: float = 1.0  # weight of the model's p10/p90 against the 13-week empirical p10/p90
+    lower_offset: float = 0.0  # p10 -= offset * level
+    upper_offset: float = 0.0  # p90 += offset * level
+
+
+def _params(head: str, cfg: ForecastConfig) -> dict[str, object]:
+    base: dict[str, object] = {
+        "n_estimators": cfg.n_estimators, "learning_rate": cfg.learning_rate, "num_leaves": cfg.num_leaves,
+        "min_child_samples": cfg.min_child_samples, "subsample": 0.8, "subsample_freq": 1,
+        "colsample_bytree": 0.8, "max_bin": 63, "n_jobs": cfg.n_jobs, "random_state": cfg.seed, "verbose": -1,
+    }
+    if head == "mean":
+        return {**base, "objective": "tweedie", "tweedie_variance_power": 1.2}
+    return {**base, "objective": "quantile", "alpha": {"q10": 0.1, "q50": 0.5, "q90": 0.9}[head]}
+
+
+def _weights(rows: pd.DataFrame, scales: np.ndarray, spec: FreqSpec, recency_weeks: float | None) -> np.ndarray:
+    """Loss in ratio space x level / scale = the series-scaled loss the metrics use; recent origins weigh more."""
+    w = np.clip(rows["_denom"].to_numpy() / scales[rows["_series"].to_numpy()], 0.05, 20.0)
+    if recency_weeks:
+        origin = rows["_origin"].to_numpy()
+        age_weeks = (origin.max() - origin) / spec.week
+        w = w * np.exp(-age_weeks / recency_weeks)
+    return w
+
+
+class GlobalForecaster:
+    """fit(history, end) -> self; predict(history, origin, horizon) -> long frame of mean/p10/p50/p90."""
+
+    def __init__(self, spec: FreqSpec, config: ForecastConfig | None = None,
+                 calendar: HolidayCalendar | None = None) -> None:
+        self.spec = spec
+        self.config = config or ForecastConfig()
+        self.calendar = calendar or HolidayCalendar.default()
+        self.boosters_: dict[str, lgb.Booster] = {}
+        self.calibration_: Calibration | None = None
+        self.features_: list[str] = []
+        self.time_index_ = False
+
+    # ---- fitting ---------------------------------------------------------------------------
+    def _fit_heads(self, rows: pd.DataFrame, scales: np.ndarray) -> dict[str, lgb.Booster]:
+        x = rows[self.features_]
+        y = np.minimum((rows["_target"] / rows["_denom"]).to_numpy(), MAX_RATIO)
+        w = _weights(rows, scales, self.spec, self.config.recency_weeks)
+        boosters = {}
+        for head in HEADS:
+            model = lgb.LGBMRegressor(**_params(head, self.config))
+            model.fit(x, y, sample_weight=w, categorical_feature=["category"])
+            boosters[head] = model.booster_
+        return boosters
+
+    def fit(self, hist: History, end: int, *, truth: np.ndarray | None = None,
+            scales: np.ndarray | None = None) -> GlobalForecaster:
+        """Fit on origins whose targets lie before bucket `end`; calibrate on the last ones.
+
+        `truth` (uncapped demand, same shape as hist.y) scores the calibration; default hist.y.
+        """
+        from training.forecast.windows import scale as series_scale
+
+        spec, horizon = self.spec, self.spec.horizon
+        scl = series_scale(hist.y[:, :end]) if scales is None else scales
+        cal_span = self.config.calibration_buckets or horizon
+        val_end = end
+        fit_end = end - cal_span - horizon + 1  # stage A targets end before the first validation origin
+        if fit_end - horizon < spec.min_history:
+            raise ForecastFitError(f"need more history: {end} buckets of {spec.freq} leave no room for "
+                                   f"training and calibration windows of {horizon} buckets")
+        years = hist.y.shape[1] * (1 if spec.freq == "D" else 7) / 365.25
+        self.time_index_ = years >= self.config.time_index_min_years
+        rows_a = training_rows(hist, spec, horizon, self.calendar, fit_end, time_index=self.time_index_)
+        self.features_ = feature_columns(rows_a)
+        boosters_a = self._fit_heads(rows_a, scl)
+        truth_m = hist.y if truth is None else truth
+        val = training_rows(hist, spec, horizon, self.calendar, val_end, targets=truth_m,
+                            first_origin=end - cal_span - horizon + 1, time_index=self.time_index_)
+        val = val[val["_origin"] >= end - cal_span - horizon + 1]
+        self.calibration_ = self._calibrate(boosters_a, val, scl)
+        log.info("%s calibration: %s", spec.freq, self.calibration_)
+        rows_b = training_rows(hist, spec, horizon, self.calendar, end, time_index=self.time_index_)
+        self.boosters_ = self._fit_heads(rows_b, scl)
+        return self
+
+    def _raw(self, boosters: dict[str, lgb.Booster], rows: pd.DataFrame) -> dict[str, np.ndarray]:
+        x = rows[self.features_]
+        denom = rows["_denom"].to_numpy()
+        return {head: np.maximum(b.predict(x), 0.0) * denom for head, b in boosters.items()}
+
+    def _calibrate(self, boosters: dict[str, lgb.Booster], val: pd.DataFrame, scl: np.ndarray) -> Calibration:
+        raw = self._raw(boosters, val)
+        y = val["_target"].to_numpy()
+        med, mean4 = val["_median_8w"].to_numpy(), val["_mean_4w"].to_numpy()
+        series = val["_series"].to_numpy()
+        p50_w = min(BLEND_GRID, key=lambda a: np.abs(y - (a * raw["q50"] + (1 - a) * med)).sum())
+
+        def scaled_rmse(b: float) -> float:
+            err = pd.Series((y - (b * raw["mean"] + (1 - b) * mean4)) ** 2).groupby(series).mean()
+            return float(np.mean(np.sqrt(err.to_numpy()) / scl[err.index.to_numpy()]))
+
+        mean_w = min(BLEND_GRID, key=scaled_rmse)
+        denom = val["_denom"].to_numpy()
+        q10e, q90e = val["q10_13w"].to_numpy() * denom, val["q90_13w"].to_numpy() * denom
+
+        def tail_loss(a: float) -> float:
+            lo, hi = a * raw["q10"] + (1 - a) * q10e, a * raw["q90"] + (1 - a) * q90e
+            return float(pinball(y, lo, 0.1).sum() + pinball(y, hi, 0.9).sum())
+
+        tail_w = min(BLEND_GRID, key=tail_loss)
+        lo = tail_w * raw["q10"] + (1 - tail_w) * q10e
+        hi = tail_w * raw["q90"] + (1 - tail_w) * q90e
+        tail = 1.0 - (1.0 - self.config.coverage_target) / 2.0
+        lower = float(np.quantile((lo - y) / denom, tail))
+        upper = float(np.quantile((y - hi) / denom, tail))
+        return Calibration(float(p50_w), float(mean_w), float(tail_w), lower, upper)
+
+    # ---- predicting ------------------------------------------------------------------------
+    def predict(self, hist: History, origin: int, horizon: int) -> pd.DataFrame:
+        """Forecasts for every series for buckets origin..origin+horizon-1 (columns: series, ds, h, ...)."""
+        if not self.boosters_ or self.calibration_ is None:
+            raise ForecastFitError("GlobalForecaster is not fitted; call fit() first")
+        rows = origin_rows(hist, origin, self.spec, horizon, self.calendar, time_index=self.time_index_)
+        rows["horizon"] = np.minimum(rows["horizon"], self.spec.horizon)
+        return self._finish(rows, self._raw(self.boosters_, rows), self.calibration_)
+
+    @staticmethod
+    def _finish(rows: pd.DataFrame, raw: dict[str, np.ndarray], cal: Calibration) -> pd.DataFrame:
+        denom = rows["_denom"].to_numpy()
+        p50 = cal.p50_weight * raw["q50"] + (1 - cal.p50_weight) * rows["_median_8w"].to_numpy()
+        mean = cal.mean_weight * raw["mean"] + (1 - cal.mean_weight) * rows["_mean_4w"].to_numpy()
+        lo = cal.tail_weight * raw["q10"] + (1 - cal.tail_weight) * rows["q10_13w"].to_numpy() * denom
+        hi = cal.tail_weight * raw["q90"] + (1 - cal.tail_weight) * rows["q90_13w"].to_numpy() * denom
+        p10 = np.maximum(lo - cal.lower_offset * denom, 0.0)
+        p90 = hi + cal.upper_offset * denom
+        p10 = np.minimum(p10, p50)
+        p90 = np.maximum(p90, p50)
+        return pd.DataFrame({"series": rows["_series"].to_numpy(), "ds": rows["_ds"].to_numpy(),
+                             "h": rows["horizon"].to_numpy().astype(int), "mean": mean, "p10": p10,
+                             "p50": p50, "p90": p90})
+
+    # ---- persistence -----------------------------------------------------------------------
+    def save(self, folder: Path) -> None:
+        """Boosters as LightGBM text files, the rest as JSON (no pickles)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for head, booster in self.boosters_.items():
+            booster.save_model(str(folder / f"{head}.txt"))
+        meta = {"spec": asdict(self.spec), "features": self.features_,
+                "calibration": asdict(self.calibration_) if self.calibration_ else None,
+                "quantiles": list(QUANTILES), "festivals": [f.name for f in self.calendar.festivals]}
+        (folder / "model.json").write_text(json.dumps(meta, indent=2, default=str))

@@ -1,0 +1,46 @@
+"""Forecast accuracy: WAPE, RMSSE, MASE, bias, scaled pinball loss and interval coverage.
+
+Scale of every scaled metric: each series' in-sample mean absolute one-step change (from its first
+sale), as in DESIGN.md ("as for MASE and RMSSE"): RMSSE = sqrt(MSE of the mean) / scale.
+Series-scaled metrics are averaged over series; WAPE and bias are pooled over all points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from training.forecast.config import QUANTILES
+
+METRICS = ("wape_p50", "rmsse_mean", "mase_p50", "bias_mean", "pinball_scaled", "coverage_p10_p90")
+
+
+def pinball(y: np.ndarray, pred: np.ndarray, q: float) -> np.ndarray:
+    """Pinball (quantile) loss per point."""
+    err = y - pred
+    return np.maximum(q * err, (q - 1.0) * err)
+
+
+def score(y: np.ndarray, forecast: Mapping[str, np.ndarray], scale: np.ndarray) -> dict[str, float]:
+    """All metrics for truth `y` [n, H] and forecast arrays `mean`, `p50` (and `p10`, `p90`)."""
+    if y.ndim != 2 or scale.shape != (y.shape[0],):
+        raise ValueError(f"y must be [n, H] and scale [n]; got {y.shape} and {scale.shape}")
+    for key in ("mean", "p50"):
+        if forecast[key].shape != y.shape:
+            raise ValueError(f"forecast[{key!r}] has shape {forecast[key].shape}, truth has {y.shape}")
+    mean, p50 = forecast["mean"], forecast["p50"]
+    total = y.sum()
+    out = {
+        "wape_p50": float(np.abs(y - p50).sum() / total) if total > 0 else float("nan"),
+        "rmsse_mean": float(np.mean(np.sqrt(((y - mean) ** 2).mean(axis=1)) / scale)),
+        "mase_p50": float(np.mean(np.abs(y - p50).mean(axis=1) / scale)),
+        "bias_mean": float((mean.sum() - total) / total) if total > 0 else float("nan"),
+        "pinball_scaled": float("nan"),
+        "coverage_p10_p90": float("nan"),
+    }
+    if forecast.get("p10") is not None and forecast.get("p90") is not None:
+        losses = [pinball(y, forecast[f"p{int(q * 100)}"], q).mean(axis=1) / scale for q in QUANTILES]
+        out["pinball_scaled"] = float(np.mean(losses))
+        out["coverage_p10_p90"] = float(np.mean((y >= forecast["p10"]) & (y <= forecast["p90"])))
+    return out

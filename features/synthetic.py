@@ -27,6 +27,7 @@ import pandas as pd
 from features.schema import EVENT_COLUMNS, EVENT_TYPES
 from features.synthetic_calendar import ShopWidePromotion, build_calendar, shop_wide_promotions
 from features.synthetic_catalog import (
+    NICHE_POWER,
     REGIONS,
     Catalog,
     CustomerBase,
@@ -60,9 +61,9 @@ class ShopConfig:
 
     zipf_exponent: float = 1.0  # item popularity ~ rank ** -zipf_exponent
     promo_elasticity: float = 5.0  # choice weight x exp(elasticity * discount)
-    median_gap_days: float = 40.0  # median over customers of the mean days between orders
+    median_gap_days: float = 55.0  # median over customers of the mean days between orders
     gap_sigma: float = 1.0  # log-normal spread of that rhythm across customers
-    gap_shape: float = 1.3  # Gamma shape of gaps: higher = more regular customers
+    gap_shape: float = 3.0  # Gamma shape of gaps: higher = more regular customers
     churn_scale: float = 4.0  # median Weibull scale of time-to-churn, in mean gaps
     churn_sigma: float = 0.8  # log-normal spread of that scale: loyal and flaky customers
     one_and_done_share: float = 0.3  # new customers who never order twice (unless won back)
@@ -172,7 +173,7 @@ def generate_shop(
     promo_rows = make_promotions(catalog, days, in_window, rngs[2])
     discount = discount_matrix(catalog, days, promo_rows)
     weights = daily_weights(catalog, cal, discount, elasticity=cfg.promo_elasticity)
-    sampler = ItemSampler(weights, catalog)
+    sampler = ItemSampler(weights, catalog, niche_power=NICHE_POWER)
     base = make_customers(n_customers, catalog, history, _customer_params(cfg), rngs[3])
 
     params = _order_params(cfg)
@@ -353,7 +354,7 @@ def scale_for_events(
     if target_events < 100:
         raise ValueError(f"target_events must be at least 100, got {target_events}")
     n_items = n_items_for_events(target_events)
-    pilot_customers = 2000
+    pilot_customers = 20_000
     pilot = generate_shop(
         n_customers=pilot_customers,
         n_items=n_items,

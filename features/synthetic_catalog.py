@@ -21,6 +21,7 @@ REGIONS = ("north", "south", "east", "west", "central")
 REGION_SHARES = np.array([0.26, 0.22, 0.2, 0.18, 0.14])
 MAX_FAVOURITES = 3
 MAX_STAPLES = 8
+NICHE_POWER = 0.5  # draws within a liked style follow popularity ** NICHE_POWER
 STYLES = 4  # styles per category: customers who like a category often like one style of it
 
 
@@ -174,7 +175,13 @@ class ItemSampler:
     offset of 2 per day, so one searchsorted serves draws on any mix of days and item ranges.
     """
 
-    def __init__(self, weights: np.ndarray, catalog: Catalog) -> None:
+    def __init__(
+        self, weights: np.ndarray, catalog: Catalog, *, niche_power: float | None = None
+    ) -> None:
+        # Draws within a liked style use flattened weights: fans explore a style's long tail.
+        self._niche = (
+            ItemSampler(weights**niche_power, catalog) if niche_power is not None else self
+        )
         group = catalog.category * STYLES + catalog.style
         n_groups = len(catalog.category_names) * STYLES
         self._order = np.argsort(group, kind="stable")
@@ -218,7 +225,7 @@ class ItemSampler:
     ) -> np.ndarray:
         """One item per entry, drawn within the category's style (else the category, else the shop)."""
         group = cat * STYLES + style
-        picked, ok = self._in_range(day, group, group, rng)
+        picked, ok = self._niche._in_range(day, group, group, rng)
         return np.where(ok, picked, self.in_category(day, cat, rng))
 
 
@@ -299,7 +306,7 @@ def make_customers(
     first = np.where(later, cal.from_operational(wait, deal), first)
     first = np.where(existing & (rng.random(n) < 0.2), np.inf, first)  # lapsed before the window
     k = len(catalog.category_names)
-    cat_pop = np.bincount(catalog.category, weights=catalog.popularity, minlength=k) ** 0.6
+    cat_pop = np.bincount(catalog.category, weights=catalog.popularity, minlength=k) ** 0.4
     region_bias = np.ones((len(REGIONS), k))
     region_bias[np.arange(len(REGIONS)), rng.integers(0, k, len(REGIONS))] = 3.0
     logits = np.log(cat_pop)[None, :] + np.log(region_bias[region]) + rng.gumbel(size=(n, k))
@@ -367,7 +374,7 @@ def _with_staples(
 ) -> CustomerBase:
     """Each customer's staple items (chosen by taste) and re-buy periods, in orders."""
     n = len(base.region)
-    sampler = ItemSampler(catalog.popularity[None, :], catalog)
+    sampler = ItemSampler(catalog.popularity[None, :], catalog, niche_power=NICHE_POWER)
     count = np.minimum(rng.poisson(params.staples_mean * np.exp(0.4 * base.loyalty)), MAX_STAPLES)
     slots = np.arange(MAX_STAPLES)[None, :] < count[:, None]
     owner = np.repeat(np.arange(n), MAX_STAPLES)

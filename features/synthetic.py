@@ -1,17 +1,20 @@
 """A synthetic online shop with the signals real shops have, written in the data contract's layout.
 
-What is in it (all deterministic by seed):
-- items in categories, Zipf popularity, category price levels, launches of new items, trends,
-  category seasons, items that are out of stock at the end, lead times;
-- customers in regions with a few favourite categories and personal staples that they re-buy every
-  k-th order, at a personal rhythm (mean gap between orders);
+What is in it (all deterministic by seed; the knobs are in ShopConfig):
+- items in categories and styles, Zipf popularity, category price levels, launches of new items,
+  popularity trends, category seasons, a few items out of stock at the end, lead times;
+- customers in regions with a few favourite categories (and a liked style in each), personal
+  staples re-bought every k-th order at a personal rhythm, deal seekers who shop on sales;
 - weekly and yearly seasonality, the 618, Double 11, Black Friday and Christmas festivals, and
   shop-wide, category and item promotions that lift demand (listed in `promotions`);
-- churn with a hazard that grows with inactivity (Weibull(2) time since the last order), stronger
-  after a bad experience (an order whose lines tend to come back), and some won-back customers;
+- churn: a hazard that grows with inactivity (Weibull(2) time since the last order), one-and-done
+  newcomers, customers who cool off order by order, leaving after a bad experience (an order whose
+  lines tend to come back), a latent loyalty that also shows in frequency and spend, and win-backs;
 - returns some days after the purchase (same order_id), and optionally views and carts.
 
-Usage: `generate_shop(n_customers=2000, seed=1)` or `generate_shop(**scale_for_events(1_000_000))`.
+The shop runs for a burn-in year before the window, so the first day already has regulars,
+lapsed customers and newcomers. Usage: `generate_shop(n_customers=2000, seed=1)` or
+`generate_shop(**scale_for_events(1_000_000))`.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from features.synthetic_orders import (
     PURCHASE,
     SECONDS_PER_DAY,
     Lines,
+    Market,
     OrderParams,
     basket_lines,
     browsing_of,
@@ -179,15 +183,14 @@ def generate_shop(
     params = _order_params(cfg)
     orders = simulate_orders(base, history, params, rngs[4]).since(burn)
     seconds = order_seconds(orders, rngs[5])
-    purchases = basket_lines(
-        orders, seconds, base, catalog, cal, sampler, weights, discount, params, rngs[5]
-    )
+    market = Market(catalog, base, cal, sampler, weights, discount)
+    purchases = basket_lines(orders, seconds, market, params, rngs[5])
     parts = [purchases, returns_of(purchases, orders, catalog, days, params, rngs[6])]
     if with_browsing:
-        parts.append(browsing_of(purchases, orders, base, catalog, sampler, discount, rngs[7]))
+        parts.append(browsing_of(purchases, orders, market, rngs[7]))
     lines = concat_lines(parts)
     return SyntheticShop(
-        events=_events_frame(lines, orders, first_day, n_customers, n_items),
+        events=_events_frame(lines, first_day, n_customers, n_items),
         items=_items_frame(catalog, purchases, days, rngs[0]),
         customers=_customers_frame(base, history_start),
         promotions=_promotions_frame(promo_rows, catalog, first_day, n_items),
@@ -243,12 +246,12 @@ def _timestamps(first_day: pd.Timestamp, seconds: np.ndarray) -> pd.Series:
 
 
 def _events_frame(
-    lines: Lines, orders: object, first_day: pd.Timestamp, n_customers: int, n_items: int
+    lines: Lines, first_day: pd.Timestamp, n_customers: int, n_items: int
 ) -> pd.DataFrame:
+    """The canonical events frame; orders are numbered in the order of their purchase time."""
     customer_ids = _ids("C", n_customers)
     item_ids = _ids("I", n_items)
     has_order = lines.order >= 0
-    # Orders are numbered in the order of their purchase time.
     bought = lines.kind == PURCHASE
     first_seen = np.full(int(lines.order.max(initial=-1)) + 1, np.iinfo(np.int64).max)
     np.minimum.at(first_seen, lines.order[bought], np.arange(len(lines.order))[bought])

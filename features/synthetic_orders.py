@@ -71,11 +71,15 @@ class Lines:
 def simulate_orders(
     base: CustomerBase, cal: Calendar, params: OrderParams, rng: np.random.Generator
 ) -> Orders:
-    """Order times of every customer: renewal gaps in operational time, Weibull churn, win-backs.
+    """Order times of every customer: renewal gaps in operational time, churn, win-backs.
 
     After each order a customer's next order is due a Gamma gap later (in operational time, so busy
-    days draw orders in), while churn strikes at a Weibull(2) time since the last order, a hazard
-    that grows with inactivity. Whoever churns first is gone, unless won back after a dormancy.
+    days draw orders in; deal seekers run on a clock that almost stops outside sales). Churn comes
+    first when a Weibull(2) time since the last order (a hazard that grows with inactivity) is
+    shorter than the gap, or right after an order: one-and-done newcomers, the customer's own
+    dropout chance, a bad order, or engagement that has faded. Some churned customers come back
+    after a dormancy (each win-back halves the chance of the next). The loop runs over order
+    numbers, vectorised over the customers still active.
     """
     days = cal.days
     idx = np.flatnonzero(base.first_order < days)
@@ -123,19 +127,28 @@ def order_seconds(orders: Orders, rng: np.random.Generator) -> np.ndarray:
     return orders.day * SECONDS_PER_DAY + hours * 3600 + rng.integers(0, 3600, len(orders.time))
 
 
+@dataclass(frozen=True)
+class Market:
+    """What customers choose from in the window: catalogue, daily weights, discounts and calendar."""
+
+    catalog: Catalog
+    base: CustomerBase
+    cal: Calendar  # the window's calendar (day 0 = first day of the window)
+    sampler: ItemSampler
+    weights: np.ndarray  # (days, items) choice weights, 0 when an item cannot sell
+    discount: np.ndarray  # (days, items) best promotion discount
+
+
 def basket_lines(
     orders: Orders,
     seconds: np.ndarray,
-    base: CustomerBase,
-    catalog: Catalog,
-    cal: Calendar,
-    sampler: ItemSampler,
-    weights: np.ndarray,
-    discount: np.ndarray,
+    market: Market,
     params: OrderParams,
     rng: np.random.Generator,
 ) -> Lines:
     """Purchase lines: due staples, exploration by taste, companions; one line per (order, item)."""
+    base, catalog, cal = market.base, market.catalog, market.cal
+    sampler, weights, discount = market.sampler, market.weights, market.discount
     n = len(orders.time)
     day = orders.day
     cust = orders.customer
@@ -217,15 +230,10 @@ def returns_of(
 
 
 def browsing_of(
-    purchases: Lines,
-    orders: Orders,
-    base: CustomerBase,
-    catalog: Catalog,
-    sampler: ItemSampler,
-    discount: np.ndarray,
-    rng: np.random.Generator,
+    purchases: Lines, orders: Orders, market: Market, rng: np.random.Generator
 ) -> Lines:
     """Views and carts: each bought item was viewed and carted first; other items viewed, some carted."""
+    base, catalog, sampler, discount = market.base, market.catalog, market.sampler, market.discount
     p = purchases
     n_views = 1 + rng.poisson(0.6, len(p.item))
     v_src = np.repeat(np.arange(len(p.item)), n_views)

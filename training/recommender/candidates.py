@@ -31,24 +31,28 @@ PAIR_COLUMNS: tuple[str, ...] = (
 )
 CUSTOMER_COLUMNS: tuple[str, ...] = (
     "cust_orders", "cust_last_order_age", "cust_first_order_age", "cust_interval", "cust_items", "price_ratio",
+    "cust_repeat_share", "cust_basket_size",
 )
 FEATURES: tuple[str, ...] = (*SOURCE_COLUMNS, *PAIR_COLUMNS, *CUSTOMER_COLUMNS, *(f"item_{c}" for c in ITEM_COLUMNS))
 
 
 @dataclass(frozen=True)
 class CandidateConfig:
-    """How many candidates each source contributes per customer, and the source settings."""
+    """How many candidates each source contributes per customer, and the source settings.
 
-    repeat_n: int = 150
-    als_n: int = 100
-    knn_n: int = 50
-    copurchase_n: int = 50
-    popular_n: int = 30
-    region_n: int = 30
-    arrivals_n: int = 30
+    Defaults were chosen on the Online Retail II windows ending 2010-07-23 (before any reported
+    evaluation cutoff): smaller quotas cost little NDCG and a third of the training time."""
+
+    repeat_n: int = 80
+    als_n: int = 60
+    knn_n: int = 30
+    copurchase_n: int = 30
+    popular_n: int = 20
+    region_n: int = 20
+    arrivals_n: int = 20
     names_n: int = 30
     names_neighbours: int = 50
-    trending_n: int = 20
+    trending_n: int = 10
     arrival_days: int = 45
     als_factors: int = 64
     als_regularization: float = 0.05
@@ -182,6 +186,7 @@ def candidate_block(
     cat = fitted.item_category[i]
     cat_share = np.where(cat >= 0, fitted.category_counts[c, np.maximum(cat, 0)], np.nan)
     n_items = np.diff(h.orders.indptr)[c].astype(np.float32)
+    lines = np.asarray(h.orders.sum(axis=1)).ravel()[c]
     table = fitted.item_table[i]
     frame = pd.DataFrame({
         "c": c.astype(np.int64), "i": i.astype(np.int64),
@@ -200,6 +205,7 @@ def candidate_block(
         "category_share": cat_share / np.maximum(h.n_orders[c], 1.0),
         "cust_orders": h.n_orders[c], "cust_last_order_age": h.last_order_age[c],
         "cust_first_order_age": h.first_order_age[c], "cust_interval": cust_interval, "cust_items": n_items,
+        "cust_repeat_share": 1.0 - n_items / np.maximum(lines, 1.0), "cust_basket_size": lines / np.maximum(h.n_orders[c], 1.0),
         "price_ratio": table[:, ITEM_COLUMNS.index("price_recent")] / h.mean_price[c],
     })
     for k, name in enumerate(ITEM_COLUMNS):

@@ -140,10 +140,11 @@ class RecommenderRuntime:
             return RecAnswer(self._fill([], k, category, set(), [self._popular_opt_out()]), fallback=False)
         row = None if cid in self._forgotten else self._customer_index.get(cid)
         recorded = self._recorded.get(cid, [])
-        bought = set(recorded)
-        if row is not None:
-            bought |= set(self._bought_indices[self._bought_indptr[row]:self._bought_indptr[row + 1]].tolist())
-        banned = bought if exclude_purchased else set()
+        banned: set[int] = set()
+        if exclude_purchased:
+            banned = set(recorded)
+            if row is not None:
+                banned |= set(self._bought_indices[self._bought_indptr[row]:self._bought_indptr[row + 1]].tolist())
         region = self._region_of(cid)
         if row is None:
             if recorded:

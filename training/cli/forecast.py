@@ -1,21 +1,115 @@
-"""`shopml train forecast` and `shopml evaluate forecast` (placeholder until the forecast model lands)."""
+"""`shopml train forecast`, `shopml evaluate forecast` and `shopml forecast export`."""
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import typer
 
-from training.cli.apps import evaluate_app, train_app
+from features.settings import Settings
+from training.cli.apps import TRAINERS, evaluate_app, forecast_app, train_app
+
+log = logging.getLogger(__name__)
+
+
+def train_forecast(settings: Settings) -> dict[str, object]:
+    """Train the forecast model from the event store, log it and register it (the TRAINERS entry)."""
+    from training.forecast.train import train_and_register
+
+    summary = train_and_register(settings)
+    typer.echo(f"shopml-forecast v{summary['version']}: {'promoted' if summary['promoted'] else 'not promoted'} "
+               f"({summary['reason']}); series {summary['series']}; origin {summary['origin']}; "
+               f"holdout {summary['validation']}; {summary['seconds']:.1f}s")
+    return summary
+
+
+TRAINERS["forecast"] = train_forecast
 
 
 @train_app.command("forecast")
 def train_command() -> None:
-    """Train the forecast model."""
-    typer.echo("the forecast model is not built yet", err=True)
-    raise typer.Exit(code=2)
+    """Train weekly and daily demand forecasts on all history; register `shopml-forecast`."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    train_forecast(Settings())
+
+
+def _load_events(source: Path | None, fmt: str) -> tuple[object, object, object]:
+    if source is None:
+        from training.forecast.train import load_store
+
+        events, items, promotions = load_store(Settings())
+        if events.empty:
+            raise typer.BadParameter("the event store is empty: run `shopml ingest` or pass --source", param_hint="--source")
+        return events, items, promotions
+    from features.loaders import load_canonical, load_online_retail
+
+    loaders = {"online-retail": load_online_retail, "canonical": load_canonical}
+    if fmt not in loaders:
+        raise typer.BadParameter(f"must be one of {', '.join(loaders)}, got {fmt!r}", param_hint="--format")
+    return loaders[fmt](source).events, None, None
 
 
 @evaluate_app.command("forecast")
-def evaluate_command() -> None:
-    """Backtest the forecast model against its peers."""
-    typer.echo("the forecast model is not built yet", err=True)
-    raise typer.Exit(code=2)
+def evaluate_command(
+    cutoff: str = typer.Option("2010-10-04", help="first day of the test window (a Monday for weeks)"),
+    freq: str = typer.Option("both", help="W, D or both"),
+    horizon: int | None = typer.Option(None, min=1, help="buckets to forecast (default 8 weeks / 28 days)"),
+    top: int = typer.Option(200, min=1, help="products evaluated: the top N by units sold before the cutoff"),
+    source: Path | None = typer.Option(None, exists=True, dir_okay=False, help="events file instead of the store"),
+    fmt: str = typer.Option("online-retail", "--format", help="layout of --source: online-retail or canonical"),
+) -> None:
+    """Backtest shopml against the peers at the cutoff; print one table per frequency and log to MLflow."""
+    from training.evaluation.report import print_table
+    from training.forecast.backtest import comparison
+    from training.forecast.evaluate import evaluate, log_results
+
+    logging.basicConfig(level=logging.WARNING)
+    freqs = {"both": ["W", "D"], "W": ["W"], "D": ["D"]}.get(freq)
+    if freqs is None:
+        raise typer.BadParameter(f"must be W, D or both, got {freq!r}", param_hint="--freq")
+    events, items, promotions = _load_events(source, fmt)
+
+    def show(f: str, res: object) -> None:
+        h = res.forecasts["ds"].nunique()  # type: ignore[attr-defined]
+        name = "weekly" if f == "W" else "daily"
+        print_table(res.table, f"forecast backtest, {name}, horizon {h}, cutoff {cutoff}, top {top} products")  # type: ignore[attr-defined]
+        print_table(comparison(res.table), f"shopml vs best peer ({name})")  # type: ignore[attr-defined]
+        typer.echo(f"seconds: {res.seconds}")  # type: ignore[attr-defined]
+
+    results = evaluate(events, cutoff=cutoff, freqs=freqs, horizon=horizon, top=top, items=items,  # type: ignore[arg-type]
+                       promotions=promotions, on_table=show)  # type: ignore[arg-type]
+    run_id = log_results(Settings(), results, {"cutoff": cutoff, "freq": freq, "horizon": horizon or "default",
+                                                "top": top, "source": str(source or "store")})
+    typer.echo(f"logged to MLflow run {run_id}")
+
+
+@forecast_app.command("export")
+def export_command(
+    out: Path = typer.Option(..., help="output file: .csv or .parquet"),
+    freq: str = typer.Option("W", help="W (weeks) or D (days)"),
+    horizon: int = typer.Option(8, min=1, help="buckets per item"),
+    service_level: float = typer.Option(0.95, min=0.5, max=0.999, help="service level of the reorder point"),
+    model_ref: str = typer.Option("champion", "--model", help="registry alias or version"),
+) -> None:
+    """Write item, category, bucket, p10, p50, p90, reorder point and suggested order for planners."""
+    from training.forecast.export import export_table
+    from training.forecast.runtime import ForecastRuntime
+    from training.tracking import download_model
+
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        raise typer.BadParameter("must end in .csv or .parquet", param_hint="--out")
+    folder = download_model(Settings(), "forecast", model_ref)
+    if folder is None:
+        typer.echo("no shopml-forecast model registered: run `shopml train forecast` first", err=True)
+        raise typer.Exit(code=2)
+    runtime = ForecastRuntime.load(folder)
+    try:
+        frame = export_table(runtime, freq=freq, horizon=horizon, service_level=service_level)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--horizon/--freq") from exc
+    if out.suffix.lower() == ".csv":
+        frame.to_csv(out, index=False)
+    else:
+        frame.to_parquet(out, index=False)
+    typer.echo(f"wrote {len(frame)} rows for {frame['item'].nunique()} items to {out}")

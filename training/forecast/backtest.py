@@ -50,7 +50,7 @@ def run_backtest(events: pd.DataFrame, *, cutoff: pd.Timestamp | str, spec: Freq
         spec = FreqSpec(**{**spec.__dict__, "horizon": h, "served_horizon": max(h, spec.served_horizon)})
     cut = pd.Timestamp(cutoff)
     cut = cut.tz_convert("UTC").tz_localize(None) if cut.tzinfo else cut
-    train_ids = top_items(events, as_of=cut, n=max(cfg.train_items, top))
+    train_ids = top_items(events, as_of=cut, n=max((spec.train_items or cfg.train_items), top))
     eval_n = min(top, len(train_ids))
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()

@@ -19,6 +19,7 @@ class FreqSpec:
     origin_step: int  # spacing of the training origins
     min_history: int  # buckets of history an origin needs
     max_origins: int = 30  # latest training origins kept per fit (bounds the training time)
+    train_items: int | None = None  # overrides ForecastConfig.train_items for this frequency
 
     def __post_init__(self) -> None:
         if self.freq not in ("D", "W"):
@@ -31,7 +32,7 @@ class FreqSpec:
 
 WEEKLY = FreqSpec(freq="W", season=1, week=1, horizon=8, served_horizon=26, origin_step=1, min_history=8)
 DAILY = FreqSpec(freq="D", season=7, week=7, horizon=28, served_horizon=90, origin_step=7, min_history=56,
-                 max_origins=14)
+                 max_origins=12, train_items=250)
 SPECS: dict[str, FreqSpec] = {"W": WEEKLY, "D": DAILY}
 
 
@@ -40,8 +41,8 @@ class ForecastConfig:
     """Hyper-parameters of the global model, the training set and the calibration."""
 
     train_items: int = 400  # items (by volume) whose history trains the global model
-    n_estimators: int = 150
-    learning_rate: float = 0.08
+    n_estimators: int = 80
+    learning_rate: float = 0.12
     num_leaves: int = 31
     min_child_samples: int = 200
     n_jobs: int = 1  # one thread: on a shared 2-core machine, 2 OpenMP threads run ~5x slower

@@ -29,6 +29,7 @@ from training.forecast.windows import History, feature_columns, origin_rows, tra
 log = logging.getLogger(__name__)
 HEADS = ("q10", "q50", "q90", "mean")
 MAX_RATIO = 30.0  # training targets are clipped at 30x the level
+EPS_SUM = 1e-9
 BLEND_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
@@ -80,6 +81,8 @@ class GlobalForecaster:
         self.calibration_: Calibration | None = None
         self.features_: list[str] = []
         self.time_index_ = False
+        self.validation_: dict[str, float] = {}
+        self.holdout_: dict[str, object] = {}
 
     # ---- fitting ---------------------------------------------------------------------------
     def _fit_heads(self, rows: pd.DataFrame, scales: np.ndarray) -> dict[str, lgb.Booster]:
@@ -118,19 +121,35 @@ class GlobalForecaster:
         val = training_rows(hist, spec, horizon, self.calendar, val_end, targets=truth_m,
                             first_origin=end - cal_span - horizon + 1, time_index=self.time_index_)
         val = val[val["_origin"] >= end - cal_span - horizon + 1]
-        self.calibration_ = self._calibrate(boosters_a, val, scl)
+        raw_val = self._raw(boosters_a, val)
+        self.calibration_ = self._calibrate(raw_val, val, scl)
+        self.validation_ = self._validation_scores(raw_val, val)
+        self.holdout_ = {"freq": spec.freq, "first_origin": str(hist.dates[0] + (end - cal_span - horizon + 1)
+                                                                  * self._step()),
+                         "end": str(hist.dates[0] + end * self._step()), "series": len(hist.ids)}
         log.info("%s calibration: %s", spec.freq, self.calibration_)
         rows_b = training_rows(hist, spec, horizon, self.calendar, end, time_index=self.time_index_)
         self.boosters_ = self._fit_heads(rows_b, scl)
         return self
+
+    def _step(self) -> pd.Timedelta:
+        return pd.Timedelta(days=1 if self.spec.freq == "D" else 7)
+
+    def _validation_scores(self, raw: dict[str, np.ndarray], val: pd.DataFrame) -> dict[str, float]:
+        """Stage A's calibrated forecasts scored on the validation origins (pooled WAPE, coverage)."""
+        assert self.calibration_ is not None
+        out = self._finish(val, raw, self.calibration_)
+        y = val["_target"].to_numpy()
+        return {"holdout_wape_p50": float(np.abs(y - out["p50"]).sum() / max(y.sum(), EPS_SUM)),
+                "holdout_coverage_p10_p90": float(np.mean((y >= out["p10"]) & (y <= out["p90"]))),
+                "holdout_bias_mean": float((out["mean"].sum() - y.sum()) / max(y.sum(), EPS_SUM))}
 
     def _raw(self, boosters: dict[str, lgb.Booster], rows: pd.DataFrame) -> dict[str, np.ndarray]:
         x = rows[self.features_]
         denom = rows["_denom"].to_numpy()
         return {head: np.maximum(b.predict(x), 0.0) * denom for head, b in boosters.items()}
 
-    def _calibrate(self, boosters: dict[str, lgb.Booster], val: pd.DataFrame, scl: np.ndarray) -> Calibration:
-        raw = self._raw(boosters, val)
+    def _calibrate(self, raw: dict[str, np.ndarray], val: pd.DataFrame, scl: np.ndarray) -> Calibration:
         y = val["_target"].to_numpy()
         med, mean4 = val["_median_8w"].to_numpy(), val["_mean_4w"].to_numpy()
         series = val["_series"].to_numpy()
@@ -188,5 +207,7 @@ class GlobalForecaster:
             booster.save_model(str(folder / f"{head}.txt"))
         meta = {"spec": asdict(self.spec), "features": self.features_,
                 "calibration": asdict(self.calibration_) if self.calibration_ else None,
-                "quantiles": list(QUANTILES), "festivals": [f.name for f in self.calendar.festivals]}
+                "quantiles": list(QUANTILES), "festivals": [f.name for f in self.calendar.festivals],
+                "time_index_features": self.time_index_, "validation": self.validation_, "holdout": self.holdout_,
+                "config": {k: v for k, v in asdict(self.config).items() if k != "specs"}}
         (folder / "model.json").write_text(json.dumps(meta, indent=2, default=str))

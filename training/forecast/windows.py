@@ -40,6 +40,13 @@ class History:
             raise ValueError("History dates/category_code/promo do not match the demand matrix")
 
 
+    def head(self, n: int) -> History:
+        """The first `n` series (the training set: series are ordered by volume)."""
+        return History(ids=self.ids[:n], dates=self.dates, y=self.y[:n], revenue=self.revenue[:n],
+                       total=self.total, category_code=self.category_code[:n], promo=self.promo[:n],
+                       lines=None if self.lines is None else self.lines[:n])
+
+
 def _window(h: np.ndarray, k: int) -> np.ndarray:
     return h[:, max(0, h.shape[1] - k):]
 

@@ -1,0 +1,121 @@
+"""The global model, the trained folder, the serving runtime, reconciliation and the export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from training.forecast.global_model import ForecastFitError, GlobalForecaster
+from training.forecast.history import prepare, top_items
+from training.forecast.pipeline import train_forecast_folder
+from training.forecast.runtime import ForecastRuntime
+from tests.training.forecast.shop import START, small_events, small_items, tiny_config
+
+
+@pytest.fixture(scope="module")
+def events() -> pd.DataFrame:
+    return small_events()
+
+
+@pytest.fixture(scope="module")
+def folder(events: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("forecast-model")
+    train_forecast_folder(events, items=small_items(), config=tiny_config(), folder=out)
+    return out
+
+
+def _fitted(events: pd.DataFrame, as_of: pd.Timestamp) -> tuple[GlobalForecaster, object]:
+    cfg = tiny_config()
+    prep = prepare(events, as_of=as_of, freq="W", ids=top_items(events, as_of=as_of, n=24), future_buckets=8)
+    end = prep.history.y.shape[1]
+    return GlobalForecaster(cfg.specs["W"], cfg).fit(prep.history, end, truth=prep.uncapped), prep
+
+
+def test_fit_predict_gives_ordered_quantiles(events: pd.DataFrame) -> None:
+    as_of = START + pd.Timedelta(days=245)
+    model, prep = _fitted(events, as_of)
+    pred = model.predict(prep.history, prep.history.y.shape[1], 8)
+    assert len(pred) == 24 * 8
+    assert (pred["p10"] <= pred["p50"]).all() and (pred["p50"] <= pred["p90"]).all() and (pred["p10"] >= 0).all()
+    assert pd.Timestamp(pred["ds"].min()).dayofweek == 0
+    assert set(model.validation_) >= {"holdout_wape_p50", "holdout_coverage_p10_p90"}
+
+
+def test_forecast_ignores_events_after_the_origin(events: pd.DataFrame) -> None:
+    as_of = START + pd.Timedelta(days=245)
+    cut = events[events["timestamp"] < as_of]
+    m1, p1 = _fitted(events, as_of)
+    m2, p2 = _fitted(cut, as_of)
+    a = m1.predict(p1.history, p1.history.y.shape[1], 4)
+    b = m2.predict(p2.history, p2.history.y.shape[1], 4)
+    np.testing.assert_allclose(a[["mean", "p10", "p50", "p90"]].to_numpy(), b[["mean", "p10", "p50", "p90"]].to_numpy())
+
+
+def test_unfitted_and_short_history_raise(events: pd.DataFrame) -> None:
+    cfg = tiny_config()
+    prep = prepare(events, as_of=START + pd.Timedelta(days=60), freq="W", ids=["item00"])
+    model = GlobalForecaster(cfg.specs["W"], cfg)
+    with pytest.raises(ForecastFitError, match="not fitted"):
+        model.predict(prep.history, 5, 2)
+    with pytest.raises(ForecastFitError, match="history"):
+        model.fit(prep.history, prep.history.y.shape[1])
+
+
+def test_runtime_answers_from_the_folder(folder: Path) -> None:
+    rt = ForecastRuntime.load(folder)
+    rt.smoke_check()
+    ids = rt.series_ids()
+    assert "_total" in ids and "category:mugs" in ids and "item00" in ids
+    assert rt.max_horizon("W") == 12 and rt.max_horizon("D") == 35
+    points = rt.forecast("item03", 8, "W")
+    assert len(points) == 8 and all(pd.Timestamp(p["date"]).dayofweek == 0 for p in points)
+    assert all(p["p10"] <= p["p50"] <= p["p90"] for p in points)
+    assert len(rt.forecast("_total", 30, "D")) == 30
+    with pytest.raises(KeyError):
+        rt.forecast("nope", 2, "W")
+    with pytest.raises(ValueError, match="horizon"):
+        rt.forecast("item03", 13, "W")
+    with pytest.raises(ValueError, match="freq"):
+        rt.forecast("item03", 1, "M")
+
+
+def test_levels_add_up(folder: Path) -> None:
+    rt = ForecastRuntime.load(folder)
+    items = [s for s in rt.series_ids() if s.startswith("item")]
+    for freq, h in (("W", 12), ("D", 35)):
+        item_sum = sum(np.array([p["mean"] for p in rt.forecast(i, h, freq)]) for i in items)
+        cats = sum(np.array([p["mean"] for p in rt.forecast(c, h, freq)]) for c in ("category:mugs", "category:cards"))
+        total = np.array([p["mean"] for p in rt.forecast("_total", h, freq)])
+        np.testing.assert_allclose(item_sum, total, rtol=1e-9)
+        np.testing.assert_allclose(cats, total, rtol=1e-9)
+
+
+def test_replenishment_says_what_is_missing(folder: Path) -> None:
+    rt = ForecastRuntime.load(folder)
+    known = rt.replenishment("item00", service_level=0.95, lead_time_days=None, on_hand=None)
+    assert known["missing"] == [] and known["lead_time_source"] == "items_table"
+    assert known["reorder_point"] >= known["safety_stock"] >= 0
+    assert 0.0 <= known["stockout_probability"] <= 1.0
+    assert known["abc"] in {"A", "B", "C"} and known["xyz"] in {"X", "Y", "Z"}
+    unknown = rt.replenishment("item01", service_level=0.95, lead_time_days=None, on_hand=None)
+    assert unknown["missing"] == ["lead_time_days"] and unknown["reorder_point"] is None
+    partial = rt.replenishment("item01", service_level=0.9, lead_time_days=14, on_hand=None)
+    assert partial["missing"] == ["stock_on_hand"] and partial["suggested_order_quantity"] is None
+    assert partial["reorder_point"] is not None
+    with pytest.raises(KeyError):
+        rt.replenishment("nope", service_level=0.95, lead_time_days=7, on_hand=1)
+
+
+def test_export_table(folder: Path) -> None:
+    from training.forecast.export import export_table
+
+    frame = export_table(ForecastRuntime.load(folder), freq="W", horizon=4, show_progress=False)
+    assert list(frame.columns)[:8] == ["item", "category", "week", "p10", "p50", "p90", "mean", "reorder_point"]
+    assert len(frame) == 24 * 4
+    odd = frame[frame["item"] == "item01"]
+    assert odd["reorder_point"].isna().all() and (odd["missing"] == "lead_time_days").all()
+    with pytest.raises(ValueError, match="horizon"):
+        export_table(ForecastRuntime.load(folder), freq="W", horizon=99, show_progress=False)

@@ -1,0 +1,52 @@
+"""`shopml evaluate forecast`: backtests at a cutoff, one table per frequency, logged to MLflow."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+
+import pandas as pd
+
+from features.settings import Settings
+from training.forecast.backtest import BacktestResult, comparison, run_backtest
+from training.forecast.config import ForecastConfig
+
+log = logging.getLogger(__name__)
+DEFAULT_CUTOFF = "2010-10-04"
+
+
+def evaluate(events: pd.DataFrame, *, cutoff: str, freqs: list[str], horizon: int | None, top: int,
+             items: pd.DataFrame | None = None, promotions: pd.DataFrame | None = None,
+             config: ForecastConfig | None = None,
+             on_table: Callable[[str, BacktestResult], None] | None = None) -> dict[str, BacktestResult]:
+    """Run the backtest of each frequency; `on_table` is called with each result as soon as it is ready."""
+    cfg = config or ForecastConfig()
+    results: dict[str, BacktestResult] = {}
+    for freq in freqs:
+        spec = cfg.specs[freq]
+        h = horizon if horizon is not None else spec.horizon
+        if h > spec.horizon:
+            spec = replace(spec, horizon=h, served_horizon=max(h, spec.served_horizon))
+        results[freq] = run_backtest(events, cutoff=cutoff, spec=spec, horizon=h, top=top, items=items,
+                                     promotions=promotions, config=cfg)
+        if on_table is not None:
+            on_table(freq, results[freq])
+    return results
+
+
+def log_results(settings: Settings, results: dict[str, BacktestResult], params: dict[str, object]) -> str:
+    """Log every table (and shopml vs best peer) to an MLflow run in shopml-forecast; returns the run id."""
+    import mlflow
+
+    from training.evaluation.report import log_table
+    from training.tracking import tracked_run
+
+    with tracked_run(settings, "forecast", run_name="evaluate") as run_id:
+        mlflow.log_params(params)
+        for freq, res in results.items():
+            log_table(res.table, f"backtest_{freq}")
+            comp = comparison(res.table)
+            mlflow.log_text(comp.to_csv(), f"tables/targets_{freq}.csv")
+            mlflow.log_metrics({f"seconds_{freq}_{k}": v for k, v in res.seconds.items()})
+    return run_id

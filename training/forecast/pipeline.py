@@ -1,0 +1,163 @@
+"""`shopml train forecast`: fit weekly and daily models on all history, write the served model folder.
+
+The folder (logged to MLflow and registered as `shopml-forecast`) holds, without pickles:
+- `forecast_W.npz`, `forecast_D.npz`: ids and bucket dates (strings), mean/p10/p50/p90 [n, served horizon]
+  for every item sold in the last year, every category and the shop total (reconciled);
+- `items.json`: per item category, ABC/XYZ class, stock on hand and lead time (None when unknown);
+- `meta.json`: origins, horizons, validation scores; `W/`, `D/`: LightGBM boosters as text + their config.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from features.demand import bucket_start
+from training.forecast.aggregate import aggregate_history, reconcile
+from training.forecast.config import ForecastConfig, FreqSpec
+from training.forecast.global_model import GlobalForecaster
+from training.forecast.history import Prepared, prepare, top_items
+from training.inventory.classes import abc_classes, coefficient_of_variation, xyz_classes
+
+log = logging.getLogger(__name__)
+KEYS = ("mean", "p10", "p50", "p90")
+
+
+@dataclass
+class FreqForecast:
+    """Served forecasts of one frequency: ids (items, then categories, then total) x horizon."""
+
+    freq: str
+    ids: list[str]
+    dates: pd.DatetimeIndex
+    values: dict[str, np.ndarray]
+    validation: dict[str, float]
+    holdout: dict[str, object]
+    model: GlobalForecaster
+    prepared: Prepared
+    seconds: float = 0.0
+
+
+@dataclass
+class TrainResult:
+    """What `train_forecast_folder` produced."""
+
+    folder: Path
+    forecasts: dict[str, FreqForecast] = field(default_factory=dict)
+    as_of: dict[str, str] = field(default_factory=dict)
+
+
+def history_end(events: pd.DataFrame, freq: str) -> pd.Timestamp:
+    """The forecast origin: the start of the last (possibly partial) week, or the day after the last event."""
+    purchases = events.loc[events["event_type"].eq("purchase"), "timestamp"]
+    if purchases.empty:
+        raise ValueError("no purchase events: ingest orders before training the forecast")
+    last = purchases.max()
+    if freq == "D":
+        return bucket_start(pd.Series([last]), "D").iloc[0] + pd.Timedelta(days=1)
+    week = bucket_start(pd.Series([last]), "W").iloc[0]
+    complete = (last.tz_convert("UTC").tz_localize(None).normalize() - week).days == 6
+    return week + pd.Timedelta(days=7) if complete else week
+
+
+def served_items(events: pd.DataFrame, *, as_of: pd.Timestamp) -> list[str]:
+    """Items with a purchase in the year before `as_of`, by volume (the training series come first)."""
+    cutoff = as_of.tz_localize("UTC")
+    recent = events[events["timestamp"] >= cutoff - pd.Timedelta(days=365)]
+    return top_items(recent, as_of=as_of, n=10**9)
+
+
+def fit_frequency(events: pd.DataFrame, spec: FreqSpec, cfg: ForecastConfig, *, items: pd.DataFrame | None,
+                  promotions: pd.DataFrame | None) -> FreqForecast:
+    """Fit on every origin before the end of history and forecast `served_horizon` buckets ahead."""
+    t0 = time.perf_counter()
+    as_of = history_end(events, spec.freq)
+    ids = served_items(events, as_of=as_of)
+    prep = prepare(events, as_of=as_of, freq=spec.freq, ids=ids, items=items, promotions=promotions,
+                   bulk_factor=cfg.bulk_factor, future_buckets=spec.served_horizon)
+    hist = prep.history
+    end = hist.y.shape[1]
+    n_train = min((spec.train_items or cfg.train_items), len(ids))
+    model = GlobalForecaster(spec, cfg).fit(hist.head(n_train), end, truth=prep.uncapped[:n_train])
+    h = spec.served_horizon
+    item_fc = _as_matrix(model.predict(hist, end, h), len(ids), h)
+    agg_hist, groups = aggregate_history(hist, prep.category_names)
+    agg_fc = reconcile(item_fc, _as_matrix(model.predict(agg_hist, end, h), len(agg_hist.ids), h), groups)
+    step = pd.Timedelta(days=1 if spec.freq == "D" else 7)
+    dates = pd.DatetimeIndex([as_of + k * step for k in range(h)])
+    values = {k: np.vstack([item_fc[k], agg_fc[k]]) for k in KEYS}
+    seconds = time.perf_counter() - t0
+    log.info("%s: %d series forecast %d buckets from %s in %.1fs", spec.freq, len(ids) + len(agg_hist.ids), h,
+             as_of.date(), seconds)
+    return FreqForecast(spec.freq, ids + agg_hist.ids, dates, values, model.validation_, model.holdout_,
+                        model, prep, seconds)
+
+
+def _as_matrix(pred: pd.DataFrame, n: int, horizon: int) -> dict[str, np.ndarray]:
+    ordered = pred.sort_values(["series", "ds"])
+    return {k: ordered[k].to_numpy().reshape(n, horizon) for k in KEYS}
+
+
+def item_table(weekly: FreqForecast, items: pd.DataFrame | None) -> dict[str, dict[str, object]]:
+    """Per item: category, ABC (value, last 52 weeks), XYZ (CV, last 26 weeks), stock and lead time."""
+    prep = weekly.prepared
+    ids = prep.history.ids
+    value = pd.Series(prep.history.revenue[:, -52:].sum(axis=1), index=ids)
+    abc = abc_classes(value)
+    recent = prep.history.y[:, -26:]
+    xyz = xyz_classes(recent, ids)
+    cv = coefficient_of_variation(recent)
+    known = items.set_index(items["item_id"].astype(str)) if items is not None and not items.empty else None
+    table: dict[str, dict[str, object]] = {}
+    for i, item in enumerate(ids):
+        row = known.loc[item] if known is not None and item in known.index else None
+        table[item] = {
+            "category": prep.categories[i], "abc": str(abc[item]), "xyz": str(xyz[item]),
+            "cv_weekly": None if not np.isfinite(cv[i]) else float(cv[i]),
+            "sales_value_52w": float(value[item]),
+            "stock_on_hand": _number(row, "stock_on_hand"), "lead_time_days": _number(row, "lead_time_days"),
+        }
+    return table
+
+
+def _number(row: pd.Series | None, column: str) -> float | None:
+    if row is None or column not in row or pd.isna(row[column]):
+        return None
+    return float(row[column])
+
+
+def write_folder(folder: Path, forecasts: dict[str, FreqForecast], items: dict[str, dict[str, object]]) -> None:
+    """Write the served model folder (npz without object arrays, JSON, LightGBM text boosters)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    meta: dict[str, object] = {"format": 1, "freqs": {}}
+    for freq, fc in forecasts.items():
+        np.savez_compressed(folder / f"forecast_{freq}.npz", ids=np.array(fc.ids, dtype=str),
+                            dates=np.array([d.strftime("%Y-%m-%d") for d in fc.dates], dtype=str),
+                            **{k: fc.values[k].astype(np.float64) for k in KEYS})
+        fc.model.save(folder / freq)
+        meta["freqs"][freq] = {"origin": fc.dates[0].strftime("%Y-%m-%d"), "max_horizon": len(fc.dates),  # type: ignore[index]
+                               "trained_horizon": fc.model.spec.horizon, "series": len(fc.ids),
+                               "validation": fc.validation, "holdout": fc.holdout}
+    (folder / "items.json").write_text(json.dumps(items))
+    (folder / "meta.json").write_text(json.dumps(meta, indent=2, default=str))
+
+
+def train_forecast_folder(events: pd.DataFrame, *, items: pd.DataFrame | None = None,
+                          promotions: pd.DataFrame | None = None, config: ForecastConfig | None = None,
+                          folder: Path | None = None, freqs: tuple[str, ...] = ("W", "D")) -> TrainResult:
+    """Fit every frequency and write the served folder; returns the forecasts for logging."""
+    cfg = config or ForecastConfig()
+    out = TrainResult(folder=folder or Path(tempfile.mkdtemp(prefix="shopml-forecast-")))
+    for freq in freqs:
+        out.forecasts[freq] = fit_frequency(events, cfg.specs[freq], cfg, items=items, promotions=promotions)
+        out.as_of[freq] = out.forecasts[freq].dates[0].strftime("%Y-%m-%d")
+    weekly = out.forecasts.get("W") or next(iter(out.forecasts.values()))
+    write_folder(out.folder, out.forecasts, item_table(weekly, items))
+    return out

@@ -1,0 +1,137 @@
+"""Serving-side forecasts and replenishment from a trained `shopml-forecast` folder (numpy and dicts only).
+
+Public API (stable; the serving package codes against it):
+- `ForecastRuntime.load(path) -> ForecastRuntime`
+- `.series_ids() -> list[str]`: item ids, `category:NAME` and `_total`
+- `.max_horizon(freq) -> int`: buckets stored for 'W' (weeks) or 'D' (days)
+- `.forecast(series_id, horizon, freq) -> list[dict]`: `{date, mean, p10, p50, p90}` per bucket, `date`
+  the bucket's first day (a Monday for weeks); KeyError for an unknown series, ValueError for a horizon
+  above `max_horizon(freq)` or an unknown freq
+- `.replenishment(item_id, *, service_level, lead_time_days, on_hand) -> dict`: safety_stock,
+  reorder_point, suggested_order_quantity, stockout_probability, order_up_to, eoq, days_of_cover,
+  abc, xyz and `missing` (what was unknown, e.g. ["stock_on_hand"]); lead time and stock on hand fall
+  back to the items table; KeyError for an unknown item
+- `.smoke_check() -> None`: raises if the folder is inconsistent
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from training.inventory.policy import replenishment
+
+KEYS = ("mean", "p10", "p50", "p90")
+BUCKET_DAYS = {"W": 7, "D": 1}
+
+
+@dataclass(frozen=True)
+class _Table:
+    index: dict[str, int]
+    dates: list[str]
+    values: dict[str, np.ndarray]
+
+
+def _load_table(path: Path) -> _Table:
+    with np.load(path, allow_pickle=False) as data:
+        ids = [str(i) for i in data["ids"]]
+        return _Table({sid: i for i, sid in enumerate(ids)}, [str(d) for d in data["dates"]],
+                      {k: np.asarray(data[k], dtype=float) for k in KEYS})
+
+
+class ForecastRuntime:
+    """Forecast lookups and replenishment answers from memory."""
+
+    def __init__(self, tables: dict[str, _Table], items: dict[str, dict[str, object]], meta: dict[str, object]):
+        self._tables = tables
+        self._items = items
+        self.meta = meta
+
+    @classmethod
+    def load(cls, path: Path) -> ForecastRuntime:
+        """Load a model folder written by `training.forecast.pipeline.write_folder` (or its parent)."""
+        root = Path(path)
+        if not (root / "meta.json").exists() and (root / "model" / "meta.json").exists():
+            root = root / "model"
+        meta = json.loads((root / "meta.json").read_text())
+        tables = {freq: _load_table(root / f"forecast_{freq}.npz") for freq in meta["freqs"]}
+        items = json.loads((root / "items.json").read_text())
+        return cls(tables, items, meta)
+
+    def series_ids(self) -> list[str]:
+        """Every series with a forecast (items, categories, total)."""
+        table = self._tables.get("W") or next(iter(self._tables.values()))
+        return list(table.index)
+
+    def max_horizon(self, freq: str) -> int:
+        """Buckets stored for `freq`."""
+        return len(self._table(freq).dates)
+
+    def _table(self, freq: str) -> _Table:
+        if freq not in self._tables:
+            raise ValueError(f"freq must be one of {sorted(self._tables)}, got {freq!r}")
+        return self._tables[freq]
+
+    def forecast(self, series_id: str, horizon: int, freq: str) -> list[dict[str, object]]:
+        """The next `horizon` buckets of `series_id`."""
+        table = self._table(freq)
+        if series_id not in table.index:
+            raise KeyError(series_id)
+        if not 1 <= horizon <= len(table.dates):
+            raise ValueError(f"horizon must be between 1 and {len(table.dates)} for freq={freq}, got {horizon}")
+        row = table.index[series_id]
+        return [{"date": table.dates[k], **{key: float(table.values[key][row, k]) for key in KEYS}}
+                for k in range(horizon)]
+
+    def replenishment(self, item_id: str, *, service_level: float = 0.95, lead_time_days: int | None = None,
+                      on_hand: float | None = None) -> dict[str, object]:
+        """Safety stock, reorder point, order quantity and stockout risk for one item."""
+        if item_id not in self._items:
+            raise KeyError(item_id)
+        info = self._items[item_id]
+        lead = lead_time_days if lead_time_days is not None else _maybe_int(info.get("lead_time_days"))
+        stock = on_hand if on_hand is not None else _maybe_float(info.get("stock_on_hand"))
+        table = self._table("W")
+        row = table.index[item_id]
+        v = table.values
+        answer = replenishment(v["mean"][row], v["p10"][row], v["p90"][row], bucket_days=BUCKET_DAYS["W"],
+                               service_level=service_level, lead_time_days=lead, on_hand=stock)
+        answer.update(item_id=item_id, abc=info.get("abc"), xyz=info.get("xyz"), category=info.get("category"),
+                      lead_time_source=_source(lead_time_days, lead), on_hand_source=_source(on_hand, stock))
+        return answer
+
+    def smoke_check(self) -> None:
+        """Raise if a table is empty, inconsistent, or holds non-finite or disordered quantiles."""
+        if not self._tables:
+            raise RuntimeError("forecast model folder holds no forecast tables")
+        for freq, table in self._tables.items():
+            shape = table.values["mean"].shape
+            if shape != (len(table.index), len(table.dates)) or shape[0] == 0:
+                raise RuntimeError(f"forecast table {freq} has shape {shape}")
+            for key in KEYS:
+                if not np.isfinite(table.values[key]).all():
+                    raise RuntimeError(f"forecast table {freq} holds non-finite {key}")
+            if (table.values["p10"] > table.values["p50"] + 1e-9).any() or (
+                    table.values["p50"] > table.values["p90"] + 1e-9).any():
+                raise RuntimeError(f"forecast table {freq} has p10 > p50 or p50 > p90")
+        some_item = next(iter(self._items), None)
+        if some_item is not None:
+            self.forecast(some_item, 1, next(iter(self._tables)))
+            self.replenishment(some_item, service_level=0.95, lead_time_days=7, on_hand=0.0)
+
+
+def _maybe_int(value: object) -> int | None:
+    return None if value is None else int(value)  # type: ignore[call-overload]
+
+
+def _maybe_float(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _source(given: object, used: object) -> str:
+    if given is not None:
+        return "request"
+    return "items_table" if used is not None else "missing"

@@ -1,0 +1,87 @@
+"""Train from the event store, log to MLflow, register `shopml-forecast` (champion only if it wins)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+
+from features.settings import Settings
+from training.forecast.config import ForecastConfig
+from training.forecast.pipeline import TrainResult, train_forecast_folder
+
+log = logging.getLogger(__name__)
+HOLDOUT_METRIC = "holdout_wape_p50"
+
+
+def load_store(settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Purchases, items and promotions from the configured event store."""
+    from features.store import EventStore
+
+    store = EventStore.from_settings(settings)
+    try:
+        events = store.read_events(event_types=["purchase"])
+        return events, store.read_items(), store.read_promotions()
+    finally:
+        store.close()
+
+
+def _champion_score(settings: Settings, holdout: dict[str, object]) -> tuple[float | None, str]:
+    """The champion's holdout WAPE when it was validated on this very holdout window, else None."""
+    from training.tracking import download_model
+
+    folder = download_model(settings, "forecast")
+    if folder is None:
+        return None, "no champion"
+    meta_path = next(folder.rglob("meta.json"), None)
+    try:
+        meta = json.loads(meta_path.read_text()) if meta_path else {}
+        weekly = meta["freqs"]["W"]
+        if weekly["holdout"] == holdout:
+            return float(weekly["validation"][HOLDOUT_METRIC]), "champion validated on the same holdout"
+        return None, f"champion's holdout {weekly['holdout']} differs from {holdout}: new data"
+    except (KeyError, TypeError, ValueError) as exc:
+        return None, f"champion folder unreadable: {exc}"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def train_and_register(settings: Settings, *, events: pd.DataFrame | None = None,
+                       items: pd.DataFrame | None = None, promotions: pd.DataFrame | None = None,
+                       config: ForecastConfig | None = None) -> dict[str, object]:
+    """Fit weekly and daily models on all history, log them, register and maybe promote."""
+    import mlflow
+
+    from training.tracking import register_model, tracked_run
+
+    t0 = time.perf_counter()
+    if events is None:
+        events, items, promotions = load_store(settings)
+    if events.empty:
+        raise ValueError("the event store holds no events: run `shopml ingest` first")
+    cfg = config or ForecastConfig()
+    result: TrainResult = train_forecast_folder(events, items=items, promotions=promotions, config=cfg)
+    weekly = result.forecasts["W"]
+    with tracked_run(settings, "forecast", run_name="train") as run_id:
+        mlflow.log_params({k: v for k, v in asdict(cfg).items() if k != "specs"})
+        mlflow.log_params({f"origin_{f}": d for f, d in result.as_of.items()})
+        for freq, fc in result.forecasts.items():
+            mlflow.log_metrics({f"{freq}.{k}": v for k, v in fc.validation.items()})
+            mlflow.log_metric(f"{freq}.series", len(fc.ids))
+            mlflow.log_metric(f"{freq}.fit_seconds", fc.seconds)
+        champion, why = _champion_score(settings, weekly.holdout)
+        reg = register_model(run_id, "forecast", Path(result.folder), candidate_score=weekly.validation[HOLDOUT_METRIC],
+                             champion_score=champion, metric=HOLDOUT_METRIC, higher_is_better=False,
+                             tags={"champion_comparison": why, "origin_W": result.as_of.get("W", ""),
+                                   "holdout_W": json.dumps(weekly.holdout, default=str)})
+        seconds = time.perf_counter() - t0
+        mlflow.log_metric("train_seconds", seconds)
+    shutil.rmtree(result.folder, ignore_errors=True)
+    return {"run_id": run_id, "model": reg.name, "version": reg.version, "promoted": reg.promoted,
+            "reason": reg.reason, "seconds": seconds, "validation": {f: fc.validation for f, fc in result.forecasts.items()},
+            "series": {f: len(fc.ids) for f, fc in result.forecasts.items()}, "origin": result.as_of}

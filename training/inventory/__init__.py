@@ -1,0 +1,1 @@
+"""Replenishment: safety stock, reorder points, order quantities, ABC/XYZ classes, turnover."""

@@ -1,0 +1,112 @@
+"""Replenishment from a forecast distribution: safety stock, reorder point, order quantity, stockout risk.
+
+Lead-time demand is the sum of the forecast buckets that the lead time covers (a partly covered bucket
+counts pro rata). Its spread comes from each bucket's p10..p90 interval (sigma = (p90 - p10) / 2.563,
+the normal width of an 80% interval), buckets taken as independent. Numpy and the standard library
+only, so serving can call it per request.
+
+Nothing is invented: without a lead time there is no safety stock or reorder point, without stock on
+hand no order quantity, stockout probability or days of cover; the answer lists what was missing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+Z80 = 2.0 * 1.2815515655446004  # p90 - p10 of a standard normal
+
+
+def normal_ppf(p: float) -> float:
+    """Inverse standard normal CDF (bisection on `normal_cdf`, accurate to ~1e-12)."""
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"probability must be in (0, 1), got {p}")
+    lo, hi = -10.0, 10.0
+    for _ in range(80):  # bisection on the exact CDF: simple and precise enough
+        mid = (lo + hi) / 2.0
+        if normal_cdf(mid) < p:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2.0
+
+
+def normal_cdf(x: float) -> float:
+    """Standard normal CDF."""
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def coverage_weights(n_buckets: int, bucket_days: int, days: float) -> np.ndarray:
+    """How much of each forecast bucket `days` days from now cover (1, ..., 1, fraction, 0, ...)."""
+    starts = np.arange(n_buckets) * bucket_days
+    return np.clip((days - starts) / bucket_days, 0.0, 1.0)
+
+
+def demand_over(days: float, mean: Sequence[float], p10: Sequence[float], p90: Sequence[float],
+                bucket_days: int) -> tuple[float, float]:
+    """Mean and standard deviation of total demand over the next `days` days."""
+    m, lo, hi = (np.asarray(a, dtype=float) for a in (mean, p10, p90))
+    if bucket_days * len(m) < days:
+        raise ValueError(f"the forecast covers {bucket_days * len(m)} days, fewer than the {days} asked for")
+    w = coverage_weights(len(m), bucket_days, days)
+    sigma = np.maximum(hi - lo, 0.0) / Z80
+    return float((w * m).sum()), float(math.sqrt(float((w * sigma**2).sum())))
+
+
+def replenishment(mean: Sequence[float], p10: Sequence[float], p90: Sequence[float], *, bucket_days: int,
+                  service_level: float, lead_time_days: int | None, on_hand: float | None,
+                  review_days: int = 7, order_cost: float | None = None,
+                  holding_cost: float | None = None) -> dict[str, object]:
+    """Safety stock, reorder point, order-up-to quantity (EOQ when costs are known) and stockout risk.
+
+    `holding_cost` is per unit and year; `order_cost` per order. Quantities are units, rounded up.
+    """
+    if not 0.5 <= service_level < 1.0:
+        raise ValueError(f"service_level must be in [0.5, 1), got {service_level}")
+    if lead_time_days is not None and lead_time_days < 0:
+        raise ValueError(f"lead_time_days must be >= 0, got {lead_time_days}")
+    z = normal_ppf(service_level)
+    missing: list[str] = []
+    out: dict[str, object] = {"service_level": service_level, "lead_time_days": lead_time_days,
+                              "on_hand": on_hand, "review_days": review_days}
+    daily = float(np.asarray(mean, dtype=float)[: max(1, 28 // bucket_days)].mean()) / bucket_days
+    out["mean_daily_demand"] = daily
+    if lead_time_days is None:
+        missing.append("lead_time_days")
+        out.update(lead_time_demand=None, safety_stock=None, reorder_point=None, order_up_to=None,
+                   suggested_order_quantity=None, stockout_probability=None)
+    else:
+        mu_l, sd_l = demand_over(lead_time_days, mean, p10, p90, bucket_days)
+        mu_lr, sd_lr = demand_over(lead_time_days + review_days, mean, p10, p90, bucket_days)
+        safety = z * sd_l
+        order_up_to = mu_lr + z * sd_lr
+        out.update(lead_time_demand=mu_l, safety_stock=math.ceil(safety), reorder_point=math.ceil(mu_l + safety),
+                   order_up_to=math.ceil(order_up_to))
+        if on_hand is None:
+            missing.append("stock_on_hand")
+            out.update(suggested_order_quantity=None, stockout_probability=None)
+        else:
+            out["suggested_order_quantity"] = max(0, math.ceil(order_up_to - on_hand))
+            out["stockout_probability"] = _stockout(on_hand, mu_lr, sd_lr)
+    out["days_of_cover"] = None if on_hand is None else (on_hand / daily if daily > 0 else math.inf)
+    out["eoq"] = _eoq(daily * 365.0, order_cost, holding_cost)
+    out["missing"] = sorted(set(missing))
+    return out
+
+
+def _stockout(on_hand: float, mu: float, sd: float) -> float:
+    """P(demand until the next delivery arrives > stock on hand)."""
+    if sd <= 0:
+        return 1.0 if mu > on_hand else 0.0
+    return 1.0 - normal_cdf((on_hand - mu) / sd)
+
+
+def _eoq(annual_demand: float, order_cost: float | None, holding_cost: float | None) -> float | None:
+    """Economic order quantity; None unless both costs are given (EOQ is optional)."""
+    if order_cost is None or holding_cost is None:
+        return None
+    if holding_cost <= 0:
+        raise ValueError(f"holding_cost must be > 0, got {holding_cost}")
+    return math.sqrt(2.0 * annual_demand * order_cost / holding_cost)

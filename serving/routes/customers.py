@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from serving.config import MAX_LIMIT
 from serving.deps import AdminDep, ChurnDep, ServiceDep, StoreDep
-from serving.responses import json_answer
+from serving.responses import json_answer, plain
 from serving.routes.params import CustomerId
 from serving.schemas.customers import (
     AtRiskResponse,
@@ -23,22 +23,11 @@ router = APIRouter(prefix="/v1/customers", tags=["customers"])
 log = logging.getLogger(__name__)
 
 
-def _plain(value: Any) -> Any:
-    """Numpy scalars and containers as plain JSON-ready Python values."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):
-        return value.item()
-    return value
-
-
 @router.get("/at-risk", response_model=AtRiskResponse)
 async def at_risk(model: ChurnDep,
                   limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"1..{MAX_LIMIT}")] = 100) -> Response:
     """The most valuable at-risk customers first."""
-    rows = _plain(model.runtime.at_risk(limit))
+    rows = plain(model.runtime.at_risk(limit))
     return json_answer(AtRiskResponse(customers=rows, model_version=model.version))
 
 
@@ -47,7 +36,7 @@ async def at_risk(model: ChurnDep,
 async def churn(customer_id: CustomerId, model: ChurnDep) -> Response:
     """Probability that the customer makes no purchase within the horizon, with its main reasons."""
     try:
-        result = _plain(model.runtime.churn(customer_id))
+        result = plain(model.runtime.churn(customer_id))
     except KeyError:
         raise HTTPException(404, f"unknown customer {customer_id!r}: no purchase history in the churn model") from None
     return json_answer(ChurnResponse(**{**result, "customer_id": customer_id, "model_version": model.version}))
@@ -58,7 +47,7 @@ async def churn(customer_id: CustomerId, model: ChurnDep) -> Response:
 async def profile(customer_id: CustomerId, model: ChurnDep) -> Response:
     """RFM segment, lifecycle stage and expected value."""
     try:
-        result = _plain(model.runtime.profile(customer_id))
+        result = plain(model.runtime.profile(customer_id))
     except KeyError:
         raise HTTPException(404, f"unknown customer {customer_id!r}: no purchase history in the churn model") from None
     return json_answer(ProfileResponse(**{**result, "customer_id": customer_id, "model_version": model.version}))

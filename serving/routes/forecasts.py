@@ -43,10 +43,15 @@ async def forecast(
 ) -> Response:
     """Mean, p10, p50 and p90 demand per bucket for the next `horizon` buckets."""
     try:
+        longest = model.runtime.max_horizon(freq)
+    except ValueError as exc:
+        return unprocessable([{"loc": ["query", "freq"], "msg": str(exc), "type": "enum"}])
+    if horizon > longest:
+        msg = f"the serving model forecasts at most {longest} buckets for freq={freq}, got {horizon}"
+        return unprocessable([{"loc": ["query", "horizon"], "msg": msg, "type": "less_than_equal"}])
+    try:
         rows = model.runtime.forecast(item_id, horizon, freq)
     except KeyError:
         raise HTTPException(404, f"no forecast for {item_id!r}: not one of the forecast series") from None
-    except ValueError as exc:
-        return unprocessable([{"loc": ["query", "horizon"], "msg": str(exc), "type": "bound"}])
     answer = ForecastResponse(item_id=item_id, freq=freq, points=points(rows), model_version=model.version)
     return json_answer(answer)

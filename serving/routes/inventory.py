@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BeforeValidator, Field
 
 from serving.deps import ForecastDep
-from serving.responses import json_answer
+from serving.responses import json_answer, plain
 from serving.routes.params import ItemId
 from serving.schemas.inventory import ReplenishmentResponse
 
@@ -28,9 +28,10 @@ async def replenishment(
     item_id: ItemId,
     model: ForecastDep,
     service_level: Annotated[float, Query(gt=0.5, lt=1.0, description="target probability of no stockout")] = 0.95,
-    lead_time_days: Annotated[int, Query(ge=1, le=365, description="days from order to delivery")] = 14,
+    lead_time_days: Annotated[int | None, Query(ge=0, le=365, description="days from order to delivery "
+                                                "(default: the item's lead time in the items table)")] = None,
     on_hand: Annotated[OnHand | None, BeforeValidator(_blank_is_none),
-                       Query(description="units in stock now (0..1e9; blank: unknown)")] = None,
+                       Query(description="units in stock now, 0..1e9 (default: the items table)")] = None,
 ) -> Response:
     """Safety stock, reorder point, suggested order quantity and stockout risk over the lead time."""
     try:
@@ -38,6 +39,6 @@ async def replenishment(
                                            lead_time_days=lead_time_days, on_hand=on_hand)
     except KeyError:
         raise HTTPException(404, f"no forecast for item {item_id!r}") from None
-    answer = ReplenishmentResponse(**{**plan, "item_id": item_id, "service_level": service_level,
-                                      "lead_time_days": lead_time_days, "model_version": model.version})
+    answer = ReplenishmentResponse(**{"service_level": service_level, **plain(plan), "item_id": item_id,
+                                      "model_version": model.version})
     return json_answer(answer)

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ReplenishmentResponse(BaseModel):
-    """Safety stock, reorder point, suggested order quantity and stockout risk for one item."""
+    """Safety stock, reorder point, suggested order quantity and stockout risk for one item.
+
+    A quantity that needs an unknown input (lead time, stock on hand) is null, and `missing` says
+    which input was unknown.
+    """
 
     model_config = ConfigDict(extra="allow")
 
     item_id: str
     service_level: float
-    lead_time_days: int
+    lead_time_days: float | None = None
+    on_hand: float | None = None
+    safety_stock: float | None = None
+    reorder_point: float | None = None
+    suggested_order_quantity: float | None = None
+    stockout_probability: float | None = None
+    missing: list[str] = Field(default_factory=list)
     model_version: str

@@ -100,15 +100,22 @@ class FakeForecast:
         start, step = dt.date(2026, 11, 23), dt.timedelta(days=7 if freq == "W" else 1)
         return [{"date": start + n * step, "mean": 5.0, "p10": 2.0, "p50": 5.0, "p90": 9.0} for n in range(horizon)]
 
-    def replenishment(self, item_id: str, *, service_level: float, lead_time_days: int,
-                      on_hand: float | None) -> dict[str, Any]:
+    def replenishment(self, item_id: str, *, service_level: float = 0.95, lead_time_days: int | None = None,
+                      on_hand: float | None = None) -> dict[str, Any]:
         if item_id not in ITEMS:
             raise KeyError(item_id)
-        demand = 5.0 / 7 * lead_time_days
+        lead = 10 if lead_time_days is None else lead_time_days  # the items table's lead time
+        demand = 5.0 / 7 * lead
         safety = 3.0 * service_level
-        order = max(0.0, demand + safety - (on_hand or 0.0))
-        return {"safety_stock": safety, "reorder_point": demand + safety, "order_quantity": order,
-                "stockout_risk": 0.1 if on_hand is None else 0.0}
+        out: dict[str, Any] = {"service_level": service_level, "lead_time_days": lead, "on_hand": on_hand,
+                               "safety_stock": safety, "reorder_point": demand + safety,
+                               "days_of_cover": float("inf") if on_hand else None, "missing": []}
+        if on_hand is None:
+            out["missing"] = ["stock_on_hand"]
+        else:
+            out["suggested_order_quantity"] = max(0.0, demand + safety - on_hand)
+            out["stockout_probability"] = 0.0
+        return out
 
     def smoke_check(self) -> None:
         self.forecast("_total", 2, "W")

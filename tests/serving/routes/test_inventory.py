@@ -11,11 +11,14 @@ def test_replenishment(client: TestClient) -> None:
     assert r.status_code == 200
     body = r.json()
     assert body["item_id"] == "I1" and body["service_level"] == 0.9 and body["lead_time_days"] == 7
-    assert {"safety_stock", "reorder_point", "order_quantity", "stockout_risk"} <= set(body)
+    assert {"safety_stock", "reorder_point", "suggested_order_quantity", "stockout_probability"} <= set(body)
+    assert body["days_of_cover"] is None  # an infinite cover is answered as null, JSON has no infinity
 
 
-def test_blank_on_hand_means_unknown(client: TestClient) -> None:
-    assert client.get("/v1/inventory/I1/replenishment?service_level=0.95&lead_time_days=14&on_hand=").status_code == 200
+def test_defaults_come_from_the_items_table(client: TestClient) -> None:
+    body = client.get("/v1/inventory/I1/replenishment?service_level=0.95&on_hand=").json()
+    assert body["lead_time_days"] == 10 and body["missing"] == ["stock_on_hand"]
+    assert body["suggested_order_quantity"] is None
 
 
 def test_unknown_item_is_404(client: TestClient) -> None:
@@ -25,7 +28,7 @@ def test_unknown_item_is_404(client: TestClient) -> None:
 @pytest.mark.parametrize("params, name", [
     ({"service_level": 1.0}, "service_level"),
     ({"service_level": 0.4}, "service_level"),
-    ({"lead_time_days": 0}, "lead_time_days"),
+    ({"lead_time_days": -1}, "lead_time_days"),
     ({"lead_time_days": 366}, "lead_time_days"),
     ({"on_hand": -1}, "on_hand"),
     ({"on_hand": "lots"}, "on_hand"),

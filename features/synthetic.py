@@ -87,6 +87,7 @@ class ShopConfig:
     cooling_share: float = 0.5  # customers whose engagement fades order by order
     fade_level: float = 0.3  # a cooling customer leaves when engagement falls below this
     loyalty_strength: float = 1.0  # how much a latent loyalty drives spend, frequency and staying
+    stock_up_power: float = 0.4  # basket size and quantity ~ (mean gap / median gap) ** this
     bad_return_prob: float = 0.4  # return probability of lines of a bad order
     opt_out_share: float = 0.03
     deal_seeker_share: float = 0.12  # customers who shop almost only on sales and festivals
@@ -210,6 +211,7 @@ def _customer_params(cfg: ShopConfig) -> CustomerParams:
         dropout_mean=cfg.dropout_mean,
         cooling_share=cfg.cooling_share,
         loyalty_strength=cfg.loyalty_strength,
+        stock_up_power=cfg.stock_up_power,
         winback_prob=cfg.winback_prob,
         existing_share=cfg.existing_share,
         taste_mean=cfg.taste_mean,

@@ -251,6 +251,7 @@ class CustomerBase:
     deal_seeker: np.ndarray  # bool: shops almost only during sales and festivals
     explore_lines: np.ndarray  # mean non-staple lines per order
     loyalty: np.ndarray  # latent: loyal customers buy more, more often, and stay longer
+    stock_up: np.ndarray  # basket and quantity multiplier: rare buyers buy more at a time
     staples: np.ndarray  # (n, MAX_STAPLES) item ids, -1 when none
     staple_period: np.ndarray  # (n, MAX_STAPLES) re-bought every k-th order
     staple_phase: np.ndarray  # (n, MAX_STAPLES)
@@ -269,6 +270,7 @@ class CustomerParams:
     dropout_mean: float
     cooling_share: float
     loyalty_strength: float
+    stock_up_power: float
     winback_prob: float
     existing_share: float
     taste_mean: float
@@ -293,6 +295,8 @@ def make_customers(
     loyal = params.loyalty_strength * rng.normal(size=n)
     log_gap = rng.normal(np.log(params.median_gap_days), params.gap_sigma, n) - 0.3 * loyal
     mean_gap = np.clip(np.exp(log_gap), 3, 365)
+    # Customers who order rarely buy more at a time.
+    stock_up = (mean_gap / params.median_gap_days) ** params.stock_up_power
     existing = rng.random(n) < params.existing_share
     acquisition = cal.intensity[:days]
     signup = rng.choice(days, size=n, p=acquisition / acquisition.sum()) + rng.random(n)
@@ -337,7 +341,10 @@ def make_customers(
         n_favourites=np.minimum(1 + rng.binomial(MAX_FAVOURITES - 1, 0.4, n), k),
         style_loyalty=rng.beta(loyalty_a, 6.0 - loyalty_a, n),
         deal_seeker=deal,
-        explore_lines=rng.gamma(2.0, params.explore_lines_mean / 2.0, n) * np.exp(0.3 * loyal),
+        explore_lines=rng.gamma(2.0, params.explore_lines_mean / 2.0, n)
+        * np.exp(0.3 * loyal)
+        * stock_up,
+        stock_up=stock_up,
         loyalty=loyal,
         staples=no_staples,
         staple_period=np.ones_like(no_staples),

@@ -183,6 +183,7 @@ def basket_lines(
     d = day[row]
     disc = discount[d, item].astype(np.float64)
     qmean = catalog.quantity_mean[item] * (1.0 + 3.0 * disc) * cal.festival[d] ** 0.2
+    qmean = qmean * base.stock_up[orders.customer[row]]
     quantity = 1 + rng.poisson(qmean)
     price = np.round(catalog.price[item] * (1.0 - disc), 2)
     return Lines(

@@ -347,18 +347,24 @@ def n_items_for_events(target_events: int) -> int:
     return int(np.clip(round(5 * np.sqrt(target_events)), 50, 50_000))
 
 
-@lru_cache(maxsize=32)
 def scale_for_events(
     target_events: int, *, days: int = 365, with_browsing: bool = False, seed: int = 0
 ) -> dict[str, int]:
     """generate_shop arguments (n_customers, n_items, days) for about `target_events` events.
 
-    A small pilot shop with the same settings measures events per customer; the answer is
-    deterministic and usually within a few percent of the target.
+    A pilot shop of 20,000 customers with the same settings measures events per customer; the
+    answer is deterministic and usually within a few percent of the target.
     """
     if target_events < 100:
         raise ValueError(f"target_events must be at least 100, got {target_events}")
     n_items = n_items_for_events(target_events)
+    per_customer = _events_per_customer(n_items, days, with_browsing, seed)
+    n_customers = max(1, round(target_events / per_customer))
+    return {"n_customers": n_customers, "n_items": n_items, "days": days}
+
+
+@lru_cache(maxsize=32)
+def _events_per_customer(n_items: int, days: int, with_browsing: bool, seed: int) -> float:
     pilot_customers = 20_000
     pilot = generate_shop(
         n_customers=pilot_customers,
@@ -367,6 +373,4 @@ def scale_for_events(
         seed=seed,
         with_browsing=with_browsing,
     )
-    per_customer = max(len(pilot.events) / pilot_customers, 1e-3)
-    n_customers = max(1, round(target_events / per_customer))
-    return {"n_customers": n_customers, "n_items": n_items, "days": days}
+    return max(len(pilot.events) / pilot_customers, 1e-3)

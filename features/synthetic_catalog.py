@@ -218,7 +218,9 @@ class ItemSampler:
     def in_category(self, day: np.ndarray, cat: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One item per entry, drawn within the category (whole shop when it has no weight)."""
         picked, ok = self._in_range(day, cat * STYLES, cat * STYLES + STYLES - 1, rng)
-        return np.where(ok, picked, self.shop(day, rng))
+        if not ok.all():
+            picked[~ok] = self.shop(day[~ok], rng)
+        return picked
 
     def in_style(
         self, day: np.ndarray, cat: np.ndarray, style: np.ndarray, rng: np.random.Generator
@@ -226,7 +228,9 @@ class ItemSampler:
         """One item per entry, drawn within the category's style (else the category, else the shop)."""
         group = cat * STYLES + style
         picked, ok = self._niche._in_range(day, group, group, rng)
-        return np.where(ok, picked, self.in_category(day, cat, rng))
+        if not ok.all():
+            picked[~ok] = self.in_category(day[~ok], cat[~ok], rng)
+        return picked
 
 
 @dataclass(frozen=True)
@@ -368,7 +372,9 @@ def pick_by_taste(
     taste = base.taste[cust]
     in_style = u < taste * base.style_loyalty[cust]
     in_cat = (u < taste) & ~in_style
-    out = sampler.shop(day, rng)
+    out = np.empty(len(cust), dtype=np.int64)
+    anywhere = ~(in_style | in_cat)
+    out[anywhere] = sampler.shop(day[anywhere], rng)
     if in_style.any():
         out[in_style] = sampler.in_style(day[in_style], fav[in_style], style[in_style], rng)
     if in_cat.any():

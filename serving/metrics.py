@@ -50,6 +50,7 @@ class ServiceMetrics:
                                ["family", "outcome"], registry=r)
         self.events_stored = Counter("shopml_events_stored", "Events written to the store by the API", registry=r)
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._answer_children: dict[str, tuple[Any, Any]] = {}
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered request and its latency."""
@@ -63,9 +64,13 @@ class ServiceMetrics:
 
     def observe_answer(self, endpoint: str, fallback: bool) -> None:
         """Count one recommendation answer and whether it fell back to cold start."""
-        self.recommendations.labels(endpoint).inc()
+        children = self._answer_children.get(endpoint)
+        if children is None:
+            children = (self.recommendations.labels(endpoint), self.fallbacks.labels(endpoint))
+            self._answer_children[endpoint] = children
+        children[0].inc()
         if fallback:
-            self.fallbacks.labels(endpoint).inc()
+            children[1].inc()
 
     def exposition(self) -> tuple[bytes, str]:
         """The text exposition of every worker (multiprocess mode) or of this one."""

@@ -24,7 +24,6 @@ import secrets
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -241,8 +240,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, required=True, help="Online Retail (II) file to ingest and train on")
     parser.add_argument("--home", type=Path, help="reuse this SHOPML_HOME (its mlruns/ holds the MLflow store)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per run")
-    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each run")
+    parser.add_argument("--seconds", type=float, default=12.0, help="measured seconds per endpoint (over all rounds)")
+    parser.add_argument("--rounds", type=int, default=4, help="round-robin rounds over the endpoints")
+    parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds before each measured part")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--customers", type=int, default=1000)
@@ -292,11 +292,10 @@ def run_all(args: argparse.Namespace, ids: dict[str, list[str]], shop_port: int,
 
     customers = [f"/v1/recommendations/{c}?k=10" for c in ids["customers"]]
     runs = [
-        ("minimal FastAPI+numpy /score/{id} (run 1)", min_port, [f"/score/{c}?k=10" for c in ids["customers"]], None),
+        ("minimal FastAPI+numpy /score/{id}", min_port, [f"/score/{c}?k=10" for c in ids["customers"]], None),
         ("GET /v1/recommendations/{id}", shop_port, customers, None),
         ("GET /v1/items/{id}/similar", shop_port, [f"/v1/items/{i}/similar?k=10" for i in ids["items"]], None),
         ("GET /v1/forecasts/{id}", shop_port, [f"/v1/forecasts/{s}?horizon=8&freq=W" for s in ids["series"]], None),
-        ("minimal FastAPI+numpy /score/{id} (run 2)", min_port, [f"/score/{c}?k=10" for c in ids["customers"]], None),
     ]
 
     def reload() -> str:
@@ -307,11 +306,20 @@ def run_all(args: argparse.Namespace, ids: dict[str, list[str]], shop_port: int,
         return f"reload answered {r.status_code} in {time.perf_counter() - t0:.1f} s: {outcomes}"
 
     runs = [run for run in runs if run[2]]  # a family with no model has no ids to ask for
-    results = []
-    for name, port, paths, midway in runs:
-        results.append(asyncio.run(drive(name, port, paths, connections=args.connections, seconds=args.seconds,
-                                         warmup=args.warmup, midway=midway)))
-        print(f"  measured {name}: {results[-1].throughput:,.0f} req/s", flush=True)
+    merged: dict[str, Result] = {}
+    for round_no in range(args.rounds):  # round-robin, so a burst of background load hits every run alike
+        for name, port, paths, midway in runs:
+            part = asyncio.run(drive(name, port, paths, connections=args.connections,
+                                     seconds=args.seconds / args.rounds, warmup=args.warmup, midway=midway))
+            total = merged.setdefault(name, Result(name, 0.0))
+            total.seconds += part.seconds
+            total.latencies += part.latencies
+            total.failures += part.failures
+            for status, count in part.statuses.items():
+                total.statuses[status] = total.statuses.get(status, 0) + count
+            print(f"  round {round_no + 1}/{args.rounds} {name}: {part.throughput:,.0f} req/s, "
+                  f"p99 {part.pct(0.99):.1f} ms", flush=True)
+    results = list(merged.values())
     reload_run = asyncio.run(drive("GET /v1/recommendations/{id} + reload midway", shop_port, customers,
                                    connections=args.connections, seconds=args.seconds, warmup=args.warmup,
                                    midway=reload))
@@ -320,10 +328,11 @@ def run_all(args: argparse.Namespace, ids: dict[str, list[str]], shop_port: int,
 
 
 def report(args: argparse.Namespace, results: list[Result]) -> None:
-    baseline = statistics.mean(r.throughput for r in results if r.name.startswith("minimal"))
+    baseline = next(r.throughput for r in results if r.name.startswith("minimal"))
     print()
     print(f"## serving load benchmark: {args.connections} connections, {args.workers} workers, "
-          f"{args.seconds:.0f} s per run after {args.warmup:.0f} s warm-up, on {os.cpu_count()} cores, "
+          f"{args.seconds:.0f} s per endpoint in {args.rounds} round-robin rounds (each after {args.warmup:.0f} s "
+          f"warm-up), reload run {args.seconds:.0f} s, on {os.cpu_count()} cores, "
           f"service log level {args.log_level} (info: JSON access log on), Prometheus multiprocess mode on")
     print("NOTE: the load generator (one Python process) runs on the same cores as the servers, so every")
     print("number here is lower than a dedicated client would measure, for the minimal endpoint too.")
@@ -333,7 +342,8 @@ def report(args: argparse.Namespace, results: list[Result]) -> None:
     for r in results:
         print(row(r, baseline))
     print()
-    print(f"minimal endpoint throughput (mean of its runs): {baseline:,.0f} req/s")
+    print(f"minimal endpoint throughput: {baseline:,.0f} req/s")
+    print(f"machine load average while measuring: {os.getloadavg()}")
     for r in results:
         if r.notes:
             print(f"{r.name}: {r.notes}")

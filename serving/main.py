@@ -40,8 +40,7 @@ def create_app(settings: Settings | None = None, *, source: ModelSource | None =
     start-up wait for the first load, so `/ready` is true as soon as the app accepts requests.
     """
     config = serving_settings(settings)
-    if config.access_log:
-        configure_json_logs(config.log_level)
+    configure_json_logs(config.log_level)
     state = ServiceState(config, source if source is not None else MlflowSource(config))
 
     @asynccontextmanager

@@ -64,7 +64,7 @@ class ShopConfig:
     """Behavioural knobs of the synthetic shop; the defaults give a plausible mid-size shop."""
 
     zipf_exponent: float = 1.0  # item popularity ~ rank ** -zipf_exponent
-    promo_elasticity: float = 5.0  # choice weight x exp(elasticity * discount)
+    promo_elasticity: float = 7.0  # choice weight x exp(elasticity * discount)
     median_gap_days: float = 55.0  # median over customers of the mean days between orders
     gap_sigma: float = 1.0  # log-normal spread of that rhythm across customers
     gap_shape: float = 3.0  # Gamma shape of gaps: higher = more regular customers
@@ -76,7 +76,7 @@ class ShopConfig:
     winback_days: float = 120.0  # mean dormancy (operational days) before a win-back
     existing_share: float = 0.15  # customers who signed up before the burn-in period
     burn_in_days: int = 365  # the shop runs this long before the window (events not kept)
-    taste_mean: float = 0.7  # share of non-staple lines from favourite categories
+    taste_mean: float = 0.8  # share of non-staple lines from favourite categories
     staples_mean: float = 2.5
     staple_keep: float = 0.8  # chance a due staple is actually in the basket
     explore_lines_mean: float = 1.3
@@ -91,7 +91,7 @@ class ShopConfig:
     bad_return_prob: float = 0.4  # return probability of lines of a bad order
     opt_out_share: float = 0.03
     deal_seeker_share: float = 0.12  # customers who shop almost only on sales and festivals
-    style_loyalty_mean: float = 0.5  # share of favourite-category lines from the liked style
+    style_loyalty_mean: float = 0.6  # share of favourite-category lines from the liked style
 
 
 @dataclass(frozen=True)

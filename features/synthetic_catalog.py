@@ -21,7 +21,7 @@ REGIONS = ("north", "south", "east", "west", "central")
 REGION_SHARES = np.array([0.26, 0.22, 0.2, 0.18, 0.14])
 MAX_FAVOURITES = 3
 MAX_STAPLES = 8
-NICHE_POWER = 0.5  # draws within a liked style follow popularity ** NICHE_POWER
+NICHE_POWER = 0.5  # draws within a liked style weigh popularity ** NICHE_POWER
 STYLES = 4  # styles per category: customers who like a category often like one style of it
 
 
@@ -64,7 +64,9 @@ def make_catalog(n_items: int, days: int, rng: np.random.Generator, *, zipf: flo
     ranks = rng.permutation(n_items) + 1
     popularity = ranks.astype(np.float64) ** -zipf
     cat_price = np.exp(rng.normal(np.log(12.0), 0.8, size=k))
-    price = np.round(cat_price[category] * np.exp(rng.normal(0.0, 0.35, size=n_items)), 1) - 0.01
+    price = np.round(
+        np.round(cat_price[category] * np.exp(rng.normal(0.0, 0.35, size=n_items)), 1) - 0.01, 2
+    )
     price = np.maximum(price, 0.49)
     launch_day = np.zeros(n_items, dtype=np.int64)
     new = rng.random(n_items) < 0.12
@@ -178,10 +180,10 @@ class ItemSampler:
     def __init__(
         self, weights: np.ndarray, catalog: Catalog, *, niche_power: float | None = None
     ) -> None:
-        # Draws within a liked style use flattened weights: fans explore a style's long tail.
-        self._niche = (
-            ItemSampler(weights**niche_power, catalog) if niche_power is not None else self
-        )
+        # Draws within a liked style flatten popularity (not promotions or seasons): fans explore
+        # a style's long tail.
+        flatten = catalog.popularity ** (niche_power - 1.0) if niche_power is not None else None
+        self._niche = ItemSampler(weights * flatten, catalog) if flatten is not None else self
         group = catalog.category * STYLES + catalog.style
         n_groups = len(catalog.category_names) * STYLES
         self._order = np.argsort(group, kind="stable")

@@ -59,9 +59,14 @@ def _params(head: str, cfg: ForecastConfig) -> dict[str, object]:
     return {**base, "objective": "quantile", "alpha": {"q10": 0.1, "q50": 0.5, "q90": 0.9}[head]}
 
 
-def _weights(rows: pd.DataFrame, scales: np.ndarray, spec: FreqSpec, recency_weeks: float | None) -> np.ndarray:
+def _weights(rows: pd.DataFrame, scales: np.ndarray, spec: FreqSpec, recency_weeks: float | None,
+             weight_by: str = "scaled") -> np.ndarray:
     """Loss in ratio space x level / scale = the series-scaled loss the metrics use; recent origins weigh more."""
-    w = np.clip(rows["_denom"].to_numpy() / scales[rows["_series"].to_numpy()], 0.05, 20.0)
+    denom = rows["_denom"].to_numpy()
+    if weight_by == "level":
+        w = denom / denom.mean()
+    else:
+        w = np.clip(denom / scales[rows["_series"].to_numpy()], 0.05, 20.0)
     if recency_weeks:
         origin = rows["_origin"].to_numpy()
         age_weeks = (origin.max() - origin) / spec.week
@@ -88,7 +93,7 @@ class GlobalForecaster:
     def _fit_heads(self, rows: pd.DataFrame, scales: np.ndarray) -> dict[str, lgb.Booster]:
         x = rows[self.features_]
         y = np.minimum((rows["_target"] / rows["_denom"]).to_numpy(), MAX_RATIO)
-        w = _weights(rows, scales, self.spec, self.config.recency_weeks)
+        w = _weights(rows, scales, self.spec, self.config.recency_weeks, self.config.weight_by)
         boosters = {}
         for head in HEADS:
             model = lgb.LGBMRegressor(**_params(head, self.config))

@@ -75,11 +75,14 @@ def served_items(events: pd.DataFrame, *, as_of: pd.Timestamp) -> list[str]:
 
 
 def fit_frequency(events: pd.DataFrame, spec: FreqSpec, cfg: ForecastConfig, *, items: pd.DataFrame | None,
-                  promotions: pd.DataFrame | None) -> FreqForecast:
-    """Fit on every origin before the end of history and forecast `served_horizon` buckets ahead."""
+                  promotions: pd.DataFrame | None, ids: list[str] | None = None) -> FreqForecast:
+    """Fit on every origin before the end of history and forecast `served_horizon` buckets ahead.
+
+    `ids` (default: items sold in the last year, by volume) are the served items, biggest first.
+    """
     t0 = time.perf_counter()
     as_of = history_end(events, spec.freq)
-    ids = served_items(events, as_of=as_of)
+    ids = ids if ids is not None else served_items(events, as_of=as_of)
     prep = prepare(events, as_of=as_of, freq=spec.freq, ids=ids, items=items, promotions=promotions,
                    bulk_factor=cfg.bulk_factor, future_buckets=spec.served_horizon)
     hist = prep.history
@@ -155,8 +158,9 @@ def train_forecast_folder(events: pd.DataFrame, *, items: pd.DataFrame | None = 
     """Fit every frequency and write the served folder; returns the forecasts for logging."""
     cfg = config or ForecastConfig()
     out = TrainResult(folder=folder or Path(tempfile.mkdtemp(prefix="shopml-forecast-")))
+    ids = served_items(events, as_of=max(history_end(events, f) for f in freqs))
     for freq in freqs:
-        out.forecasts[freq] = fit_frequency(events, cfg.specs[freq], cfg, items=items, promotions=promotions)
+        out.forecasts[freq] = fit_frequency(events, cfg.specs[freq], cfg, items=items, promotions=promotions, ids=ids)
         out.as_of[freq] = out.forecasts[freq].dates[0].strftime("%Y-%m-%d")
     weekly = out.forecasts.get("W") or next(iter(out.forecasts.values()))
     write_folder(out.folder, out.forecasts, item_table(weekly, items))

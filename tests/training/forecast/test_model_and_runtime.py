@@ -70,6 +70,7 @@ def test_runtime_answers_from_the_folder(folder: Path) -> None:
     ids = rt.series_ids()
     assert "_total" in ids and "category:mugs" in ids and "item00" in ids
     assert rt.max_horizon("W") == 12 and rt.max_horizon("D") == 35
+    assert all(len(rt.forecast(s, 1, "D")) == 1 for s in ids)  # daily serves the same series
     points = rt.forecast("item03", 8, "W")
     assert len(points) == 8 and all(pd.Timestamp(p["date"]).dayofweek == 0 for p in points)
     assert all(p["p10"] <= p["p50"] <= p["p90"] for p in points)

@@ -1,0 +1,45 @@
+"""The backtest: shopml and every peer on one split, one table, no peeking past the cutoff."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from training.forecast.backtest import SHOPML, comparison, run_backtest
+from training.forecast.metrics import METRICS
+from tests.training.forecast.shop import START, small_events, tiny_config
+
+CUTOFF = START + pd.Timedelta(days=7 * 32)  # a Monday
+
+
+@pytest.fixture(scope="module")
+def events() -> pd.DataFrame:
+    return small_events(n_items=16)
+
+
+def test_weekly_table_has_shopml_and_every_peer(events: pd.DataFrame) -> None:
+    cfg = tiny_config()
+    res = run_backtest(events, cutoff=CUTOFF, spec=cfg.specs["W"], top=10, config=cfg)
+    assert list(res.table.columns) == list(METRICS)
+    assert set(res.table.index) == {SHOPML, "mean_4w", "median_8w", "empirical_13w", "AutoETS",
+                                    "CrostonOptimized", "TSB"}
+    assert res.table.loc[SHOPML].notna().all()
+    assert 0.0 <= res.table.loc[SHOPML, "coverage_p10_p90"] <= 1.0
+    comp = comparison(res.table)
+    assert list(comp.index) == ["wape_p50", "rmsse_mean", "pinball_scaled", "coverage_p10_p90"]
+    assert res.forecasts["ds"].min() == CUTOFF.tz_localize(None)
+
+
+def test_daily_table_has_seasonal_naive_and_no_future_leak(events: pd.DataFrame) -> None:
+    cfg = tiny_config()
+    res = run_backtest(events, cutoff=CUTOFF, spec=cfg.specs["D"], horizon=14, top=6, config=cfg)
+    assert "seasonal_naive" in res.table.index
+    changed = events.copy()
+    after = changed["timestamp"] >= CUTOFF
+    changed.loc[after, "quantity"] = changed.loc[after, "quantity"] * 10
+    res2 = run_backtest(changed, cutoff=CUTOFF, spec=cfg.specs["D"], horizon=14, top=6, config=cfg)
+    cols = ["mean", "p10", "p50", "p90"]
+    a = res.forecasts[res.forecasts["model"] == SHOPML][cols].to_numpy()
+    b = res2.forecasts[res2.forecasts["model"] == SHOPML][cols].to_numpy()
+    assert (a == b).all()
+    assert not res.table.loc[SHOPML].equals(res2.table.loc[SHOPML])  # only the truth changed

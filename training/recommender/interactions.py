@@ -84,8 +84,11 @@ def build_interactions(
     buys = purchases(events, end=as_of)
     if buys.empty:
         raise ValueError(f"no purchases with a customer before {as_of.date()}; cannot build a history")
-    order_id = buys["order_id"] if "order_id" in buys.columns else pd.Series(None, index=buys.index)
-    order_key = order_id.fillna(buys["customer_id"].astype(str) + "@" + buys["timestamp"].astype(str))
+    order_key = buys["order_id"].copy() if "order_id" in buys.columns else pd.Series(None, index=buys.index, dtype=object)
+    missing = order_key.isna().to_numpy()
+    if missing.any():
+        part = buys.loc[missing]
+        order_key.loc[missing] = part["customer_id"].astype(str) + "@" + part["timestamp"].astype(str)
     lines = pd.DataFrame({
         "c": buys["customer_id"].astype(str).to_numpy(),
         "i": buys["item_id"].astype(str).to_numpy(),

@@ -29,6 +29,7 @@ class RankerConfig:
     reg_lambda: float = 1.0
     truncation_level: int = 10
     negative_rate: float = 1.0
+    max_bin: int = 63
     n_jobs: int = 1
     seed: int = 7
 
@@ -56,7 +57,7 @@ def fit_ranker(frame: pd.DataFrame, labels: np.ndarray, config: RankerConfig) ->
         "min_data_in_leaf": config.min_child_samples, "bagging_fraction": config.subsample, "bagging_freq": 1,
         "feature_fraction": config.colsample_bytree, "lambda_l2": config.reg_lambda,
         "lambdarank_truncation_level": config.truncation_level, "num_threads": config.n_jobs,
-        "seed": config.seed, "verbose": -1,
+        "seed": config.seed, "verbose": -1, "max_bin": config.max_bin,
     }
     features = data[list(FEATURES)].to_numpy(dtype=np.float32)
     dataset = lgb.Dataset(features, y, group=groups if config.objective == "lambdarank" else None,

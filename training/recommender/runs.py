@@ -61,7 +61,7 @@ def load_inputs(settings: Settings, source: Path | None = None, fmt: str = "onli
 
     store = EventStore.from_settings(settings)
     try:
-        events = store.read_events(event_types=["purchase", "return"])
+        events = store.read_events(event_types=["purchase"])
         return Inputs(events, store.read_items(), store.read_customers(), settings.store_url)
     finally:
         store.close()

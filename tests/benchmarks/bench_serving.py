@@ -2,9 +2,10 @@
 
 Run: .venv/bin/python tests/benchmarks/bench_serving.py --source /work/shared/data/online_retail_ii_2009_2010.parquet
 
-- Ingests `--source` and trains every model in a temporary SHOPML_HOME and MLflow store, unless
-  `--home` points at a home whose MLflow store (`--home`/mlruns or MLFLOW_TRACKING_URI) already
-  holds champions.
+- Ingests `--source` and trains every model in a temporary SHOPML_HOME and MLflow store (under it).
+  With `--home` (or SHOPML_HOME set) it reuses that home and its MLflow store (MLFLOW_TRACKING_URI
+  or SHOPML_MLRUNS_DIR when set, else `<home>/mlruns`) and trains only the families without a
+  champion.
 - Starts `shopml serve --workers 2` on 127.0.0.1, and the minimal endpoint (4,000 items x 64
   factors, top 10 by dot product) under uvicorn with the same settings (2 workers, uvloop,
   httptools, no uvicorn access log).
@@ -192,7 +193,7 @@ def prepare_home(args: argparse.Namespace, env: dict[str, str]) -> None:
     from training.cli.apps import TRAIN_ORDER, TRAINERS
     from training.tracking import champion_version
 
-    settings = Settings(home=env["SHOPML_HOME"], mlruns_dir=env["SHOPML_MLRUNS_DIR"])
+    settings = Settings()
     missing = [f for f in TRAIN_ORDER if f in TRAINERS and champion_version(settings, f) is None]
     if not missing:
         print(f"reusing the champions in {settings.tracking_uri}", flush=True)
@@ -211,7 +212,7 @@ def request_ids(env: dict[str, str], n_customers: int) -> dict[str, list[str]]:
     from serving.registry import runtime_class
     from training.tracking import download_model
 
-    settings = Settings(home=env["SHOPML_HOME"], mlruns_dir=env["SHOPML_MLRUNS_DIR"])
+    settings = Settings()
     store = EventStore.from_settings(settings)
     purchases = store.read_events(event_types=["purchase"])
     store.close()
@@ -253,15 +254,19 @@ def main() -> None:
     if args.connections > 64 or args.seconds > 120:
         parser.error("bounded load only: at most 64 connections and 120 s per run")
 
-    home = args.home or Path(tempfile.mkdtemp(prefix="shopml-bench-serving-"))
+    reuse = args.home or (Path(os.environ["SHOPML_HOME"]) if os.environ.get("SHOPML_HOME") else None)
+    home = reuse or Path(tempfile.mkdtemp(prefix="shopml-bench-serving-"))
     home.mkdir(parents=True, exist_ok=True)
     metrics_dir = Path(tempfile.mkdtemp(prefix="shopml-prom-"))
     admin_key = secrets.token_hex(16)
-    env = {**os.environ, "SHOPML_HOME": str(home), "SHOPML_MLRUNS_DIR": str(home / "mlruns"),
+    env = {"SHOPML_MLRUNS_DIR": str(home / "mlruns"), **os.environ, "SHOPML_HOME": str(home),
            "SHOPML_ADMIN_API_KEY": admin_key, "SHOPML_LOG_LEVEL": args.log_level, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    env.pop("MLFLOW_TRACKING_URI", None)
-    env.pop("SHOPML_DATABASE_URL", None)
+    if reuse is None:  # a fresh home: its own store and MLflow store, whatever the environment says
+        env["SHOPML_MLRUNS_DIR"] = str(home / "mlruns")
+        for key in ("MLFLOW_TRACKING_URI", "SHOPML_DATABASE_URL"):
+            env.pop(key, None)
+            os.environ.pop(key, None)
     os.environ.update({k: env[k] for k in ("SHOPML_HOME", "SHOPML_MLRUNS_DIR", "OPENBLAS_NUM_THREADS")})
     prepare_home(args, env)
     ids = request_ids(env, args.customers)
@@ -281,7 +286,7 @@ def main() -> None:
         stop_server(shop)
         stop_server(minimal)
         shutil.rmtree(metrics_dir, ignore_errors=True)
-        if not args.home and not args.keep:
+        if reuse is None and not args.keep:
             shutil.rmtree(home, ignore_errors=True)
     report(args, results)
 

@@ -103,7 +103,7 @@ class Observability:
                 fields = _access_fields(scope, method, route, status, seconds)
                 # makeRecord + handle: a plain .info() would also walk the stack to find the caller
                 access_log.handle(access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, "request",
-                                                        None, None, extra={"access": fields}))
+                                                        (), None, extra={"access": fields}))
 
 
 def _access_fields(scope: Scope, method: str, route: str, status: int, seconds: float) -> dict[str, Any]:

@@ -20,8 +20,8 @@ class RankerConfig:
     """LightGBM ranker hyper-parameters (LambdaRank by default; chosen on windows before any cutoff)."""
 
     objective: str = "lambdarank"
-    n_estimators: int = 150
-    learning_rate: float = 0.08
+    n_estimators: int = 100
+    learning_rate: float = 0.1
     num_leaves: int = 31
     min_child_samples: int = 100
     subsample: float = 0.8

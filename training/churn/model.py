@@ -27,7 +27,7 @@ META_FILE = "churn_model.json"
 # training window when the history is shorter than a year (they stay in the customer profile).
 EXCLUDED: tuple[str, ...] = ("distinct_categories", "season_share", "season_orders_last_year")
 MODEL_COLUMNS: tuple[str, ...] = tuple(c for c in NUMERIC_COLUMNS if c not in EXCLUDED) + ("region_code",)
-CALIBRATIONS = ("platt", "isotonic", "none")
+CALIBRATIONS = ("platt", "isotonic", "blend", "none")
 # More days since the last order can only raise the churn risk; more orders lately can only lower it.
 MONOTONE: dict[str, int] = {"recency_days": 1, "orders_30d": -1, "orders_90d": -1, "p_no_purchase_h": 1}
 
@@ -41,6 +41,9 @@ class ChurnConfig:
     min_history_days: int = 30
     calibration: str = "platt"
     calibration_dates: int = 4
+    exclude: tuple[str, ...] = ()  # further feature columns to leave out
+    date_weight: float = 0.0  # rows of the latest date weigh (1 + date_weight) times those of the oldest
+    boost_from_bgnbd: bool = False  # start boosting from the BG/NBD log-odds instead of a constant
     min_region_customers: int = 50
     learning_rate: float = 0.03
     n_estimators: int = 200
@@ -74,7 +77,8 @@ def lgbm_params(config: ChurnConfig, columns: tuple[str, ...]) -> dict[str, obje
 
 @dataclass
 class Calibrator:
-    """Maps a raw probability to a calibrated one (Platt on the log-odds, isotonic, or identity)."""
+    """Maps a raw probability to a calibrated one: Platt on the log-odds, isotonic, identity, or "blend"
+    (logistic regression on the model's and BG/NBD's log-odds, so the later window also sets their weights)."""
 
     kind: str = "none"
     coef: list[float] = field(default_factory=lambda: [1.0, 0.0])
@@ -82,24 +86,39 @@ class Calibrator:
     y: list[float] = field(default_factory=list)
 
     @classmethod
-    def fit(cls, kind: str, raw: np.ndarray, labels: np.ndarray) -> Calibrator:
-        """Fit on raw probabilities of a later window and its labels."""
+    def fit(cls, kind: str, raw: np.ndarray, labels: np.ndarray, bgnbd: np.ndarray | None = None) -> Calibrator:
+        """Fit on raw probabilities of a later window and its labels (and BG/NBD's for "blend")."""
         if kind == "none" or len(np.unique(labels)) < 2:
             return cls("none")
+        if kind == "blend":
+            if bgnbd is None:
+                raise ValueError("blend calibration needs the BG/NBD probabilities")
+            lr = LogisticRegression(C=1e4).fit(np.c_[_logit(raw), _logit(bgnbd)], labels)
+            return cls("blend", coef=[float(lr.coef_[0, 0]), float(lr.intercept_[0]), float(lr.coef_[0, 1])])
         if kind == "platt":
             lr = LogisticRegression(C=1e4).fit(_logit(raw)[:, None], labels)
             return cls("platt", coef=[float(lr.coef_[0, 0]), float(lr.intercept_[0])])
         iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, labels)
         return cls("isotonic", x=[float(v) for v in iso.X_thresholds_], y=[float(v) for v in iso.y_thresholds_])
 
-    def apply(self, raw: np.ndarray) -> np.ndarray:
+    def apply(self, raw: np.ndarray, bgnbd: np.ndarray | None = None) -> np.ndarray:
         """Calibrated probabilities."""
         raw = np.asarray(raw, dtype=float)
+        if self.kind == "blend":
+            if bgnbd is None:
+                raise ValueError("blend calibration needs the BG/NBD probabilities")
+            z = self.coef[0] * _logit(raw) + self.coef[2] * _logit(bgnbd) + self.coef[1]
+            return 1.0 / (1.0 + np.exp(-z))
         if self.kind == "platt":
             return 1.0 / (1.0 + np.exp(-(self.coef[0] * _logit(raw) + self.coef[1])))
         if self.kind == "isotonic":
             return np.interp(raw, self.x, self.y)
         return raw
+
+
+def _bgnbd(frame: pd.DataFrame) -> np.ndarray:
+    p = frame["p_no_purchase_h"].to_numpy(dtype=float) if "p_no_purchase_h" in frame else np.full(len(frame), 0.5)
+    return np.where(np.isfinite(p), p, 0.5)
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -108,7 +127,7 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 
 class ChurnModel:
-    """Calibrated LightGBM churn classifier over `MODEL_COLUMNS`."""
+    """Calibrated LightGBM churn classifier over `MODEL_COLUMNS` minus `config.exclude`."""
 
     def __init__(self, config: ChurnConfig | None = None) -> None:
         self.config = config or ChurnConfig()
@@ -117,12 +136,19 @@ class ChurnModel:
         self.calibrator_ = Calibrator()
         self.trained_on_: list[str] = []
         self.calibrated_on_: list[str] = []
+        self.init_mean_ = 0.0
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Input columns: MODEL_COLUMNS without the configured exclusions."""
+        return tuple(c for c in MODEL_COLUMNS if c not in self.config.exclude)
 
     def matrix(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The model's input columns for a snapshot frame (region as a small integer code, -1 for rare)."""
         codes = {r: i for i, r in enumerate(self.regions_)}
-        x = frame.reindex(columns=list(MODEL_COLUMNS[:-1])).astype(float)
-        x["region_code"] = frame["region"].map(codes).fillna(-1).astype(int) if "region" in frame else -1
+        x = frame.reindex(columns=[c for c in self.columns if c != "region_code"]).astype(float)
+        if "region_code" in self.columns:
+            x["region_code"] = frame["region"].map(codes).fillna(-1).astype(int) if "region" in frame else -1
         return x
 
     def fit(self, stacked: pd.DataFrame) -> ChurnModel:
@@ -138,12 +164,17 @@ class ChurnModel:
         x = self.matrix(train)
         params = lgbm_params(self.config, tuple(x.columns))
         clf = lgb.LGBMClassifier(**params)  # type: ignore[arg-type]
-        clf.fit(x, train["churned"].to_numpy(), categorical_feature=["region_code"])
+        init = self._init_score(train)
+        cats = ["region_code"] if "region_code" in x.columns else "auto"
+        clf.fit(x, train["churned"].to_numpy(), categorical_feature=cats, init_score=init,
+                sample_weight=self._weights(train))
         self.booster_ = clf.booster_
+        self.init_mean_ = float(np.mean(init)) if init is not None else 0.0
         self.trained_on_ = [str(pd.Timestamp(d).date()) for d in dates if d not in cal_dates]
         if cal_dates:
             cal = stacked[stacked["as_of"].isin(cal_dates)]
-            self.calibrator_ = Calibrator.fit(self.config.calibration, self.predict_raw(cal), cal["churned"].to_numpy())
+            self.calibrator_ = Calibrator.fit(self.config.calibration, self.predict_raw(cal), cal["churned"].to_numpy(),
+                                              _bgnbd(cal))
             self.calibrated_on_ = [str(pd.Timestamp(d).date()) for d in cal_dates]
         log.info("churn model: %d rows on %d dates, calibrated (%s) on %s", len(train), len(self.trained_on_),
                  self.calibrator_.kind, self.calibrated_on_)
@@ -154,37 +185,65 @@ class ChurnModel:
             raise RuntimeError("ChurnModel is not fitted; call fit or load first")
         return self.booster_
 
+    def _weights(self, train: pd.DataFrame) -> np.ndarray | None:
+        """Per-row weights growing linearly with the as-of date (None when date_weight is 0)."""
+        if not self.config.date_weight:
+            return None
+        t = train["as_of"].astype("int64").to_numpy(dtype=float)
+        span = max(t.max() - t.min(), 1.0)
+        return 1.0 + self.config.date_weight * (t - t.min()) / span
+
+    def _init_score(self, frame: pd.DataFrame) -> np.ndarray | None:
+        """BG/NBD log-odds of no purchase in the horizon (when boosting from BG/NBD), else None."""
+        if not self.config.boost_from_bgnbd:
+            return None
+        p = frame["p_no_purchase_h"].to_numpy(dtype=float)
+        return _logit(np.where(np.isfinite(p), p, 0.5))
+
+    def margin(self, frame: pd.DataFrame) -> np.ndarray:
+        """Uncalibrated log-odds of churn."""
+        raw = np.asarray(self._booster().predict(self.matrix(frame), raw_score=True), dtype=float)
+        init = self._init_score(frame)
+        return raw if init is None else raw + init
+
     def predict_raw(self, frame: pd.DataFrame) -> np.ndarray:
         """Uncalibrated churn probabilities."""
-        return np.asarray(self._booster().predict(self.matrix(frame)), dtype=float)
+        return 1.0 / (1.0 + np.exp(-self.margin(frame)))
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         """Calibrated churn probabilities, one per row of `frame`."""
-        return self.calibrator_.apply(self.predict_raw(frame))
+        return self.calibrator_.apply(self.predict_raw(frame), _bgnbd(frame))
 
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
         """LightGBM SHAP contributions (log-odds) per input column; the `bias` column is the expected value."""
         contrib = np.asarray(self._booster().predict(self.matrix(frame), pred_contrib=True))
-        return pd.DataFrame(contrib, index=frame.index, columns=[*MODEL_COLUMNS, "bias"])
+        out = pd.DataFrame(contrib, index=frame.index, columns=[*self.columns, "bias"])
+        init = self._init_score(frame)
+        if init is not None:  # the BG/NBD starting point counts as the p_no_purchase_h feature's share
+            out["p_no_purchase_h"] += init - self.init_mean_
+            out["bias"] += self.init_mean_
+        return out
 
     def save(self, folder: Path) -> None:
         """Write booster.txt and churn_model.json into `folder`."""
         folder.mkdir(parents=True, exist_ok=True)
         self._booster().save_model(str(folder / BOOSTER_FILE))
-        meta = {"config": asdict(self.config), "columns": list(MODEL_COLUMNS), "regions": self.regions_,
+        meta = {"config": asdict(self.config), "columns": list(self.columns), "regions": self.regions_,
                 "calibrator": asdict(self.calibrator_), "trained_on": self.trained_on_,
-                "calibrated_on": self.calibrated_on_}
+                "calibrated_on": self.calibrated_on_, "init_mean": self.init_mean_}
         (folder / META_FILE).write_text(json.dumps(meta, indent=1))
 
     @classmethod
     def load(cls, folder: Path) -> ChurnModel:
         """A model saved by `save`."""
         meta = json.loads((Path(folder) / META_FILE).read_text())
-        if tuple(meta["columns"]) != MODEL_COLUMNS:
-            raise ValueError(f"saved churn model has columns {meta['columns']}, this code expects {list(MODEL_COLUMNS)}")
-        model = cls(ChurnConfig(**meta["config"]))
+        config = meta["config"]
+        model = cls(ChurnConfig(**{**config, "exclude": tuple(config.get("exclude", ()))}))
+        if tuple(meta["columns"]) != model.columns:
+            raise ValueError(f"saved churn model has columns {meta['columns']}, this code expects {list(model.columns)}")
         model.booster_ = lgb.Booster(model_file=str(Path(folder) / BOOSTER_FILE))
         model.regions_ = list(meta["regions"])
         model.calibrator_ = Calibrator(**meta["calibrator"])
         model.trained_on_, model.calibrated_on_ = meta["trained_on"], meta["calibrated_on"]
+        model.init_mean_ = float(meta.get("init_mean", 0.0))
         return model

@@ -1,0 +1,40 @@
+"""`train`: logged to MLflow, registered as shopml-churn, champion moves only when the holdout score wins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from features.settings import Settings
+from tests.training.churn.shop import FAST, small_events
+from training.churn.pipeline import ShopData, train
+from training.churn.runtime import ChurnRuntime
+from training.tracking import champion_version, download_model, list_versions
+
+
+def test_train_registers_and_keeps_the_better_champion(settings: Settings) -> None:
+    events, customers = small_events(n_customers=200, days=300)
+    data = ShopData(events, customers, None)
+    first = train(settings, FAST, data)
+    assert first["promoted"] and champion_version(settings, "churn") == first["version"]
+    path = download_model(settings, "churn")
+    assert path is not None
+    runtime = ChurnRuntime.load(Path(path))
+    runtime.smoke_check()
+    assert len(runtime.customer_ids()) == events["customer_id"].nunique()
+    # the same recipe on the same data cannot beat a champion that has seen the holdout labels
+    second = train(settings, FAST, data)
+    versions = list_versions(settings, "churn")
+    assert [v["version"] for v in versions] == [first["version"], second["version"]]
+    assert versions[1]["champion_score_same_holdout"] != "none"
+    if not second["promoted"]:
+        assert champion_version(settings, "churn") == first["version"]
+
+
+def test_train_refuses_an_empty_store(settings: Settings) -> None:
+    import pandas as pd
+
+    empty = pd.DataFrame(columns=["customer_id", "item_id", "timestamp", "event_type", "quantity", "price", "order_id"])
+    with pytest.raises(ValueError, match="no events"):
+        train(settings, FAST, ShopData(empty, None, None))

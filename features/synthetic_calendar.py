@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 # Relative order intensity by weekday, Monday first: Sunday evening and Monday are busiest online.
-WEEKDAY_LIFT = np.array([1.12, 1.00, 0.96, 1.02, 0.90, 0.78, 1.22])
+WEEKDAY_LIFT = np.array([1.15, 1.00, 0.97, 1.00, 0.88, 0.70, 1.30])
 # Relative share of orders by hour of day (UTC), quiet at night, peak in the evening.
 # fmt: off
 HOUR_WEIGHTS = np.array(

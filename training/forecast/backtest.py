@@ -64,7 +64,7 @@ def run_backtest(events: pd.DataFrame, *, cutoff: pd.Timestamp | str, spec: Freq
     truth = truth_matrix(events, ids=train_ids[:eval_n], start=cut, buckets=h, freq=spec.freq)
     history = prep.uncapped[:eval_n]
     scl = scale(history)
-    forecasts = {SHOPML: forecast_matrix(pred, eval_n, h)}
+    forecasts: dict[str, dict[str, np.ndarray | None]] = {SHOPML: dict(forecast_matrix(pred, eval_n, h))}
     t1 = time.perf_counter()
     forecasts.update(all_peers(history, hist.dates, spec, h))
     seconds["peers"] = time.perf_counter() - t1

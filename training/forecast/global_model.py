@@ -16,6 +16,7 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import lightgbm as lgb
 import numpy as np
@@ -48,8 +49,8 @@ class Calibration:
     upper_offset: float = 0.0  # p90 += offset * level
 
 
-def _params(head: str, cfg: ForecastConfig) -> dict[str, object]:
-    base: dict[str, object] = {
+def _params(head: str, cfg: ForecastConfig) -> dict[str, Any]:
+    base: dict[str, Any] = {
         "n_estimators": cfg.n_estimators, "learning_rate": cfg.learning_rate, "num_leaves": cfg.num_leaves,
         "min_child_samples": cfg.min_child_samples, "subsample": 0.8, "subsample_freq": 1,
         "colsample_bytree": 0.8, "max_bin": 63, "n_jobs": cfg.n_jobs, "random_state": cfg.seed, "verbose": -1,
@@ -119,7 +120,9 @@ class GlobalForecaster:
                                    f"training and calibration windows of {horizon} buckets")
         years = hist.y.shape[1] * (1 if spec.freq == "D" else 7) / 365.25
         self.time_index_ = years >= self.config.time_index_min_years
-        rows_a = training_rows(hist, spec, horizon, self.calendar, fit_end, time_index=self.time_index_)
+        fit_targets = None if self.config.capped_targets or truth is None else truth
+        rows_a = training_rows(hist, spec, horizon, self.calendar, fit_end, targets=fit_targets,
+                               time_index=self.time_index_)
         self.features_ = feature_columns(rows_a)
         boosters_a = self._fit_heads(rows_a, scl)
         truth_m = hist.y if truth is None else truth
@@ -133,7 +136,8 @@ class GlobalForecaster:
                                                                   * self._step()),
                          "end": str(hist.dates[0] + end * self._step()), "series": len(hist.ids)}
         log.info("%s calibration: %s", spec.freq, self.calibration_)
-        rows_b = training_rows(hist, spec, horizon, self.calendar, end, time_index=self.time_index_)
+        rows_b = training_rows(hist, spec, horizon, self.calendar, end, targets=fit_targets,
+                               time_index=self.time_index_)
         self.boosters_ = self._fit_heads(rows_b, scl)
         return self
 

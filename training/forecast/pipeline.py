@@ -143,7 +143,7 @@ def write_folder(folder: Path, forecasts: dict[str, FreqForecast], items: dict[s
     for freq, fc in forecasts.items():
         np.savez_compressed(folder / f"forecast_{freq}.npz", ids=np.array(fc.ids, dtype=str),
                             dates=np.array([d.strftime("%Y-%m-%d") for d in fc.dates], dtype=str),
-                            **{k: fc.values[k].astype(np.float64) for k in KEYS})
+                            **{k: fc.values[k].astype(np.float64) for k in KEYS})  # type: ignore[arg-type]
         fc.model.save(folder / freq)
         meta["freqs"][freq] = {"origin": fc.dates[0].strftime("%Y-%m-%d"), "max_horizon": len(fc.dates),  # type: ignore[index]
                                "trained_horizon": fc.model.spec.horizon, "series": len(fc.ids),

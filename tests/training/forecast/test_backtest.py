@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from tests.training.forecast.shop import START, small_events, tiny_config
 from training.forecast.backtest import SHOPML, comparison, run_backtest
 from training.forecast.metrics import METRICS
-from tests.training.forecast.shop import START, small_events, tiny_config
 
 CUTOFF = START + pd.Timedelta(days=7 * 32)  # a Monday
 

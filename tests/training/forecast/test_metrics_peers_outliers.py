@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.training.forecast.shop import START, small_events
 from training.forecast.metrics import score
 from training.forecast.outliers import cap_bulk_orders
 from training.forecast.peers import empirical_quantiles, seasonal_naive, window_mean, window_median
-from tests.training.forecast.shop import START, small_events
 
 
 def test_perfect_forecast_scores_zero_and_full_coverage() -> None:

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.training.forecast.shop import START, small_events, small_items, tiny_config
 from training.forecast.global_model import ForecastFitError, GlobalForecaster
 from training.forecast.history import prepare, top_items
 from training.forecast.pipeline import train_forecast_folder
 from training.forecast.runtime import ForecastRuntime
-from tests.training.forecast.shop import START, small_events, small_items, tiny_config
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,23 @@
+"""Training logs to MLflow, registers shopml-forecast, and promotes only a better model."""
+
+from __future__ import annotations
+
+from features.settings import Settings
+from tests.training.forecast.shop import small_events, small_items, tiny_config
+from training.forecast.runtime import ForecastRuntime
+from training.forecast.train import train_and_register
+from training.tracking import download_model
+
+
+def test_register_then_same_holdout_is_not_promoted(settings: Settings) -> None:
+    events, items, cfg = small_events(n_items=8, days=200), small_items(8), tiny_config()
+    first = train_and_register(settings, events=events, items=items, config=cfg)
+    assert first["version"] == "1" and first["promoted"] is True
+    second = train_and_register(settings, events=events, items=items, config=cfg)
+    assert second["version"] == "2" and second["promoted"] is False  # identical score does not win
+    assert "does not beat" in str(second["reason"])
+    folder = download_model(settings, "forecast")
+    assert folder is not None
+    runtime = ForecastRuntime.load(folder)
+    runtime.smoke_check()
+    assert "_total" in runtime.series_ids()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 
-import pytest
 from fastapi.testclient import TestClient
 
 from serving.config import ServingSettings
@@ -14,17 +13,26 @@ from serving.middleware import JsonLogFormatter
 from tests.serving.fakes import FakeSource
 
 
-def test_access_log_is_one_json_object_per_request(serving_settings: ServingSettings,
-                                                   caplog: pytest.LogCaptureFixture) -> None:
+class Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_access_log_is_one_json_object_per_request(serving_settings: ServingSettings) -> None:
     settings = serving_settings.model_copy(update={"access_log": True})
     app = create_app(settings, source=FakeSource(), load_in_background=False)
-    logging.getLogger("shopml").propagate = True  # let caplog see the records
+    collect = Collect()
+    logging.getLogger("shopml.access").addHandler(collect)
     try:
-        with TestClient(app) as client, caplog.at_level(logging.INFO, logger="shopml.access"):
+        with TestClient(app) as client:
             client.get("/v1/recommendations/nobody", params={"k": 2})
     finally:
-        logging.getLogger("shopml").propagate = False
-    (record,) = [r for r in caplog.records if r.name == "shopml.access"]
+        logging.getLogger("shopml.access").removeHandler(collect)
+    (record,) = collect.records
     line = json.loads(JsonLogFormatter().format(record))
     assert line["route"] == "/v1/recommendations/{customer_id}" and line["path"] == "/v1/recommendations/nobody"
     assert line["status"] == 200 and line["method"] == "GET" and line["fallback"] is True

@@ -129,13 +129,16 @@ class SyntheticShop:
 
 
 def _to_csv(frame: pd.DataFrame, path: Path) -> None:
+    """CSV with ISO-8601 UTC timestamps (`2024-01-01T05:41:06Z`) and plain dates for date columns."""
     out = frame.copy()
     for col in out.columns:
         if isinstance(out[col].dtype, pd.DatetimeTZDtype):
+            naive = out[col].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
             if col == "timestamp":
-                out[col] = out[col].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+                text = np.datetime_as_string(naive.astype("datetime64[s]"), unit="s") + "Z"
             else:
-                out[col] = out[col].dt.strftime("%Y-%m-%d")
+                text = np.datetime_as_string(naive.astype("datetime64[D]"), unit="D")
+            out[col] = text.astype(object)
     out.to_csv(path, index=False)
 
 

@@ -26,7 +26,7 @@ SOURCE_COLUMNS: tuple[str, ...] = (
     "region_popular", "popular", "trending", "arrival", "arrival_rank", "als_gap", "knn_share", "copurchase_share", "repeat_share_of_max",
 )
 PAIR_COLUMNS: tuple[str, ...] = (
-    "pair_orders", "pair_recency_short", "pair_quantity", "pair_last_age", "pair_first_age", "pair_share", "pair_interval",
+    "pair_orders", "pair_orders_90d", "pair_recency_short", "pair_quantity", "pair_last_age", "pair_first_age", "pair_share", "pair_interval",
     "pair_due", "pair_due_customer", "pair_gap_to_last_order", "pair_recent", "category_share",
 )
 CUSTOMER_COLUMNS: tuple[str, ...] = (
@@ -197,7 +197,8 @@ def candidate_block(
         "trending": fitted.popularity.trending_[i], "arrival": fitted.arrivals[i], "arrival_rank": at(arr_rank),
         "als_gap": at(als) - als_max[r], "knn_share": at(knn) / knn_max[r],
         "copurchase_share": at(cop) / cop_max[r], "repeat_share_of_max": at(rep) / rep_max[r],
-        "pair_orders": pair_orders, "pair_recency_short": at(h.recency_short[rows].toarray()),
+        "pair_orders": pair_orders, "pair_orders_90d": at(h.orders_90d[rows].toarray()),
+        "pair_recency_short": at(h.recency_short[rows].toarray()),
         "pair_quantity": at(h.quantity[rows].toarray()),
         "pair_last_age": last, "pair_first_age": first, "pair_share": pair_orders / h.n_orders[c],
         "pair_interval": interval, "pair_due": last / interval, "pair_due_customer": last / cust_interval,

@@ -36,7 +36,7 @@ class Interactions:
     Matrices are CSR customer x item: `orders` (distinct orders with the item), `quantity`,
     `last_age`/`first_age` (days before as_of of the latest/earliest purchase; stored +1 so that
     zero means "never"), `recency` (sum over orders of exp(-age / halflife * ln 2)), `recency_short` (the same
-    with a 14-day half-life) and `recent`
+    with a 14-day half-life), `orders_90d` (orders with the item in the last 90 days) and `recent`
     (1 where the item is in one of the customer's last RECENT_ORDERS orders). `basket` is the
     order x item incidence matrix. Per-customer arrays: order count, days since the latest and
     the first order, mean days between orders, and mean unit price paid.
@@ -51,6 +51,7 @@ class Interactions:
     first_age: sp.csr_matrix
     recency: sp.csr_matrix
     recency_short: sp.csr_matrix
+    orders_90d: sp.csr_matrix
     recent: sp.csr_matrix
     basket: sp.csr_matrix
     n_orders: np.ndarray
@@ -135,6 +136,7 @@ def build_interactions(
         first_age=_csr(pr, pc, pair["first"].to_numpy() + 1.0, shape),
         recency=_csr(r, c, np.exp(-decay * age), shape),
         recency_short=_csr(r, c, np.exp(-np.log(2.0) / SHORT_HALFLIFE_DAYS * age), shape),
+        orders_90d=_csr(r, c, (age < 90).astype(np.float32), shape),
         recent=_csr(recent_lines["ci"].to_numpy(), recent_lines["ii"].to_numpy(),
                     np.ones(len(recent_lines)), shape),
         basket=_csr(order_codes, c, np.ones(len(c)), (int(order_codes.max()) + 1, shape[1])),

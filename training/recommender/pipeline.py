@@ -13,7 +13,6 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
@@ -30,7 +29,7 @@ from training.recommender.model import (
     labelled_frame,
     ranked_lists,
 )
-from training.recommender.ranker import fit_ranker, load_booster, save_booster, score
+from training.recommender.ranker import Ranker, fit_ranker, score
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +73,7 @@ def champion_holdout_score(champion_dir: Path | None, holdout: Holdout, config: 
     if trained_until > holdout.cutoff:
         log.warning("champion's holdout rankers saw data after %s; keeping the champion", holdout.cutoff.date())
         return float("inf")
-    rankers = Rankers(load_booster(folder / "holdout_ranker_all.txt"), load_booster(folder / "holdout_ranker_new.txt"),
+    rankers = Rankers(Ranker.load(folder, "holdout_ranker_all"), Ranker.load(folder, "holdout_ranker_new"),
                       trained_until)
     rows = np.flatnonzero(holdout.truth.total > 0)
     lists = model_lists(holdout, rankers, rows, config, new_only=False)
@@ -153,11 +152,11 @@ def train_recommender(
     for name, booster in (("ranker_all", final_rankers.all_items), ("ranker_new", final_rankers.new_items),
                           ("holdout_ranker_all", holdout_rankers.all_items),
                           ("holdout_ranker_new", holdout_rankers.new_items)):
-        save_booster(booster, out_dir / f"{name}.txt")
+        booster.save(out_dir, name)
     return TrainResult(out_dir, table, candidate, champion, end, holdout.cutoff, seconds)
 
 
-def _lists(fitted: FittedSources, booster: lgb.Booster, frame: pd.DataFrame, rows: np.ndarray, config: RecommenderConfig
+def _lists(fitted: FittedSources, booster: Ranker, frame: pd.DataFrame, rows: np.ndarray, config: RecommenderConfig
            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     scores = score(booster, frame)
     items, values = ranked_lists(frame, scores, rows, LIST_LENGTH)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import lightgbm as lgb
@@ -30,6 +30,7 @@ class RankerConfig:
     truncation_level: int = 10
     negative_rate: float = 1.0
     max_bin: int = 63
+    ensemble: int = 1
     n_jobs: int = 1
     seed: int = 7
 
@@ -37,7 +38,38 @@ class RankerConfig:
         return asdict(self)
 
 
-def fit_ranker(frame: pd.DataFrame, labels: np.ndarray, config: RankerConfig) -> lgb.Booster:
+class Ranker:
+    """One or more LightGBM boosters whose scores are averaged (members differ in their seed)."""
+
+    def __init__(self, boosters: list[lgb.Booster]) -> None:
+        if not boosters:
+            raise ValueError("a ranker needs at least one booster")
+        self.boosters = boosters
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """Mean score of the members."""
+        return np.mean([b.predict(features, num_threads=1) for b in self.boosters], axis=0)
+
+    def save(self, folder: Path, name: str) -> None:
+        """Write each member as LightGBM text: `<name>_<k>.txt`."""
+        for k, booster in enumerate(self.boosters):
+            booster.save_model(str(folder / f"{name}_{k}.txt"))
+
+    @classmethod
+    def load(cls, folder: Path, name: str) -> Ranker:
+        """Read the members written by `save`."""
+        paths = sorted(folder.glob(f"{name}_*.txt"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
+        if not paths:
+            raise FileNotFoundError(f"no {name}_*.txt booster in {folder}")
+        return cls([lgb.Booster(model_file=str(p)) for p in paths])
+
+
+def fit_ranker(frame: pd.DataFrame, labels: np.ndarray, config: RankerConfig) -> Ranker:
+    """Train `config.ensemble` boosters (seeds seed, seed+1, ...) and average them."""
+    return Ranker([_fit_one(frame, labels, replace(config, seed=config.seed + k)) for k in range(config.ensemble)])
+
+
+def _fit_one(frame: pd.DataFrame, labels: np.ndarray, config: RankerConfig) -> lgb.Booster:
     """Train the ranker on candidates grouped by customer (`c`); groups without a positive are
     dropped and negatives are kept with probability `negative_rate`."""
     keep = pd.Series(labels).groupby(frame["c"].to_numpy()).transform("max").to_numpy() > 0
@@ -65,18 +97,8 @@ def fit_ranker(frame: pd.DataFrame, labels: np.ndarray, config: RankerConfig) ->
     return lgb.train(params, dataset, num_boost_round=config.n_estimators)
 
 
-def score(booster: lgb.Booster, frame: pd.DataFrame) -> np.ndarray:
+def score(ranker: Ranker, frame: pd.DataFrame) -> np.ndarray:
     """Ranker scores of candidate rows (higher is better)."""
     if frame.empty:
         return np.zeros(0)
-    return booster.predict(frame[list(FEATURES)].to_numpy(dtype=np.float32), num_threads=1)
-
-
-def save_booster(booster: lgb.Booster, path: Path) -> None:
-    """Write a booster as LightGBM's text format."""
-    booster.save_model(str(path))
-
-
-def load_booster(path: Path) -> lgb.Booster:
-    """Read a booster written by `save_booster`."""
-    return lgb.Booster(model_file=str(path))
+    return ranker.predict(frame[list(FEATURES)].to_numpy(dtype=np.float32))

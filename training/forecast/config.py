@@ -49,6 +49,7 @@ class ForecastConfig:
     bulk_factor: float = 4.0  # an order line above bulk_factor x the item's p90 line quantity is capped
     calibration_buckets: int | None = None  # validation span before the end of training (default: horizon)
     coverage_target: float = 0.80
+    scale_p50: bool = False  # also learn a multiplicative p50 correction on the validation origins
     capped_targets: bool = True  # train on capped demand (True) or on the raw demand with bulk orders
     weight_by: str = "scaled"  # row weight: "scaled" = level / series scale (as the metrics), "level" = level
     recency_weeks: float | None = 13.0  # origins weigh exp(-age / recency_weeks) in training; None = equal

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 HEADS = ("q10", "q50", "q90", "mean")
 MAX_RATIO = 30.0  # training targets are clipped at 30x the level
 EPS_SUM = 1e-9
+SCALE_GRID = (0.8, 0.9, 1.0, 1.1, 1.2, 1.3)
 BLEND_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
@@ -43,6 +44,7 @@ class Calibration:
     """What stage A learned on the validation origins."""
 
     p50_weight: float = 1.0  # weight of the model's p50 against the 8-week median
+    p50_scale: float = 1.0  # multiplies the blended p50 (drift seen on the validation origins)
     mean_weight: float = 1.0  # weight of the model's mean against the 4-week mean
     tail_weight: float = 1.0  # weight of the model's p10/p90 against the 13-week empirical p10/p90
     lower_offset: float = 0.0  # p10 -= offset * level
@@ -163,6 +165,10 @@ class GlobalForecaster:
         med, mean4 = val["_median_8w"].to_numpy(), val["_mean_4w"].to_numpy()
         series = val["_series"].to_numpy()
         p50_w = min(BLEND_GRID, key=lambda a: np.abs(y - (a * raw["q50"] + (1 - a) * med)).sum())
+        blended = p50_w * raw["q50"] + (1 - p50_w) * med
+        p50_s = 1.0
+        if self.config.scale_p50:
+            p50_s = min(SCALE_GRID, key=lambda k: np.abs(y - k * blended).sum())
 
         def scaled_rmse(b: float) -> float:
             err = pd.Series((y - (b * raw["mean"] + (1 - b) * mean4)) ** 2).groupby(series).mean()
@@ -182,7 +188,7 @@ class GlobalForecaster:
         tail = 1.0 - (1.0 - self.config.coverage_target) / 2.0
         lower = float(np.quantile((lo - y) / denom, tail))
         upper = float(np.quantile((y - hi) / denom, tail))
-        return Calibration(float(p50_w), float(mean_w), float(tail_w), lower, upper)
+        return Calibration(float(p50_w), float(p50_s), float(mean_w), float(tail_w), lower, upper)
 
     # ---- predicting ------------------------------------------------------------------------
     def predict(self, hist: History, origin: int, horizon: int) -> pd.DataFrame:
@@ -196,7 +202,7 @@ class GlobalForecaster:
     @staticmethod
     def _finish(rows: pd.DataFrame, raw: dict[str, np.ndarray], cal: Calibration) -> pd.DataFrame:
         denom = rows["_denom"].to_numpy()
-        p50 = cal.p50_weight * raw["q50"] + (1 - cal.p50_weight) * rows["_median_8w"].to_numpy()
+        p50 = cal.p50_scale * (cal.p50_weight * raw["q50"] + (1 - cal.p50_weight) * rows["_median_8w"].to_numpy())
         mean = cal.mean_weight * raw["mean"] + (1 - cal.mean_weight) * rows["_mean_4w"].to_numpy()
         lo = cal.tail_weight * raw["q10"] + (1 - cal.tail_weight) * rows["q10_13w"].to_numpy() * denom
         hi = cal.tail_weight * raw["q90"] + (1 - cal.tail_weight) * rows["q90_13w"].to_numpy() * denom

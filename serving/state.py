@@ -131,8 +131,11 @@ class ServiceState:
         return report
 
     # ---- live changes --------------------------------------------------------------------
-    def record_purchase(self, customer_id: str, item_id: str, *, announce: bool = True) -> None:
-        """Reflect a purchase in the serving recommender at once (and in the other workers)."""
+    def record_purchase(self, customer_id: str, item_id: str, *, announce: bool = True) -> bool:
+        """Reflect a purchase in the serving recommender at once (and in the other workers).
+
+        Returns False when no recommender is serving (the purchase is in the store all the same).
+        """
         model = self.holder.snapshot.get("recommender")
         if self._reloading:
             self._pending_purchases.append((customer_id, item_id))
@@ -140,6 +143,7 @@ class ServiceState:
             model.runtime.record_purchase(customer_id, item_id)
         if announce and self.journal is not None:
             self.journal.publish("purchase", customer_id=customer_id, item_id=item_id)
+        return model is not None
 
     def forget_customer(self, customer_id: str, *, announce: bool = True) -> list[str]:
         """Drop a customer from every serving model; returns the families that held them."""

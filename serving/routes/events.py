@@ -33,8 +33,6 @@ async def post_events(batch: EventBatch, service: ServiceDep, store: StoreDep, m
         return unprocessable(contract_errors(exc))
     stored = await asyncio.to_thread(store.append_events, frame, source="api")
     metrics.events_stored.inc(stored)
-    purchases = [(e.customer_id, e.item_id) for e in batch.events if e.event_type == "purchase"]
-    for customer_id, item_id in purchases:
-        service.record_purchase(customer_id, item_id)
-    answer = EventsAccepted(received=len(batch.events), stored=int(stored), purchases_applied=len(purchases))
+    applied = sum(service.record_purchase(e.customer_id, e.item_id) for e in batch.events if e.event_type == "purchase")
+    answer = EventsAccepted(received=len(batch.events), stored=int(stored), purchases_applied=applied)
     return json_answer(answer, status_code=202)

@@ -42,7 +42,8 @@ class EventBatch(BaseModel):
 
 
 class EventsAccepted(BaseModel):
-    """How many events were received and how many were new (a re-sent event is stored once)."""
+    """How many events were received, how many were new (a re-sent event is stored once), and how
+    many purchases the serving recommender took in at once (0 when no recommender is serving)."""
 
     received: int
     stored: int

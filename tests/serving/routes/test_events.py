@@ -111,3 +111,14 @@ def test_streamed_body_above_the_limit_is_413(client: TestClient, app: FastAPI) 
 def test_invalid_json_is_422(client: TestClient) -> None:
     r = client.post("/v1/events", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422
+
+
+def test_events_are_stored_without_a_recommender(serving_settings) -> None:
+    from serving.main import create_app
+    from tests.serving.fakes import FakeSource
+
+    app = create_app(serving_settings, source=FakeSource(champions={"forecast": "1"}), load_in_background=False)
+    with TestClient(app) as c:
+        r = c.post("/v1/events", json={"events": [event()]})
+        assert r.status_code == 202 and r.json() == {"received": 1, "stored": 1, "purchases_applied": 0}
+        assert stored(app) == 1

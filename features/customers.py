@@ -18,7 +18,8 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "recency_days", "tenure_days", "frequency", "purchase_days", "monetary_total", "monetary_mean",
     "last_order_value", "first_order_value", "quantity_per_order", "lines_per_order",
     "gap_mean_days", "gap_median_days", "gap_std_days", "gap_last_days", "gap_max_days",
-    "gap_ratio", "gap_ratio_median", "gap_zscore", "orders_per_30d",
+    "gap_ratio", "gap_ratio_median", "gap_zscore", "gap_cv", "recency_tenure_ratio", "orders_per_30d",
+    "active_month_share",
     "orders_30d", "orders_90d", "value_30d", "value_90d", "rate_ratio_90d", "value_ratio_90d",
     "active_days_30d", "last_value_ratio",
     "returns", "return_value_share", "return_quantity_share", "days_since_return",
@@ -70,6 +71,7 @@ def _gap_features(days: pd.DataFrame, recency: pd.Series) -> pd.DataFrame:
         gap_ratio=recency / stats["gap_mean_days"],
         gap_ratio_median=recency / stats["gap_median_days"],
         gap_zscore=(recency - stats["gap_mean_days"]) / stats["gap_std_days"].where(stats["gap_std_days"] > 0),
+        gap_cv=stats["gap_std_days"] / stats["gap_mean_days"],
     )
     return out
 
@@ -194,6 +196,9 @@ def customer_features(
     days = orders.assign(day=((orders["timestamp"] - epoch) // DAY).astype("int64"))
     days = days.drop_duplicates(["customer_id", "day"])[["customer_id", "day"]]
     base["purchase_days"] = days.groupby("customer_id").size().reindex(base.index).astype(float)
+    base["recency_tenure_ratio"] = base["recency_days"] / np.maximum(base["tenure_days"], 1.0)
+    months = (days["day"] // 30).groupby(days["customer_id"]).nunique().reindex(base.index).astype(float)
+    base["active_month_share"] = months / np.ceil(np.maximum(base["tenure_days"], 1.0) / 30.0)
     parts = [
         base,
         _gap_features(days, base["recency_days"]),

@@ -3,7 +3,9 @@
 One model is fitted across all series. It predicts `target / level` (see `windows`):
 - quantile objectives for p10, p50 and p90, a Tweedie objective for the mean;
 - p50 is blended with the series' median of the last 8 weeks, the mean with its mean of the last
-  4 weeks; the blend weights are chosen on the last origins before the end of training;
+  4 weeks; then, separately for regular and intermittent series (>= 30% zero weeks lately), each is
+  blended with statsforecast's TSB; all blend weights are chosen on the last origins before the end
+  of training (a weight of 0 deselects a component);
 - p10 and p90 are widened (or narrowed) by conformalised quantile regression on those same origins,
   one tail at a time, so each tail misses (1 - coverage_target) / 2 of the time.
 The validation origins are held out of a first fit (stage A); the final boosters (stage B) are
@@ -25,6 +27,7 @@ import pandas as pd
 from features.calendar import HolidayCalendar
 from training.forecast.config import QUANTILES, ForecastConfig, FreqSpec
 from training.forecast.metrics import pinball
+from training.forecast.peers import tsb_point
 from training.forecast.windows import History, feature_columns, origin_rows, training_rows
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,7 @@ HEADS = ("q10", "q50", "q90", "mean")
 MAX_RATIO = 30.0  # training targets are clipped at 30x the level
 EPS_SUM = 1e-9
 SCALE_GRID = (0.8, 0.9, 1.0, 1.1, 1.2, 1.3)
+INTERMITTENT_ZEROS = 0.3  # a series is intermittent when >= 30% of its last 13 weeks had no sale
 BLEND_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
@@ -46,6 +50,8 @@ class Calibration:
     p50_weight: float = 1.0  # weight of the model's p50 against the 8-week median
     p50_scale: float = 1.0  # multiplies the blended p50 (drift seen on the validation origins)
     mean_weight: float = 1.0  # weight of the model's mean against the 4-week mean
+    tsb_p50_weight: tuple[float, float] = (0.0, 0.0)  # TSB's share of p50 for (regular, intermittent) series
+    tsb_mean_weight: tuple[float, float] = (0.0, 0.0)  # TSB's share of the mean, same classes
     tail_weight: float = 1.0  # weight of the model's p10/p90 against the 13-week empirical p10/p90
     lower_offset: float = 0.0  # p10 -= offset * level
     upper_offset: float = 0.0  # p90 += offset * level
@@ -75,6 +81,19 @@ def _weights(rows: pd.DataFrame, scales: np.ndarray, spec: FreqSpec, recency_wee
         age_weeks = (origin.max() - origin) / spec.week
         w = w * np.exp(-age_weeks / recency_weeks)
     return w
+
+
+def _tsb_rows(hist: History, rows: pd.DataFrame, horizon: int) -> np.ndarray:
+    """TSB forecasts (statsforecast) from each row's origin, aligned with `rows`."""
+    out = np.zeros(len(rows))
+    origins = rows["_origin"].to_numpy()
+    series = rows["_series"].to_numpy()
+    step = rows.groupby(["_origin", "_series"]).cumcount().to_numpy()
+    for o in np.unique(origins):
+        fc = tsb_point(hist.y[:, :o], horizon)
+        sel = origins == o
+        out[sel] = fc[series[sel], np.minimum(step[sel], horizon - 1)]
+    return out
 
 
 class GlobalForecaster:
@@ -131,6 +150,7 @@ class GlobalForecaster:
         val = training_rows(hist, spec, horizon, self.calendar, val_end, targets=truth_m,
                             first_origin=end - cal_span - horizon + 1, time_index=self.time_index_)
         val = val[val["_origin"] >= end - cal_span - horizon + 1]
+        val = val.assign(_tsb=_tsb_rows(hist, val, horizon))
         raw_val = self._raw(boosters_a, val)
         self.calibration_ = self._calibrate(raw_val, val, scl)
         self.validation_ = self._validation_scores(raw_val, val)
@@ -175,6 +195,15 @@ class GlobalForecaster:
             return float(np.mean(np.sqrt(err.to_numpy()) / scl[err.index.to_numpy()]))
 
         mean_w = min(BLEND_GRID, key=scaled_rmse)
+        base_p50 = p50_s * blended
+        base_mean = mean_w * raw["mean"] + (1 - mean_w) * mean4
+        tsb = val["_tsb"].to_numpy()
+        inter = val["zero_13w"].to_numpy() >= INTERMITTENT_ZEROS
+        p50_tsb, mean_tsb = [], []
+        for cls in (~inter, inter):
+            p50_tsb.append(min(BLEND_GRID, key=lambda c: np.abs(y[cls] - ((1 - c) * base_p50[cls] + c * tsb[cls])).sum()))
+            mean_tsb.append(min(BLEND_GRID, key=lambda c: float(((y[cls] - ((1 - c) * base_mean[cls] + c * tsb[cls])) ** 2
+                                                                  / scl[series[cls]] ** 2).sum())))
         denom = val["_denom"].to_numpy()
         q10e, q90e = val["q10_13w"].to_numpy() * denom, val["q90_13w"].to_numpy() * denom
 
@@ -188,7 +217,8 @@ class GlobalForecaster:
         tail = 1.0 - (1.0 - self.config.coverage_target) / 2.0
         lower = float(np.quantile((lo - y) / denom, tail))
         upper = float(np.quantile((y - hi) / denom, tail))
-        return Calibration(float(p50_w), float(p50_s), float(mean_w), float(tail_w), lower, upper)
+        return Calibration(float(p50_w), float(p50_s), float(mean_w), (float(p50_tsb[0]), float(p50_tsb[1])),
+                           (float(mean_tsb[0]), float(mean_tsb[1])), float(tail_w), lower, upper)
 
     # ---- predicting ------------------------------------------------------------------------
     def predict(self, hist: History, origin: int, horizon: int) -> pd.DataFrame:
@@ -197,6 +227,7 @@ class GlobalForecaster:
             raise ForecastFitError("GlobalForecaster is not fitted; call fit() first")
         rows = origin_rows(hist, origin, self.spec, horizon, self.calendar, time_index=self.time_index_)
         rows["horizon"] = np.minimum(rows["horizon"], self.spec.horizon)
+        rows["_tsb"] = _tsb_rows(hist, rows, horizon)
         return self._finish(rows, self._raw(self.boosters_, rows), self.calibration_)
 
     @staticmethod
@@ -204,6 +235,13 @@ class GlobalForecaster:
         denom = rows["_denom"].to_numpy()
         p50 = cal.p50_scale * (cal.p50_weight * raw["q50"] + (1 - cal.p50_weight) * rows["_median_8w"].to_numpy())
         mean = cal.mean_weight * raw["mean"] + (1 - cal.mean_weight) * rows["_mean_4w"].to_numpy()
+        if "_tsb" in rows:
+            inter = (rows["zero_13w"].to_numpy() >= INTERMITTENT_ZEROS).astype(int)
+            c50 = np.asarray(cal.tsb_p50_weight)[inter]
+            cmean = np.asarray(cal.tsb_mean_weight)[inter]
+            tsb = rows["_tsb"].to_numpy()
+            p50 = (1 - c50) * p50 + c50 * tsb
+            mean = (1 - cmean) * mean + cmean * tsb
         lo = cal.tail_weight * raw["q10"] + (1 - cal.tail_weight) * rows["q10_13w"].to_numpy() * denom
         hi = cal.tail_weight * raw["q90"] + (1 - cal.tail_weight) * rows["q90_13w"].to_numpy() * denom
         p10 = np.maximum(lo - cal.lower_offset * denom, 0.0)

@@ -50,6 +50,19 @@ def empirical_quantiles(y: np.ndarray, horizon: int, window: int) -> Forecast:
             "p10": _flat(q10, horizon), "p90": _flat(q90, horizon)}
 
 
+def tsb_point(y: np.ndarray, horizon: int, alpha_d: float = 0.2, alpha_p: float = 0.2) -> np.ndarray:
+    """statsforecast's TSB (intermittent demand) point forecast of every row of `y`, [n, horizon]."""
+    from statsforecast.models import TSB
+
+    model = TSB(alpha_d=alpha_d, alpha_p=alpha_p)
+    out = np.zeros((y.shape[0], horizon))
+    for i, row in enumerate(y):
+        nz = np.flatnonzero(row)
+        if nz.size:
+            out[i] = model.forecast(y=row[nz[0]:].astype(float), h=horizon)["mean"]
+    return np.maximum(out, 0.0)
+
+
 def statsforecast_peers(y: np.ndarray, dates: pd.DatetimeIndex, spec: FreqSpec, horizon: int,
                         n_windows: int = 2) -> dict[str, Forecast]:
     """AutoETS, CrostonOptimized and TSB with conformal 80% intervals."""

@@ -10,7 +10,7 @@ from training.tracking import download_model
 
 
 def test_register_then_same_holdout_is_not_promoted(settings: Settings) -> None:
-    events, items, cfg = small_events(n_items=8, days=200), small_items(8), tiny_config()
+    events, items, cfg = small_events(n_items=8, days=230), small_items(8), tiny_config()
     first = train_and_register(settings, events=events, items=items, config=cfg)
     assert first["version"] == "1" and first["promoted"] is True
     second = train_and_register(settings, events=events, items=items, config=cfg)

@@ -3,10 +3,8 @@
 Layout of a folder (what `register_model` logs as the `model` artefact):
   meta.json                        config, data window, holdout metrics, feature names, reason names
   arrays.npz                       every array the runtime reads (allow_pickle=False)
-  ranker_all_<k>.txt, ranker_new_<k>.txt   LightGBM boosters (text; k = ensemble member) trained
-                                   on the last windows before the data end
-  holdout_ranker_all_<k>.txt, holdout_ranker_new_<k>.txt   boosters trained before the holdout window (used
-                                   to compare a later candidate with this model on its holdout)
+  ranker_all_<k>.txt, ranker_new_<k>.txt   LightGBM boosters as text (k = ensemble member),
+                                   trained on windows that end where the holdout starts
 """
 
 from __future__ import annotations

@@ -1,9 +1,12 @@
 """`shopml train recommender`: fit, compare with the champion on the same holdout, log, register.
 
 Windows (T = just after the latest event, W = window_days):
-  ranker frames as of T-W, T-2W, ... (labels: the W days after each);
-  holdout: sources fitted before T-W, rankers trained on the frames before T-W, scored on [T-W, T);
-  final model: sources fitted on everything before T, rankers trained on frames ending at T.
+  ranker frames as of T-2W, T-3W, ... (labels: the W days after each, all before T-W);
+  holdout: sources fitted before T-W, the rankers scored on [T-W, T) with the peers beside them;
+  served model: the same rankers on sources refitted on everything before T.
+The holdout score is therefore the score of the very rankers that serve (their features are
+point-in-time, so they carry over to the later sources), and a champion is compared by running its
+rankers on the same holdout frame. One set of rankers keeps `train` within its time budget.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import lightgbm
 import numpy as np
 import pandas as pd
 
@@ -59,7 +63,7 @@ def _rankers(frames: list[tuple[pd.DataFrame, np.ndarray]], until: pd.Timestamp,
 
 
 def champion_holdout_score(champion_dir: Path | None, holdout: Holdout, config: RecommenderConfig) -> float | None:
-    """NDCG@K (all items) of the champion's pre-holdout rankers on this holdout; None without a
+    """NDCG@K (all items) of the champion's rankers on this holdout's candidates; None without a
     champion. A champion whose rankers saw labels inside this holdout cannot be compared fairly,
     so it scores +inf (the candidate is registered but not promoted)."""
     if champion_dir is None:
@@ -69,12 +73,15 @@ def champion_holdout_score(champion_dir: Path | None, holdout: Holdout, config: 
     if list(meta.get("features", [])) != list(FEATURES):
         log.warning("champion uses other features; scoring it as 0 on this holdout")
         return 0.0
-    trained_until = as_utc(str(meta["holdout_rankers_trained_until"]))
+    trained_until = as_utc(str(meta["rankers_trained_until"]))
     if trained_until > holdout.cutoff:
         log.warning("champion's holdout rankers saw data after %s; keeping the champion", holdout.cutoff.date())
         return float("inf")
-    rankers = Rankers(Ranker.load(folder, "holdout_ranker_all"), Ranker.load(folder, "holdout_ranker_new"),
-                      trained_until)
+    try:
+        rankers = Rankers(Ranker.load(folder, "ranker_all"), Ranker.load(folder, "ranker_new"), trained_until)
+    except (FileNotFoundError, lightgbm.basic.LightGBMError) as exc:
+        log.warning("champion's rankers cannot be read (%s); scoring it as 0 on this holdout", exc)
+        return 0.0
     rows = np.flatnonzero(holdout.truth.total > 0)
     lists = model_lists(holdout, rankers, rows, config, new_only=False)
     n_items = len(holdout.fitted.history.items)
@@ -123,21 +130,20 @@ def train_recommender(
     if len(frames) < 2 or first_fitted is None:
         raise ValueError(f"need at least {2 * config.window_days} days of purchases to train and hold out")
     t1 = time.perf_counter()
-    holdout_rankers = _rankers(frames[1:], holdout.cutoff, config)
-    table = score_holdout(holdout, holdout_rankers, config)
+    rankers = _rankers(frames[1:], holdout.cutoff, config)
+    table = score_holdout(holdout, rankers, config)
     candidate = float(table.loc[("all items", MODEL), f"ndcg@{config.k}"])
     champion = champion_holdout_score(champion_dir, holdout, config)
     t2 = time.perf_counter()
-    final_rankers = _rankers(frames[: config.train_windows], end, config)
     final = fit_at(events, end, context, config)
-    arrays = serving_arrays(final, final_rankers, config, items=items, customers=customers)
+    arrays = serving_arrays(final, rankers, config, items=items, customers=customers)
     t3 = time.perf_counter()
     seconds = {"frames": t1 - t0, "holdout": t2 - t1, "final": t3 - t2}
     meta = {
         "family": "recommender",
         "data_end": str(end),
         "holdout_start": str(holdout.cutoff),
-        "holdout_rankers_trained_until": str(holdout.cutoff),
+        "rankers_trained_until": str(holdout.cutoff),
         "window_days": config.window_days,
         "train_windows": len(frames) - 1,
         "config": {"candidates": asdict(config.candidates), "ranker": asdict(config.ranker),
@@ -149,10 +155,8 @@ def train_recommender(
         "seconds": seconds,
     }
     artifacts.save_folder(out_dir, meta, arrays)
-    for name, booster in (("ranker_all", final_rankers.all_items), ("ranker_new", final_rankers.new_items),
-                          ("holdout_ranker_all", holdout_rankers.all_items),
-                          ("holdout_ranker_new", holdout_rankers.new_items)):
-        booster.save(out_dir, name)
+    rankers.all_items.save(out_dir, "ranker_all")
+    rankers.new_items.save(out_dir, "ranker_new")
     return TrainResult(out_dir, table, candidate, champion, end, holdout.cutoff, seconds)
 
 

@@ -16,8 +16,8 @@ from training.churn.model import ChurnConfig, ChurnModel
 from training.churn.peers import (
     bgnbd_expected_purchases_score,
     bgnbd_peer,
-    rfm8_lightgbm_peer,
     recency_peer,
+    rfm8_lightgbm_peer,
 )
 
 log = logging.getLogger(__name__)

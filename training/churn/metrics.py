@@ -23,7 +23,7 @@ def expected_calibration_error(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -
 def top_decile_lift(y: np.ndarray, score: np.ndarray, fraction: float = 0.1) -> float:
     """Churn rate among the top `fraction` scores divided by the overall churn rate."""
     y, score = np.asarray(y, dtype=float), np.asarray(score, dtype=float)
-    n_top = max(1, int(round(len(y) * fraction)))
+    n_top = max(1, round(len(y) * fraction))
     order = np.argsort(-score, kind="stable")
     return float(y[order[:n_top]].mean() / y.mean())
 

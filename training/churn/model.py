@@ -10,6 +10,7 @@ import json
 import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import lightgbm as lgb
 import numpy as np
@@ -167,7 +168,7 @@ class ChurnModel:
         params = lgbm_params(self.config, tuple(x.columns))
         clf = lgb.LGBMClassifier(**params)  # type: ignore[arg-type]
         init = self._init_score(train)
-        cats = ["region_code"] if "region_code" in x.columns else "auto"
+        cats: list[str] | Literal["auto"] = ["region_code"] if "region_code" in x.columns else "auto"
         clf.fit(x, train["churned"].to_numpy(), categorical_feature=cats, init_score=init,
                 sample_weight=self._weights(train))
         self.booster_ = clf.booster_

@@ -34,4 +34,4 @@ def rfm8_lightgbm_peer(train: pd.DataFrame, test: pd.DataFrame, *, seed: int = 7
     clf = lgb.LGBMClassifier(n_estimators=200, learning_rate=0.05, num_leaves=15, random_state=seed,
                              n_jobs=n_jobs, verbose=-1)
     clf.fit(train[list(RFM8)].astype(float), train["churned"].to_numpy())
-    return clf.predict_proba(test[list(RFM8)].astype(float))[:, 1]
+    return np.asarray(clf.predict_proba(test[list(RFM8)].astype(float)))[:, 1]

@@ -115,7 +115,19 @@ def champion_score(settings: Settings, holdout: pd.DataFrame) -> float | None:
     return float(roc_auc_score(holdout["churned"], champion.predict_proba(holdout)))
 
 
-def train(settings: Settings, config: ChurnConfig | None = None, data: ShopData | None = None) -> dict[str, object]:
+@dataclass
+class TrainResult:
+    """What `train` registered, and the holdout table it was judged on."""
+
+    version: str
+    promoted: bool
+    reason: str
+    table: pd.DataFrame
+    holdout_as_of: pd.Timestamp
+    serving_as_of: pd.Timestamp
+
+
+def train(settings: Settings, config: ChurnConfig | None = None, data: ShopData | None = None) -> TrainResult:
     """Backtest on the latest complete label window, fit on the latest windows, log, register, promote if better."""
     import mlflow
 
@@ -139,8 +151,7 @@ def train(settings: Settings, config: ChurnConfig | None = None, data: ShopData 
         reg = register_model(run_id, "churn", folder, candidate_score=candidate, champion_score=champion,
                              metric=HOLDOUT_METRIC, higher_is_better=True,
                              tags={"holdout_as_of": str(holdout_as_of.date()), "serving_as_of": str(as_of.date())})
-    return {"version": reg.version, "promoted": reg.promoted, "reason": reg.reason, "table": backtest.table,
-            "holdout_as_of": holdout_as_of, "serving_as_of": as_of}
+    return TrainResult(reg.version, reg.promoted, reg.reason, backtest.table, holdout_as_of, as_of)
 
 
 def _flat(config: ChurnConfig) -> dict[str, object]:

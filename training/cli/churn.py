@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -18,9 +19,8 @@ def train_churn(settings: Settings) -> object:
 
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     result = train(settings)
-    print_table(result["table"], f"churn holdout as of {result['holdout_as_of'].date()} (horizon 90 days)")  # type: ignore[union-attr]
-    typer.echo(f"shopml-churn v{result['version']}: {result['reason']} "
-               f"(answers as of {result['serving_as_of'].date()})")  # type: ignore[union-attr]
+    print_table(result.table, f"churn holdout as of {result.holdout_as_of.date()} (horizon 90 days)")
+    typer.echo(f"shopml-churn v{result.version}: {result.reason} (answers as of {result.serving_as_of.date()})")
     return result
 
 
@@ -32,10 +32,11 @@ def train_command() -> None:
 
 @evaluate_app.command("churn")
 def evaluate_command(
-    as_of: str = typer.Option("2010-09-09", "--as-of", help="Evaluation date: labels are purchases in the next horizon."),
-    horizon_days: int = typer.Option(90, "--horizon-days", min=1, help="Churn = no purchase within this many days."),
-    source: Path | None = typer.Option(None, "--source", exists=True, dir_okay=False, help="Read events from this file instead of the store."),
-    fmt: str = typer.Option("online-retail", "--format", help="Layout of --source: canonical, online-retail or cdnow."),
+    as_of: Annotated[str, typer.Option("--as-of", help="Evaluation date: labels are purchases in the next horizon.")] = "2010-09-09",
+    horizon_days: Annotated[int, typer.Option("--horizon-days", min=1, help="Churn = no purchase within this many days.")] = 90,
+    source: Annotated[Path | None, typer.Option("--source", exists=True, dir_okay=False,
+                                                help="Read events from this file instead of the store.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="Layout of --source: canonical, online-retail or cdnow.")] = "online-retail",
 ) -> None:
     """Backtest shopml against recency, BG/NBD and LightGBM on RFM, fitted in one run; one table."""
     from training.churn.model import ChurnConfig

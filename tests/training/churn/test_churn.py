@@ -121,4 +121,4 @@ def test_factors_speak_plainly(model_dir: Path) -> None:
     rt = ChurnRuntime.load(model_dir)
     factors = [f for cid in rt.customer_ids() for f in rt.churn(cid)["top_factors"]]
     assert any(f.startswith("no order for ") for f in factors)
-    assert all(f.endswith("(raises the risk)") or f.endswith("(lowers the risk)") for f in factors)
+    assert all(f.endswith(("(raises the risk)", "(lowers the risk)")) for f in factors)

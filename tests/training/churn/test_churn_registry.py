@@ -17,7 +17,7 @@ def test_train_registers_and_keeps_the_better_champion(settings: Settings) -> No
     events, customers = small_events(n_customers=200, days=300)
     data = ShopData(events, customers, None)
     first = train(settings, FAST, data)
-    assert first["promoted"] and champion_version(settings, "churn") == first["version"]
+    assert first.promoted and champion_version(settings, "churn") == first.version
     path = download_model(settings, "churn")
     assert path is not None
     runtime = ChurnRuntime.load(Path(path))
@@ -26,10 +26,10 @@ def test_train_registers_and_keeps_the_better_champion(settings: Settings) -> No
     # the same recipe on the same data cannot beat a champion that has seen the holdout labels
     second = train(settings, FAST, data)
     versions = list_versions(settings, "churn")
-    assert [v["version"] for v in versions] == [first["version"], second["version"]]
+    assert [v["version"] for v in versions] == [first.version, second.version]
     assert versions[1]["champion_score_same_holdout"] != "none"
-    if not second["promoted"]:
-        assert champion_version(settings, "churn") == first["version"]
+    if not second.promoted:
+        assert champion_version(settings, "churn") == first.version
 
 
 def test_train_refuses_an_empty_store(settings: Settings) -> None:

@@ -47,7 +47,7 @@ def _simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float, T: float
 def test_bgnbd_recovers_simulated_parameters_and_predicts_sensibly() -> None:
     x, tx, T = _simulate_bgnbd(3000, r=0.5, alpha=5.0, a=1.5, b=4.0, T=40.0)
     m = BetaGeoModel().fit(x, tx, T)
-    r, alpha, a, b = m.params_
+    r, alpha, _, _ = m.params_
     assert 0.35 < r < 0.7 and 3.0 < alpha < 8.0 and r / alpha == pytest.approx(0.1, rel=0.25)
     alive = m.p_alive(np.array([0, 5, 5]), np.array([0, 39, 5]), np.array([40, 40, 40]))
     assert alive[0] == 1.0 and alive[1] > alive[2]  # a recent buyer is more likely alive than a lapsed one

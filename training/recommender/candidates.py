@@ -56,7 +56,7 @@ class CandidateConfig:
     arrival_days: int = 45
     als_factors: int = 64
     als_regularization: float = 0.05
-    als_iterations: int = 15
+    als_iterations: int = 8
     knn_neighbours: int = 100
     copurchase_neighbours: int = 100
     halflife_days: float = 60.0

@@ -73,6 +73,9 @@ def champion_holdout_score(champion_dir: Path | None, holdout: Holdout, config: 
     if list(meta.get("features", [])) != list(FEATURES):
         log.warning("champion uses other features; scoring it as 0 on this holdout")
         return 0.0
+    if "rankers_trained_until" not in meta:
+        log.warning("champion has no rankers_trained_until (older layout); scoring it as 0 on this holdout")
+        return 0.0
     trained_until = as_utc(str(meta["rankers_trained_until"]))
     if trained_until > holdout.cutoff:
         log.warning("champion's holdout rankers saw data after %s; keeping the champion", holdout.cutoff.date())

@@ -14,7 +14,7 @@ class ALSSource:
     """Matrix factorisation of the customer x item order counts (BM25-weighted)."""
 
     def __init__(self, *, factors: int = 64, regularization: float = 0.05, iterations: int = 15,
-                 bm25_k1: float = 100.0, bm25_b: float = 0.8, num_threads: int = 2, seed: int = 7) -> None:
+                 bm25_k1: float = 100.0, bm25_b: float = 0.8, num_threads: int = 1, seed: int = 7) -> None:
         self.factors = factors
         self.regularization = regularization
         self.iterations = iterations

@@ -18,6 +18,28 @@ def top_k_per_row(matrix: np.ndarray, k: int) -> sp.csr_matrix:
     return sp.csr_matrix((values[keep], (rows[keep], cols.ravel()[keep])), shape=matrix.shape, dtype=np.float32)
 
 
+def top_k_sparse(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """Keep the k largest positive stored entries of every row of a sparse matrix."""
+    matrix = sp.csr_matrix(matrix, dtype=np.float32)
+    matrix.eliminate_zeros()
+    rows, cols, values = [], [], []
+    for r in range(matrix.shape[0]):
+        a, b = matrix.indptr[r], matrix.indptr[r + 1]
+        data = matrix.data[a:b]
+        idx = matrix.indices[a:b]
+        if b - a > k:
+            pick = np.argpartition(-data, k - 1)[:k]
+            data, idx = data[pick], idx[pick]
+        keep = data > 0
+        rows.append(np.full(int(keep.sum()), r))
+        cols.append(idx[keep])
+        values.append(data[keep])
+    if not rows:
+        return sp.csr_matrix(matrix.shape, dtype=np.float32)
+    return sp.csr_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
+                         shape=matrix.shape, dtype=np.float32)
+
+
 class CoPurchaseSource:
     """Item x item co-occurrence in orders, cosine-normalised, top `neighbours` per item."""
 
@@ -26,12 +48,12 @@ class CoPurchaseSource:
 
     def fit(self, history: Interactions) -> CoPurchaseSource:
         """Count how often two items share an order."""
-        basket = (history.basket > 0).astype(np.float32)
-        together = np.asarray((basket.T @ basket).todense(), dtype=np.float32)
-        counts = np.sqrt(np.maximum(np.diag(together), 1.0))
-        np.fill_diagonal(together, 0.0)
-        cosine = together / counts[:, None] / counts[None, :]
-        self.similarity_ = top_k_per_row(cosine, self.neighbours)
+        basket = sp.csr_matrix((history.basket > 0).astype(np.float32))
+        together = sp.csr_matrix(basket.T @ basket)
+        scale = sp.diags(1.0 / np.sqrt(np.maximum(together.diagonal(), 1.0)))
+        cosine = sp.csr_matrix(scale @ together @ scale)
+        cosine.setdiag(0.0)
+        self.similarity_ = top_k_sparse(cosine, self.neighbours)
         self.recent_ = history.recent
         return self
 

@@ -12,7 +12,7 @@ from training.recommender.interactions import Interactions
 class ItemKNNSource:
     """Cosine item-item neighbours (K per item) over customers' order counts."""
 
-    def __init__(self, *, neighbours: int = 100, num_threads: int = 2) -> None:
+    def __init__(self, *, neighbours: int = 100, num_threads: int = 1) -> None:
         self.neighbours = neighbours
         self.num_threads = num_threads
 

@@ -7,7 +7,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from training.recommender.interactions import Interactions
-from training.recommender.sources.copurchase import top_k_per_row
+from training.recommender.sources.copurchase import top_k_sparse
 
 
 class NameSource:
@@ -25,9 +25,9 @@ class NameSource:
         else:
             vectors = TfidfVectorizer(ngram_range=(1, 2), min_df=1, token_pattern=r"(?u)\b[a-zA-Z]{2,}\b",
                                       lowercase=True).fit_transform(texts)
-            cosine = np.asarray((vectors @ vectors.T).todense(), dtype=np.float32)
-            np.fill_diagonal(cosine, 0.0)
-            self.similarity_ = top_k_per_row(cosine, self.neighbours)
+            cosine = sp.csr_matrix(vectors @ vectors.T, dtype=np.float32)
+            cosine.setdiag(0.0)
+            self.similarity_ = top_k_sparse(cosine, self.neighbours)
         self.recency_ = history.recency
         return self
 

@@ -3,7 +3,9 @@
 Reconciliation is bottom-up for the mean: a category's (or the shop's) mean is the sum of its items'
 means, so the levels add up exactly. The aggregate's own model run gives the shape of its
 distribution (p10/p50/p90 around its own mean); those quantiles are shifted by the difference between
-the bottom-up mean and the aggregate model's mean, then kept ordered and non-negative.
+the bottom-up mean and the aggregate model's mean, then kept ordered and non-negative. The item-level
+conformal offsets are not applied to aggregates (see `GlobalForecaster.predict`), and no backtest
+measures aggregate coverage yet.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -221,14 +221,19 @@ class GlobalForecaster:
                            (float(mean_tsb[0]), float(mean_tsb[1])), float(tail_w), lower, upper)
 
     # ---- predicting ------------------------------------------------------------------------
-    def predict(self, hist: History, origin: int, horizon: int) -> pd.DataFrame:
-        """Forecasts for every series for buckets origin..origin+horizon-1 (columns: series, ds, h, ...)."""
+    def predict(self, hist: History, origin: int, horizon: int, *, conformal_tails: bool = True) -> pd.DataFrame:
+        """Forecasts for every series for buckets origin..origin+horizon-1 (columns: series, ds, h, ...).
+
+        `conformal_tails=False` leaves out the conformal offsets, which were calibrated on item series;
+        used for categories and the shop total, whose relative noise is far smaller.
+        """
         if not self.boosters_ or self.calibration_ is None:
             raise ForecastFitError("GlobalForecaster is not fitted; call fit() first")
         rows = origin_rows(hist, origin, self.spec, horizon, self.calendar, time_index=self.time_index_)
         rows["horizon"] = np.minimum(rows["horizon"], self.spec.horizon)
         rows["_tsb"] = _tsb_rows(hist, rows, horizon)
-        return self._finish(rows, self._raw(self.boosters_, rows), self.calibration_)
+        cal = self.calibration_ if conformal_tails else replace(self.calibration_, lower_offset=0.0, upper_offset=0.0)
+        return self._finish(rows, self._raw(self.boosters_, rows), cal)
 
     @staticmethod
     def _finish(rows: pd.DataFrame, raw: dict[str, np.ndarray], cal: Calibration) -> pd.DataFrame:

@@ -92,7 +92,8 @@ def fit_frequency(events: pd.DataFrame, spec: FreqSpec, cfg: ForecastConfig, *, 
     h = spec.served_horizon
     item_fc = _as_matrix(model.predict(hist, end, h), len(ids), h)
     agg_hist, groups = aggregate_history(hist, prep.category_names)
-    agg_fc = reconcile(item_fc, _as_matrix(model.predict(agg_hist, end, h), len(agg_hist.ids), h), groups)
+    agg_raw = model.predict(agg_hist, end, h, conformal_tails=False)
+    agg_fc = reconcile(item_fc, _as_matrix(agg_raw, len(agg_hist.ids), h), groups)
     step = pd.Timedelta(days=1 if spec.freq == "D" else 7)
     dates = pd.DatetimeIndex([as_of + k * step for k in range(h)])
     values = {k: np.vstack([item_fc[k], agg_fc[k]]) for k in KEYS}

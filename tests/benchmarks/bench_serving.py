@@ -241,9 +241,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, required=True, help="Online Retail (II) file to ingest and train on")
     parser.add_argument("--home", type=Path, help="reuse this SHOPML_HOME (its mlruns/ holds the MLflow store)")
-    parser.add_argument("--seconds", type=float, default=12.0, help="measured seconds per endpoint (over all rounds)")
-    parser.add_argument("--rounds", type=int, default=4, help="round-robin rounds over the endpoints")
-    parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds before each measured part")
+    parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds per endpoint (over all rounds)")
+    parser.add_argument("--rounds", type=int, default=10, help="round-robin rounds over the endpoints")
+    parser.add_argument("--warmup", type=float, default=0.5, help="unmeasured seconds before each measured part")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--customers", type=int, default=1000)
@@ -336,7 +336,7 @@ def report(args: argparse.Namespace, results: list[Result]) -> None:
     baseline = next(r.throughput for r in results if r.name.startswith("minimal"))
     print()
     print(f"## serving load benchmark: {args.connections} connections, {args.workers} workers, "
-          f"{args.seconds:.0f} s per endpoint in {args.rounds} round-robin rounds (each after {args.warmup:.0f} s "
+          f"{args.seconds:.0f} s per endpoint in {args.rounds} round-robin rounds (each after {args.warmup:.1f} s "
           f"warm-up), reload run {args.seconds:.0f} s, on {os.cpu_count()} cores, "
           f"service log level {args.log_level} (info: JSON access log on), Prometheus multiprocess mode on")
     print("NOTE: the load generator (one Python process) runs on the same cores as the servers, so every")

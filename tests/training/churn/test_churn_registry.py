@@ -14,7 +14,7 @@ from training.tracking import champion_version, download_model, list_versions
 
 
 def test_train_registers_and_keeps_the_better_champion(settings: Settings) -> None:
-    events, customers = small_events(n_customers=200, days=300)
+    events, customers = small_events(n_customers=150, days=300)
     data = ShopData(events, customers, None)
     first = train(settings, FAST, data)
     assert first.promoted and champion_version(settings, "churn") == first.version

@@ -26,12 +26,12 @@ class RecommenderConfig:
 
     Chosen on the Online Retail II windows ending 2010-07-23 (features as of 2010-05-14 and
     2010-03-05 for the rankers): two LambdaRank models, one on all candidates and one on items the
-    customer never bought, each trained on the two latest 70-day windows with 30% of negatives; the all-items
-    ranker averages three seeds."""
+    customer never bought, each trained on the two latest 70-day windows with 30% of negatives and averaged over
+    three seeds."""
 
     candidates: CandidateConfig = field(default_factory=CandidateConfig)
     ranker: RankerConfig = field(default_factory=lambda: RankerConfig(negative_rate=0.3, ensemble=3))
-    new_ranker: RankerConfig = field(default_factory=lambda: RankerConfig(negative_rate=0.3))
+    new_ranker: RankerConfig = field(default_factory=lambda: RankerConfig(negative_rate=0.3, ensemble=3))
     window_days: int = 70
     train_windows: int = 2
     k: int = 10

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -35,10 +36,10 @@ def train_command() -> None:
 
 @evaluate_app.command("recommender")
 def evaluate_command(
-    cutoff: str = typer.Option(None, help="Evaluation cutoff YYYY-MM-DD (default: window-days before the data end)."),
-    window_days: int = typer.Option(70, help="Test window length in days."),
-    source: Path = typer.Option(None, help="Read events from this file instead of the event store."),
-    fmt: str = typer.Option("online-retail", "--format", help="Layout of --source: canonical, online-retail, cdnow."),
+    cutoff: Annotated[str | None, typer.Option(help="Evaluation cutoff YYYY-MM-DD (default: window-days before the data end).")] = None,
+    window_days: Annotated[int, typer.Option(help="Test window length in days.")] = 70,
+    source: Annotated[Path | None, typer.Option(help="Read events from this file instead of the event store.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="Layout of --source: canonical, online-retail, cdnow.")] = "online-retail",
 ) -> None:
     """Backtest shopml against popularity, repeat purchases, ALS and item-kNN on one temporal split."""
     import pandas as pd

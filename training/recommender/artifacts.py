@@ -74,7 +74,7 @@ def save_folder(folder: Path, meta: dict[str, object], arrays: dict[str, np.ndar
     """Write meta.json and arrays.npz into `folder` (created if needed)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / META).write_text(json.dumps(meta, indent=2, default=str))
-    np.savez_compressed(folder / ARRAYS, **arrays)
+    np.savez_compressed(folder / ARRAYS, **arrays)  # type: ignore[arg-type]
 
 
 def load_folder(folder: Path) -> tuple[dict[str, object], dict[str, np.ndarray]]:

@@ -70,7 +70,8 @@ def champion_holdout_score(champion_dir: Path | None, holdout: Holdout, config: 
         return None
     folder = _model_folder(champion_dir)
     meta, _ = artifacts.load_folder(folder)
-    if list(meta.get("features", [])) != list(FEATURES):
+    features = meta.get("features", [])
+    if not isinstance(features, list) or features != list(FEATURES):
         log.warning("champion uses other features; scoring it as 0 on this holdout")
         return 0.0
     if "rankers_trained_until" not in meta:

@@ -54,7 +54,8 @@ class RecommenderRuntime:
 
     def __init__(self, meta: dict[str, object], arrays: dict[str, np.ndarray]) -> None:
         self.meta = meta
-        self.reasons: list[str] = [str(r) for r in meta["reasons"]]  # type: ignore[union-attr]
+        reasons = meta["reasons"]
+        self.reasons: list[str] = [str(r) for r in reasons] if isinstance(reasons, list) else []
         self._items = [str(x) for x in arrays["items"]]
         self._item_index = {item: j for j, item in enumerate(self._items)}
         self._customers = [str(x) for x in arrays["customers"]]

@@ -63,7 +63,6 @@ def test_opted_out_customers_get_non_personal_items_only(runtime: RecommenderRun
     assert len(answer.items) == 10
     assert {reason for _, _, reason in answer.items} == {"popular (personalisation off)"}
     other = runtime.customer_ids()[2]
-    assert _ids(runtime.recommend(other, 10)) != _ids(answer) or True
     assert any(r != "popular (personalisation off)" for _, _, r in runtime.recommend(other, 10).items)
 
 

@@ -99,8 +99,13 @@ def package(data: ShopData, model: ChurnModel, as_of: pd.Timestamp, folder: Path
     return folder
 
 
-def champion_score(settings: Settings, holdout: pd.DataFrame) -> float | None:
-    """ROC-AUC of the current champion on the holdout frame (None without a usable champion)."""
+def champion_score(settings: Settings, data: ShopData, holdout: BacktestResult, config: ChurnConfig) -> float | None:
+    """ROC-AUC of the current champion on the candidate's holdout (None without a usable champion).
+
+    If the champion's artefact only saw label windows ending by the holdout date, it is scored as is.
+    Otherwise it has seen the holdout labels, so its recipe (its saved config) is refitted on the
+    windows before the holdout, exactly like the candidate, and scored on the same customers.
+    """
     from training.tracking import download_model
 
     path = download_model(settings, "churn")
@@ -109,10 +114,18 @@ def champion_score(settings: Settings, holdout: pd.DataFrame) -> float | None:
     folder = path if (path / "booster.txt").exists() else path / "model"
     try:
         champion = ChurnModel.load(folder)
-    except (FileNotFoundError, ValueError, KeyError) as exc:
+    except (FileNotFoundError, ValueError, KeyError, TypeError) as exc:
         log.warning("champion cannot be scored on this holdout: %s", exc)
         return None
-    return float(roc_auc_score(holdout["churned"], champion.predict_proba(holdout)))
+    seen = [pd.Timestamp(d, tz="UTC") for d in champion.trained_on_ + champion.calibrated_on_]
+    horizon = pd.Timedelta(days=champion.config.horizon_days)
+    if seen and max(seen) + horizon <= holdout.as_of:
+        return float(roc_auc_score(holdout.test["churned"], champion.predict_proba(holdout.test)))
+    if asdict(champion.config) == asdict(config):
+        return float(holdout.table.loc["shopml", "ROC-AUC"])  # same recipe, same data, same seed
+    refit = run_backtest(data.events, as_of=holdout.as_of, config=champion.config, customers=data.customers,
+                         items=data.items)
+    return float(refit.table.loc["shopml", "ROC-AUC"])
 
 
 @dataclass
@@ -144,7 +157,7 @@ def train(settings: Settings, config: ChurnConfig | None = None, data: ShopData 
         backtest = run_backtest(data.events, as_of=holdout_as_of, config=config, customers=data.customers, items=data.items)
         log_table(backtest.table, "holdout")
         candidate = float(backtest.table.loc["shopml", "ROC-AUC"])
-        champion = champion_score(settings, backtest.test)
+        champion = champion_score(settings, data, backtest, config)
         model, as_of = fit_final(data, config)
         folder = package(data, model, as_of, Path(tempfile.mkdtemp(prefix="shopml-churn-")))
         mlflow.log_params({"serving_as_of": str(as_of.date()), "customers": len(ChurnRuntime.load(folder).customer_ids())})

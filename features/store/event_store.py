@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, create_engine, delete, event, func, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from features.loaders.result import LoadResult
 from features.settings import Settings
@@ -60,13 +61,25 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def _create_tables(engine: Engine, attempts: int = 5) -> None:
+    """Create the contract tables that are missing; tolerate another process creating them at the same time."""
+    for attempt in range(attempts):
+        try:
+            t.metadata.create_all(engine)
+            return
+        except (OperationalError, ProgrammingError, IntegrityError):  # lost the race: the tables now exist
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1))
+
+
 class EventStore:
     """Durable, idempotent storage of the contract tables; one writer and many readers at once."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        t.metadata.create_all(self.engine)
+        _create_tables(self.engine)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EventStore:

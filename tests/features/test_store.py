@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,7 +134,7 @@ def test_reader_sees_whole_batches_while_a_writer_appends(tmp_path: Path) -> Non
         try:
             while len(seen) < 2000 and (not seen or seen[-1] < batches * size):
                 seen.append(len(reader.read_events()))
-        except BaseException as exc:  # surfaced below
+        except Exception as exc:  # noqa: BLE001 - surfaced below
             errors.append(exc)
 
     thread = threading.Thread(target=read_loop)
@@ -161,7 +162,26 @@ def test_acknowledged_write_survives_a_killed_process(tmp_path: Path) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
         """
     )
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=120)
     assert proc.returncode == -9
     assert "acked 1000" in proc.stdout
     assert EventStore(f"sqlite:///{db}").count_events() == 1000
+
+
+def test_two_processes_opening_a_new_store_at_once_both_succeed(tmp_path: Path) -> None:
+    """Serving workers start together; the one that loses the table-creation race must still open the store."""
+    url = f"sqlite:///{tmp_path / 'events.db'}"
+    script = textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
+        from features.store import EventStore
+        time.sleep(max(0.0, float(sys.argv[1]) - time.time()))
+        EventStore({url!r}).close()
+    """)
+    start = f"{time.time() + 1.5:.3f}"
+    procs = [subprocess.Popen([sys.executable, "-c", script, start], stderr=subprocess.PIPE) for _ in range(4)]
+    errors = [p.communicate(timeout=60)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+    store = EventStore(url)
+    assert store.count_events() == 0
+    store.close()

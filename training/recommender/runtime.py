@@ -153,7 +153,8 @@ class RecommenderRuntime:
                 return RecAnswer(self._fill(picks, k, category, banned, [region, self._trending, self._popular]), False)
             return RecAnswer(self._fill([], k, category, banned, [region, self._trending, self._popular]), True)
         items, scores, reasons = self._lists[exclude_purchased]
-        picks = [(int(j), float(s), int(r)) for j, s, r in zip(items[row], scores[row], reasons[row]) if j >= 0]
+        picks = [(j, s, r) for j, s, r in zip(items[row].tolist(), scores[row].tolist(), reasons[row].tolist())
+                 if j >= 0]
         if recorded and not exclude_purchased:
             top = picks[0][1] if picks else 1.0
             fresh = [(j, top, REASON_RECENT_PURCHASE) for j in reversed(recorded)]
@@ -175,8 +176,8 @@ class RecommenderRuntime:
             raise KeyError(item_id)
         indptr, indices, scores, reasons = self._similar
         a, b = indptr[j], indptr[j + 1]
-        order = np.argsort(-scores[a:b], kind="stable")
-        picks = [(int(indices[a + o]), float(scores[a + o]), int(reasons[a + o])) for o in order]
+        order = np.argsort(-scores[a:b], kind="stable") + a
+        picks = list(zip(indices[order].tolist(), scores[order].tolist(), reasons[order].tolist()))
         return self._fill(picks, k, None, {j}, [self._popular])
 
     def smoke_check(self) -> None:
@@ -198,7 +199,7 @@ class RecommenderRuntime:
 
     def _ranked(self, values: np.ndarray, reason: int) -> list[tuple[int, float, int]]:
         order = np.argsort(-values, kind="stable")
-        return [(int(j), float(values[j]), reason) for j in order]
+        return [(j, v, reason) for j, v in zip(order.tolist(), values[order].tolist())]
 
     def _popular_opt_out(self) -> list[tuple[int, float, int]]:
         return [(j, s, REASON_OPT_OUT) for j, s, _ in self._popular]

@@ -1,6 +1,6 @@
 """The shopml churn classifier: LightGBM on stacked as-of frames, calibrated on the latest training window.
 
-Saved as a folder: `booster.txt` (LightGBM text model) and `churn_model.json` (columns, region codes,
+Saved as a folder: `booster.txt` (LightGBM text model; `booster_1.txt`, ... for further seeds) and `churn_model.json` (columns, region codes,
 calibrator). No pickles.
 """
 
@@ -47,6 +47,7 @@ class ChurnConfig:
     exclude: tuple[str, ...] = ()  # further feature columns to leave out
     date_weight: float = 0.0  # rows of the latest date weigh (1 + date_weight) times those of the oldest
     boost_from_bgnbd: bool = False  # start boosting from the BG/NBD log-odds instead of a constant
+    refit_all: bool = False  # after calibrating, retrain the booster on every date, calibration dates included
     min_region_customers: int = 50
     learning_rate: float = 0.03
     n_estimators: int = 200
@@ -56,6 +57,7 @@ class ChurnConfig:
     subsample: float = 0.8
     colsample_bytree: float = 0.7
     seed: int = 7
+    n_seeds: int = 1  # boosters trained with different seeds, log-odds averaged
     n_jobs: int = 2
 
     def __post_init__(self) -> None:
@@ -63,6 +65,8 @@ class ChurnConfig:
             raise ValueError(f"calibration must be one of {CALIBRATIONS}, got {self.calibration!r}")
         if self.horizon_days <= 0 or self.step_days <= 0:
             raise ValueError(f"horizon_days and step_days must be positive, got {self.horizon_days}, {self.step_days}")
+        if self.n_seeds < 1:
+            raise ValueError(f"n_seeds must be >= 1, got {self.n_seeds}")
         if self.calibration_dates < 0:
             raise ValueError(f"calibration_dates must be >= 0, got {self.calibration_dates}")
 
@@ -119,6 +123,11 @@ class Calibrator:
         return raw
 
 
+def _booster_file(i: int) -> str:
+    """File name of the i-th booster: booster.txt, then booster_1.txt, booster_2.txt, ..."""
+    return BOOSTER_FILE if i == 0 else BOOSTER_FILE.replace(".txt", f"_{i}.txt")
+
+
 def _bgnbd(frame: pd.DataFrame) -> np.ndarray:
     p = frame["p_no_purchase_h"].to_numpy(dtype=float) if "p_no_purchase_h" in frame else np.full(len(frame), 0.5)
     return np.where(np.isfinite(p), p, 0.5)
@@ -134,7 +143,7 @@ class ChurnModel:
 
     def __init__(self, config: ChurnConfig | None = None) -> None:
         self.config = config or ChurnConfig()
-        self.booster_: lgb.Booster | None = None
+        self.boosters_: list[lgb.Booster] = []
         self.regions_: list[str] = []
         self.calibrator_ = Calibrator()
         self.trained_on_: list[str] = []
@@ -155,7 +164,11 @@ class ChurnModel:
         return x
 
     def fit(self, stacked: pd.DataFrame) -> ChurnModel:
-        """Train on all but the latest `calibration_dates` as-of dates, calibrate on those; returns self."""
+        """Train on all but the latest `calibration_dates` as-of dates, calibrate on those; returns self.
+
+        With `refit_all`, the booster is then trained again on every date (the calibration dates
+        included) and the calibrator fitted on the held-out dates is kept for it.
+        """
         dates = sorted(stacked["as_of"].unique())
         n_cal = self.config.calibration_dates if self.config.calibration != "none" else 0
         if len(dates) <= n_cal:
@@ -164,29 +177,38 @@ class ChurnModel:
         train = stacked[~stacked["as_of"].isin(cal_dates)]
         counts = train["region"].value_counts() if "region" in train else pd.Series(dtype=int)
         self.regions_ = sorted(str(r) for r in counts[counts >= self.config.min_region_customers].index)
-        x = self.matrix(train)
-        params = lgbm_params(self.config, tuple(x.columns))
-        clf = lgb.LGBMClassifier(**params)  # type: ignore[arg-type]
-        init = self._init_score(train)
-        cats: list[str] | Literal["auto"] = ["region_code"] if "region_code" in x.columns else "auto"
-        clf.fit(x, train["churned"].to_numpy(), categorical_feature=cats, init_score=init,
-                sample_weight=self._weights(train))
-        self.booster_ = clf.booster_
-        self.init_mean_ = float(np.mean(init)) if init is not None else 0.0
+        self._train_booster(train)
         self.trained_on_ = [str(pd.Timestamp(d).date()) for d in dates if d not in cal_dates]
         if cal_dates:
             cal = stacked[stacked["as_of"].isin(cal_dates)]
             self.calibrator_ = Calibrator.fit(self.config.calibration, self.predict_raw(cal), cal["churned"].to_numpy(),
                                               _bgnbd(cal))
             self.calibrated_on_ = [str(pd.Timestamp(d).date()) for d in cal_dates]
-        log.info("churn model: %d rows on %d dates, calibrated (%s) on %s", len(train), len(self.trained_on_),
+            if self.config.refit_all:
+                self._train_booster(stacked)
+                self.trained_on_ = [str(pd.Timestamp(d).date()) for d in dates]
+        log.info("churn model: trained on %d dates, calibrated (%s) on %s", len(self.trained_on_),
                  self.calibrator_.kind, self.calibrated_on_)
         return self
 
-    def _booster(self) -> lgb.Booster:
-        if self.booster_ is None:
+    def _train_booster(self, train: pd.DataFrame) -> None:
+        """Fit `n_seeds` LightGBM boosters (seeds differ) on `train` (labelled, stacked rows)."""
+        x = self.matrix(train)
+        init = self._init_score(train)
+        cats: list[str] | Literal["auto"] = ["region_code"] if "region_code" in x.columns else "auto"
+        self.boosters_ = []
+        for i in range(self.config.n_seeds):
+            params = {**lgbm_params(self.config, tuple(x.columns)), "random_state": self.config.seed + 101 * i}
+            clf = lgb.LGBMClassifier(**params)  # type: ignore[arg-type]
+            clf.fit(x, train["churned"].to_numpy(), categorical_feature=cats, init_score=init,
+                    sample_weight=self._weights(train))
+            self.boosters_.append(clf.booster_)
+        self.init_mean_ = float(np.mean(init)) if init is not None else 0.0
+
+    def _boosters(self) -> list[lgb.Booster]:
+        if not self.boosters_:
             raise RuntimeError("ChurnModel is not fitted; call fit or load first")
-        return self.booster_
+        return self.boosters_
 
     def _weights(self, train: pd.DataFrame) -> np.ndarray | None:
         """Per-row weights growing linearly with the as-of date (None when date_weight is 0)."""
@@ -205,7 +227,8 @@ class ChurnModel:
 
     def margin(self, frame: pd.DataFrame) -> np.ndarray:
         """Uncalibrated log-odds of churn."""
-        raw = np.asarray(self._booster().predict(self.matrix(frame), raw_score=True), dtype=float)
+        x = self.matrix(frame)
+        raw = np.mean([np.asarray(b.predict(x, raw_score=True), dtype=float) for b in self._boosters()], axis=0)
         init = self._init_score(frame)
         return raw if init is None else raw + init
 
@@ -219,7 +242,8 @@ class ChurnModel:
 
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
         """LightGBM SHAP contributions (log-odds) per input column; the `bias` column is the expected value."""
-        contrib = np.asarray(self._booster().predict(self.matrix(frame), pred_contrib=True))
+        x = self.matrix(frame)
+        contrib = np.mean([np.asarray(b.predict(x, pred_contrib=True)) for b in self._boosters()], axis=0)
         out = pd.DataFrame(contrib, index=frame.index, columns=[*self.columns, "bias"])
         init = self._init_score(frame)
         if init is not None:  # the BG/NBD starting point counts as the p_no_purchase_h feature's share
@@ -230,7 +254,8 @@ class ChurnModel:
     def save(self, folder: Path) -> None:
         """Write booster.txt and churn_model.json into `folder`."""
         folder.mkdir(parents=True, exist_ok=True)
-        self._booster().save_model(str(folder / BOOSTER_FILE))
+        for i, booster in enumerate(self._boosters()):
+            booster.save_model(str(folder / _booster_file(i)))
         meta = {"config": asdict(self.config), "columns": list(self.columns), "regions": self.regions_,
                 "calibrator": asdict(self.calibrator_), "trained_on": self.trained_on_,
                 "calibrated_on": self.calibrated_on_, "init_mean": self.init_mean_}
@@ -244,7 +269,8 @@ class ChurnModel:
         model = cls(ChurnConfig(**{**config, "exclude": tuple(config.get("exclude", ()))}))
         if tuple(meta["columns"]) != model.columns:
             raise ValueError(f"saved churn model has columns {meta['columns']}, this code expects {list(model.columns)}")
-        model.booster_ = lgb.Booster(model_file=str(Path(folder) / BOOSTER_FILE))
+        model.boosters_ = [lgb.Booster(model_file=str(Path(folder) / _booster_file(i)))
+                           for i in range(model.config.n_seeds)]
         model.regions_ = list(meta["regions"])
         model.calibrator_ = Calibrator(**meta["calibrator"])
         model.trained_on_, model.calibrated_on_ = meta["trained_on"], meta["calibrated_on"]

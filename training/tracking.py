@@ -86,13 +86,14 @@ def register_model(
     """
     import mlflow
     from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
 
     name = registered_name(family)
     mlflow.log_artifacts(str(model_dir), artifact_path="model")
     client = MlflowClient()
     try:
         client.get_registered_model(name)
-    except Exception:
+    except MlflowException:  # not registered yet
         client.create_registered_model(name)
     source = f"{mlflow.get_run(run_id).info.artifact_uri}/model"
     version = client.create_model_version(name, source=source, run_id=run_id).version
@@ -136,24 +137,26 @@ def _move_champion(client: object, name: str, version: str) -> None:
 def champion_version(settings: Settings, family: str) -> str | None:
     """The version the `champion` alias points at, or None."""
     from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
 
     configure(settings)
     try:
         return str(MlflowClient().get_model_version_by_alias(registered_name(family), CHAMPION).version)
-    except Exception:
+    except MlflowException:  # no champion alias yet
         return None
 
 
 def download_model(settings: Settings, family: str, ref: str = CHAMPION) -> Path | None:
     """Download a version's artefacts (`ref` is an alias or a version number); None if absent."""
     import mlflow
+    from mlflow.exceptions import MlflowException
 
     configure(settings)
     name = registered_name(family)
     uri = f"models:/{name}/{ref}" if ref.isdigit() else f"models:/{name}@{ref}"
     try:
         return Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=tempfile.mkdtemp(prefix="shopml-model-")))
-    except Exception as exc:
+    except (MlflowException, OSError) as exc:
         log.info("no model at %s: %s", uri, exc)
         return None
 
@@ -189,6 +192,7 @@ def rollback(settings: Settings, family: str) -> str:
 def list_versions(settings: Settings, family: str) -> list[dict[str, str]]:
     """Every version of a model with its tags and whether it is the champion."""
     from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
 
     configure(settings)
     client = MlflowClient()
@@ -196,7 +200,7 @@ def list_versions(settings: Settings, family: str) -> list[dict[str, str]]:
     champion = champion_version(settings, family)
     try:
         versions = client.search_model_versions(f"name='{name}'")
-    except Exception:
+    except MlflowException:  # nothing registered under that name
         return []
     rows = []
     for mv in sorted(versions, key=lambda v: int(v.version)):

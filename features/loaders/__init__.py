@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from features.loaders.canonical import load_canonical, load_table
 from features.loaders.cdnow import load_cdnow

@@ -52,4 +52,4 @@ def load_cdnow(path: Path | str) -> LoadResult:
         }
     )
     events["timestamp"] = pd.to_datetime(events["timestamp"], utc=True)
-    return LoadResult(file, events, rows_read=int(len(keep)), dropped=dropped)
+    return LoadResult(file, events, rows_read=len(keep), dropped=dropped)

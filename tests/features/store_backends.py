@@ -19,7 +19,7 @@ def postgres_unavailable() -> str | None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         engine.dispose()
-    except Exception as exc:  # any failure to connect means: skip, with the reason
+    except Exception as exc:  # noqa: BLE001 - any failure to connect means: skip, with the reason
         return f"PostgreSQL at {PG_ADMIN_URL} does not answer ({type(exc).__name__}); set SHOPML_TEST_DATABASE_URL"
     return None
 

@@ -15,8 +15,8 @@ from training.cli.ingest import load_inputs, print_report, store_with_progress
 CURL_EXAMPLES = [
     "curl -s 'http://{host}:{port}/v1/recommendations/{customer}?k=5' | python -m json.tool",
     "curl -s 'http://{host}:{port}/v1/recommendations/{customer}?k=5&exclude_purchased=true'",
-    "curl -s -X POST 'http://{host}:{port}/v1/recommendations' -H 'Content-Type: application/json' "
-    "-d '{{\"recent_items\": [\"{item}\"], \"k\": 5}}'",
+    ("curl -s -X POST 'http://{host}:{port}/v1/recommendations' -H 'Content-Type: application/json' "
+     "-d '{{\"recent_items\": [\"{item}\"], \"k\": 5}}'"),
     "curl -s 'http://{host}:{port}/v1/items/{item}/similar?k=5'",
     "curl -s 'http://{host}:{port}/v1/forecasts/{item}?horizon=8&freq=W'",
     "curl -s 'http://{host}:{port}/v1/forecasts/_total?horizon=28&freq=D'",
@@ -24,9 +24,9 @@ CURL_EXAMPLES = [
     "curl -s 'http://{host}:{port}/v1/customers/{customer}/churn'",
     "curl -s 'http://{host}:{port}/v1/customers/{customer}/profile'",
     "curl -s 'http://{host}:{port}/v1/customers/at-risk?limit=10'",
-    "curl -s -X POST 'http://{host}:{port}/v1/events' -H 'Content-Type: application/json' "
-    "-d '{{\"events\": [{{\"customer_id\": \"{customer}\", \"item_id\": \"{item}\", "
-    "\"timestamp\": \"{now}\", \"event_type\": \"purchase\", \"quantity\": 1, \"price\": 2.5}}]}}'",
+    ("curl -s -X POST 'http://{host}:{port}/v1/events' -H 'Content-Type: application/json' "
+     "-d '{{\"events\": [{{\"customer_id\": \"{customer}\", \"item_id\": \"{item}\", "
+     "\"timestamp\": \"{now}\", \"event_type\": \"purchase\", \"quantity\": 1, \"price\": 2.5}}]}}'"),
     "curl -s 'http://{host}:{port}/v1/models'",
     "curl -s 'http://{host}:{port}/metrics' | head",
 ]

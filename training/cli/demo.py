@@ -52,7 +52,7 @@ def example_ids(store: EventStore) -> tuple[str, str, str]:
 def demo_command(
     customers: int = typer.Option(2000, min=50, help="customers in the synthetic shop"),
     items: int = typer.Option(400, min=20, help="products in the synthetic shop"),
-    days: int = typer.Option(540, min=120, help="days of history"),
+    days: int = typer.Option(540, min=240, help="days of history (the forecasts need about eight months)"),
     seed: int = typer.Option(7, help="random seed (the same seed makes the same shop)"),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="start the API when done"),
     port: int = typer.Option(None, help="port (default SHOPML_PORT or 8000)"),

@@ -248,6 +248,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--customers", type=int, default=1000)
     parser.add_argument("--keep", action="store_true", help="keep the temporary home")
+    parser.add_argument("--driver", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python",
+                        help="load generator: wrk (C, Debian package `wrk`; the default when installed) or the "
+                             "asyncio one in this file")
     parser.add_argument("--log-level", default="info",
                         help="SHOPML_LOG_LEVEL of the service (info: one JSON access-log line per request, the default)")
     args = parser.parse_args()
@@ -311,6 +314,8 @@ def run_all(args: argparse.Namespace, ids: dict[str, list[str]], shop_port: int,
         return f"reload answered {r.status_code} in {time.perf_counter() - t0:.1f} s: {outcomes}"
 
     runs = [run for run in runs if run[2]]  # a family with no model has no ids to ask for
+    if args.driver == "wrk":
+        return run_all_wrk(args, runs, customers, shop_port, reload)
     merged: dict[str, Result] = {}
     for round_no in range(args.rounds):  # round-robin, so a burst of background load hits every run alike
         for name, port, paths, midway in runs:
@@ -332,6 +337,26 @@ def run_all(args: argparse.Namespace, ids: dict[str, list[str]], shop_port: int,
     return results
 
 
+def run_all_wrk(args: argparse.Namespace, runs: list, customers: list[str], shop_port: int,
+                reload: Callable[[], str]) -> list:
+    """The same rounds as run_all, driven by wrk."""
+    from tests.benchmarks.wrk_load import WrkResult, run_wrk
+
+    merged: dict[str, WrkResult] = {}
+    per_round = max(1.0, args.seconds / args.rounds)
+    for round_no in range(args.rounds):
+        for name, port, paths, _ in runs:
+            run_wrk(HOST, port, paths, connections=args.connections, seconds=max(1.0, args.warmup))  # warm-up
+            part = run_wrk(HOST, port, paths, connections=args.connections, seconds=per_round)
+            merged.setdefault(name, WrkResult(name)).runs.append(part)
+            print(f"  round {round_no + 1}/{args.rounds} {name}: {part.requests / part.seconds:,.0f} req/s, "
+                  f"p99 {part.p99:.1f} ms, {part.failures} failed", flush=True)
+    reload_run = WrkResult("GET /v1/recommendations/{id} + reload midway")
+    reload_run.runs.append(run_wrk(HOST, shop_port, customers, connections=args.connections,
+                                   seconds=args.seconds, midway=reload))
+    return [*merged.values(), reload_run]
+
+
 def report(args: argparse.Namespace, results: list[Result]) -> None:
     baseline = next(r.throughput for r in results if r.name.startswith("minimal"))
     print()
@@ -339,8 +364,12 @@ def report(args: argparse.Namespace, results: list[Result]) -> None:
           f"{args.seconds:.0f} s per endpoint in {args.rounds} round-robin rounds (each after {args.warmup:.1f} s "
           f"warm-up), reload run {args.seconds:.0f} s, on {os.cpu_count()} cores, "
           f"service log level {args.log_level} (info: JSON access log on), Prometheus multiprocess mode on")
-    print("NOTE: the load generator (one Python process) runs on the same cores as the servers, so every")
-    print("number here is lower than a dedicated client would measure, for the minimal endpoint too.")
+    if args.driver == "wrk":
+        print("load generator: wrk, 1 thread; percentiles pooled over every round from wrk's quantiles")
+    else:
+        print("load generator: one Python asyncio process; percentiles pooled over every round")
+    print("NOTE: the load generator runs on the same cores as the servers, so every number here is lower")
+    print("than a dedicated client would measure, for the minimal endpoint too.")
     print()
     print("| run | requests | req/s | vs minimal | p50 ms | p99 ms | p99.9 ms | failed | statuses |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -353,12 +382,15 @@ def report(args: argparse.Namespace, results: list[Result]) -> None:
         if r.notes:
             print(f"{r.name}: {r.notes}")
     print()
-    print("targets: throughput >= 0.70x minimal, p99 <= 15 ms, zero failed requests (also across the reload)")
+    print("targets: throughput >= 0.70x minimal, p99 <= 15 ms, zero failed requests; across the reload: zero failed")
     for r in results:
         if r.name.startswith("minimal"):
             continue
         ratio, p99 = r.throughput / baseline, r.pct(0.99)
-        verdict = "met" if ratio >= 0.7 and p99 <= 15 and r.failures == 0 else "NOT met"
+        if "reload" in r.name:
+            verdict = "met" if r.failures == 0 else "NOT met"
+        else:
+            verdict = "met" if ratio >= 0.7 and p99 <= 15 and r.failures == 0 else "NOT met"
         print(f"  {r.name}: {ratio:.2f}x, p99 {p99:.2f} ms, {r.failures} failed -> {verdict}")
     print(json.dumps({r.name: {"rps": round(r.throughput, 1), "p50_ms": round(r.pct(0.5), 3),
                                "p99_ms": round(r.pct(0.99), 3), "failed": r.failures} for r in results}))

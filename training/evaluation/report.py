@@ -20,7 +20,19 @@ def format_table(frame: pd.DataFrame, title: str, digits: int = 3) -> Table:
 
 def print_table(frame: pd.DataFrame, title: str, digits: int = 3, console: Console | None = None) -> None:
     """Print `frame` as a table under `title`."""
-    (console or Console()).print(format_table(frame, title, digits))
+    table = format_table(frame, title, digits)
+    if console is None:
+        console = Console()
+        console.width = max(console.width, table_width(frame))  # a pipe or a log file is not a terminal
+    console.print(table)
+
+
+def table_width(frame: pd.DataFrame) -> int:
+    """Characters the table needs so that no cell is cut (a rough upper bound)."""
+    reset = frame.reset_index()
+    widths = [max([len(str(c))] + [len(f"{v:.3f}" if isinstance(v, float) else str(v)) for v in reset[c]])
+              for c in reset.columns]
+    return sum(widths) + 3 * len(widths) + 1
 
 
 def log_table(frame: pd.DataFrame, name: str) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 from implicit.nearest_neighbours import CosineRecommender
+from implicit.utils import ParameterWarning
 
 from training.recommender.interactions import Interactions
 
@@ -20,7 +23,9 @@ class ItemKNNSource:
         """Learn the sparse item x item similarity from `history.orders`."""
         model = CosineRecommender(K=self.neighbours, num_threads=self.num_threads)
         self.user_items_ = sp.csr_matrix(history.orders, dtype=np.float32)
-        model.fit(self.user_items_, show_progress=False)
+        with warnings.catch_warnings():  # CosineRecommender transposes our CSR input itself, then warns
+            warnings.simplefilter("ignore", ParameterWarning)
+            model.fit(self.user_items_, show_progress=False)
         self.similarity_ = sp.csr_matrix(model.similarity, dtype=np.float32)
         return self
 

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine, create_engine, delete, event, func, select
@@ -121,9 +122,12 @@ class EventStore:
         if events.empty:
             return 0
         rows = _event_frame(events)
-        ingest_id = conn.execute(
+        key = conn.execute(
             t.ingests.insert().values(source=source[:1024], rows=len(rows), added=0, at=time.time_ns() // 1000)
-        ).inserted_primary_key[0]
+        ).inserted_primary_key
+        if key is None:
+            raise RuntimeError("the database returned no id for the new ingest row")
+        ingest_id = key[0]
         rows["ingest_id"] = ingest_id
         added = bulk_insert_events(conn, rows, CHUNK_ROWS, progress)
         conn.execute(t.ingests.update().where(t.ingests.c.id == ingest_id).values(added=added))
@@ -235,7 +239,7 @@ def _event_frame(events: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def _events_from_rows(rows: list) -> pd.DataFrame:
+def _events_from_rows(rows: Sequence[Any]) -> pd.DataFrame:
     cols = ["customer_id", "item_id", "ts", "event_type", "quantity", "price", "order_id"]
     frame = pd.DataFrame.from_records(rows, columns=cols)
     frame["timestamp"] = pd.to_datetime(frame.pop("ts").astype("int64"), unit="us", utc=True).astype(

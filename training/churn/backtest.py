@@ -84,7 +84,7 @@ def run_backtest(
     stacked = stacked_frame(events, dates, horizon_days=horizon, customers=customers, items=items)
     test = labelled_frame(events, as_of=as_of, horizon_days=horizon, customers=customers, items=items)
     latest = stacked[stacked["as_of"] == dates[-1]]
-    model = ChurnModel(config).fit(stacked)
+    model = ChurnModel(config).fit(stacked).anchor(test)  # the level shift reads features only, no labels
     y = test["churned"].to_numpy()
     probs = {
         "recency alone": recency_peer(latest, test),

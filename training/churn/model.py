@@ -18,6 +18,7 @@ import pandas as pd
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
+from training.churn.anchor import level_shift, shifted
 from training.churn.dataset import NUMERIC_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ EXCLUDED: tuple[str, ...] = ("distinct_categories", "season_share", "season_orde
                              "recency_tenure_ratio", "active_month_share")
 MODEL_COLUMNS: tuple[str, ...] = tuple(c for c in NUMERIC_COLUMNS if c not in EXCLUDED) + ("region_code",)
 CALIBRATIONS = ("platt", "isotonic", "blend", "none")
+ANCHORS = ("bgnbd", "none")
 # More days since the last order can only raise the churn risk; more orders lately can only lower it.
 MONOTONE: dict[str, int] = {"recency_days": 1, "orders_30d": -1, "orders_90d": -1, "p_no_purchase_h": 1}
 
@@ -47,7 +49,8 @@ class ChurnConfig:
     exclude: tuple[str, ...] = ()  # further feature columns to leave out
     date_weight: float = 0.0  # rows of the latest date weigh (1 + date_weight) times those of the oldest
     boost_from_bgnbd: bool = False  # start boosting from the BG/NBD log-odds instead of a constant
-    refit_all: bool = False  # after calibrating, retrain the booster on every date, calibration dates included
+    refit_all: bool = True  # after calibrating, retrain the booster on every date, calibration dates included
+    anchor: str = "bgnbd"  # "bgnbd": the mean churn of the scored population is BG/NBD's (see anchor.py)
     min_region_customers: int = 50
     learning_rate: float = 0.03
     n_estimators: int = 200
@@ -65,6 +68,8 @@ class ChurnConfig:
             raise ValueError(f"calibration must be one of {CALIBRATIONS}, got {self.calibration!r}")
         if self.horizon_days <= 0 or self.step_days <= 0:
             raise ValueError(f"horizon_days and step_days must be positive, got {self.horizon_days}, {self.step_days}")
+        if self.anchor not in ANCHORS:
+            raise ValueError(f"anchor must be one of {ANCHORS}, got {self.anchor!r}")
         if self.n_seeds < 1:
             raise ValueError(f"n_seeds must be >= 1, got {self.n_seeds}")
         if self.calibration_dates < 0:
@@ -149,6 +154,7 @@ class ChurnModel:
         self.trained_on_: list[str] = []
         self.calibrated_on_: list[str] = []
         self.init_mean_ = 0.0
+        self.level_shift_ = 0.0
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -236,9 +242,29 @@ class ChurnModel:
         """Uncalibrated churn probabilities."""
         return 1.0 / (1.0 + np.exp(-self.margin(frame)))
 
-    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
-        """Calibrated churn probabilities, one per row of `frame`."""
+    def calibrated(self, frame: pd.DataFrame) -> np.ndarray:
+        """Churn probabilities after calibration, before the level shift."""
         return self.calibrator_.apply(self.predict_raw(frame), _bgnbd(frame))
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        """Calibrated, level-anchored churn probabilities, one per row of `frame`."""
+        return shifted(self.calibrated(frame), self.level_shift_)
+
+    def anchor(self, population: pd.DataFrame) -> ChurnModel:
+        """Set the level shift from the whole customer population at one as-of (features only, no labels).
+
+        With `anchor="bgnbd"` the mean churn probability over `population` becomes the mean BG/NBD
+        P(no purchase in the horizon); customers without a BG/NBD value are left out of both means.
+        """
+        self.level_shift_ = 0.0
+        if self.config.anchor == "none" or "p_no_purchase_h" not in population:
+            return self
+        reference = population["p_no_purchase_h"].to_numpy(dtype=float)
+        known = np.isfinite(reference)
+        if known.any():
+            self.level_shift_ = level_shift(self.calibrated(population)[known], float(reference[known].mean()))
+        log.info("churn model: level shift %.3f (log-odds) to the BG/NBD mean", self.level_shift_)
+        return self
 
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
         """LightGBM SHAP contributions (log-odds) per input column; the `bias` column is the expected value."""
@@ -258,7 +284,8 @@ class ChurnModel:
             booster.save_model(str(folder / _booster_file(i)))
         meta = {"config": asdict(self.config), "columns": list(self.columns), "regions": self.regions_,
                 "calibrator": asdict(self.calibrator_), "trained_on": self.trained_on_,
-                "calibrated_on": self.calibrated_on_, "init_mean": self.init_mean_}
+                "calibrated_on": self.calibrated_on_, "init_mean": self.init_mean_,
+                "level_shift": self.level_shift_}
         (folder / META_FILE).write_text(json.dumps(meta, indent=1))
 
     @classmethod
@@ -275,4 +302,5 @@ class ChurnModel:
         model.calibrator_ = Calibrator(**meta["calibrator"])
         model.trained_on_, model.calibrated_on_ = meta["trained_on"], meta["calibrated_on"]
         model.init_mean_ = float(meta.get("init_mean", 0.0))
+        model.level_shift_ = float(meta.get("level_shift", 0.0))
         return model

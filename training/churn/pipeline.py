@@ -89,9 +89,10 @@ def fit_final(data: ShopData, config: ChurnConfig) -> tuple[ChurnModel, pd.Times
 
 
 def package(data: ShopData, model: ChurnModel, as_of: pd.Timestamp, folder: Path) -> Path:
-    """Write the model, the value-model parameters and every customer's precomputed answer into `folder`."""
+    """Anchor the model's level on the customers at `as_of`, then write it, the value-model parameters and
+    every customer's precomputed answer into `folder`."""
     snap = snapshot(data.events, as_of=as_of, horizon_days=model.config.horizon_days, customers=data.customers, items=data.items)
-    model.save(folder)
+    model.anchor(snap.features).save(folder)
     write_profiles(folder, build_profiles(snap, model, horizon_days=model.config.horizon_days))
     values = snap.value_models.to_dict() if snap.value_models is not None else {}
     (folder / "value_models.json").write_text(json.dumps({"time_unit": "days", **values}, indent=1))

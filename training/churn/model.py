@@ -20,6 +20,7 @@ from sklearn.linear_model import LogisticRegression
 
 from training.churn.anchor import level_shift, shifted
 from training.churn.dataset import NUMERIC_COLUMNS
+from training.churn.linear import LinearPart
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,8 @@ class ChurnConfig:
     date_weight: float = 0.0  # rows of the latest date weigh (1 + date_weight) times those of the oldest
     boost_from_bgnbd: bool = False  # start boosting from the BG/NBD log-odds instead of a constant
     refit_all: bool = True  # after calibrating, retrain the booster on every date, calibration dates included
+    linear_weight: float = 0.5  # share of the linear model (linear.py) in the log-odds, the rest is LightGBM
+    linear_c: float = 1.0  # inverse L2 strength of the linear model
     anchor: str = "bgnbd"  # "bgnbd": the mean churn of the scored population is BG/NBD's (see anchor.py)
     min_region_customers: int = 50
     learning_rate: float = 0.03
@@ -70,6 +73,8 @@ class ChurnConfig:
             raise ValueError(f"horizon_days and step_days must be positive, got {self.horizon_days}, {self.step_days}")
         if self.anchor not in ANCHORS:
             raise ValueError(f"anchor must be one of {ANCHORS}, got {self.anchor!r}")
+        if not 0.0 <= self.linear_weight <= 1.0:
+            raise ValueError(f"linear_weight must be in [0, 1], got {self.linear_weight}")
         if self.n_seeds < 1:
             raise ValueError(f"n_seeds must be >= 1, got {self.n_seeds}")
         if self.calibration_dates < 0:
@@ -155,6 +160,7 @@ class ChurnModel:
         self.calibrated_on_: list[str] = []
         self.init_mean_ = 0.0
         self.level_shift_ = 0.0
+        self.linear_: LinearPart | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -198,7 +204,7 @@ class ChurnModel:
         return self
 
     def _train_booster(self, train: pd.DataFrame) -> None:
-        """Fit `n_seeds` LightGBM boosters (seeds differ) on `train` (labelled, stacked rows)."""
+        """Fit `n_seeds` LightGBM boosters (seeds differ), and the linear part, on `train` (labelled rows)."""
         x = self.matrix(train)
         init = self._init_score(train)
         cats: list[str] | Literal["auto"] = ["region_code"] if "region_code" in x.columns else "auto"
@@ -210,6 +216,10 @@ class ChurnModel:
                     sample_weight=self._weights(train))
             self.boosters_.append(clf.booster_)
         self.init_mean_ = float(np.mean(init)) if init is not None else 0.0
+        self.linear_ = None
+        if self.config.linear_weight > 0:
+            self.linear_ = LinearPart.fit(train, train["churned"].to_numpy(), c=self.config.linear_c,
+                                          sample_weight=self._weights(train))
 
     def _boosters(self) -> list[lgb.Booster]:
         if not self.boosters_:
@@ -231,12 +241,19 @@ class ChurnModel:
         p = frame["p_no_purchase_h"].to_numpy(dtype=float)
         return _logit(np.where(np.isfinite(p), p, 0.5))
 
-    def margin(self, frame: pd.DataFrame) -> np.ndarray:
-        """Uncalibrated log-odds of churn."""
+    def _tree_margin(self, frame: pd.DataFrame) -> np.ndarray:
         x = self.matrix(frame)
         raw = np.mean([np.asarray(b.predict(x, raw_score=True), dtype=float) for b in self._boosters()], axis=0)
         init = self._init_score(frame)
         return raw if init is None else raw + init
+
+    def margin(self, frame: pd.DataFrame) -> np.ndarray:
+        """Uncalibrated log-odds of churn: LightGBM's, averaged with the linear part's by `linear_weight`."""
+        trees = self._tree_margin(frame)
+        if self.linear_ is None:
+            return trees
+        w = self.config.linear_weight
+        return (1 - w) * trees + w * self.linear_.margin(frame)
 
     def predict_raw(self, frame: pd.DataFrame) -> np.ndarray:
         """Uncalibrated churn probabilities."""
@@ -267,7 +284,8 @@ class ChurnModel:
         return self
 
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """LightGBM SHAP contributions (log-odds) per input column; the `bias` column is the expected value."""
+        """Contributions (log-odds) per input column, LightGBM SHAP plus the linear part's exact terms,
+        weighted like `margin`; the `bias` column is the expected value. Rows add up to `margin`."""
         x = self.matrix(frame)
         contrib = np.mean([np.asarray(b.predict(x, pred_contrib=True)) for b in self._boosters()], axis=0)
         out = pd.DataFrame(contrib, index=frame.index, columns=[*self.columns, "bias"])
@@ -275,7 +293,10 @@ class ChurnModel:
         if init is not None:  # the BG/NBD starting point counts as the p_no_purchase_h feature's share
             out["p_no_purchase_h"] += init - self.init_mean_
             out["bias"] += self.init_mean_
-        return out
+        if self.linear_ is None:
+            return out
+        w = self.config.linear_weight
+        return out.mul(1 - w).add(self.linear_.contributions(frame).mul(w), fill_value=0.0)
 
     def save(self, folder: Path) -> None:
         """Write booster.txt and churn_model.json into `folder`."""
@@ -285,7 +306,8 @@ class ChurnModel:
         meta = {"config": asdict(self.config), "columns": list(self.columns), "regions": self.regions_,
                 "calibrator": asdict(self.calibrator_), "trained_on": self.trained_on_,
                 "calibrated_on": self.calibrated_on_, "init_mean": self.init_mean_,
-                "level_shift": self.level_shift_}
+                "level_shift": self.level_shift_,
+                "linear": asdict(self.linear_) if self.linear_ is not None else None}
         (folder / META_FILE).write_text(json.dumps(meta, indent=1))
 
     @classmethod
@@ -303,4 +325,5 @@ class ChurnModel:
         model.trained_on_, model.calibrated_on_ = meta["trained_on"], meta["calibrated_on"]
         model.init_mean_ = float(meta.get("init_mean", 0.0))
         model.level_shift_ = float(meta.get("level_shift", 0.0))
+        model.linear_ = LinearPart(**meta["linear"]) if meta.get("linear") else None
         return model

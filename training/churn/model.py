@@ -1,7 +1,9 @@
-"""The shopml churn classifier: LightGBM on stacked as-of frames, calibrated on the latest training window.
+"""The shopml churn classifier: LightGBM on stacked as-of frames, its log-odds averaged with a linear
+model's (linear.py), calibrated (Platt) on the latest training windows, then retrained on every window;
+`anchor` sets the overall level from BG/NBD's forecast for the scored population (anchor.py).
 
-Saved as a folder: `booster.txt` (LightGBM text model; `booster_1.txt`, ... for further seeds) and `churn_model.json` (columns, region codes,
-calibrator). No pickles.
+Saved as a folder: `booster.txt` (LightGBM text model; `booster_1.txt`, ... for further seeds) and
+`churn_model.json` (columns, region codes, calibrator, linear part, level shift). No pickles.
 """
 
 from __future__ import annotations

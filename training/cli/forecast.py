@@ -52,7 +52,8 @@ def _load_events(source: Path | None, fmt: str) -> tuple[object, object, object]
 
 @evaluate_app.command("forecast")
 def evaluate_command(
-    cutoff: str = typer.Option("2010-10-04", help="first day of the test window (a Monday for weeks)"),
+    cutoff: str | None = typer.Option(None, help="first day of the test window, a Monday (default: the last "
+                                       "Monday with 8 weeks of data after it)"),
     freq: str = typer.Option("both", help="W, D or both"),
     horizon: int | None = typer.Option(None, min=1, help="buckets to forecast (default 8 weeks / 28 days)"),
     top: int = typer.Option(200, min=1, help="products evaluated: the top N by units sold before the cutoff"),
@@ -62,13 +63,15 @@ def evaluate_command(
     """Backtest shopml against the peers at the cutoff; print one table per frequency and log to MLflow."""
     from training.evaluation.report import print_table
     from training.forecast.backtest import comparison
-    from training.forecast.evaluate import evaluate, log_results
+    from training.forecast.evaluate import default_cutoff, evaluate, log_results
 
     logging.basicConfig(level=logging.WARNING)
     freqs = {"both": ["W", "D"], "W": ["W"], "D": ["D"]}.get(freq)
     if freqs is None:
         raise typer.BadParameter(f"must be W, D or both, got {freq!r}", param_hint="--freq")
     events, items, promotions = _load_events(source, fmt)
+    if cutoff is None:
+        cutoff = default_cutoff(events)  # type: ignore[arg-type]
 
     from rich.console import Console
 

@@ -13,7 +13,14 @@ from training.forecast.backtest import BacktestResult, comparison, run_backtest
 from training.forecast.config import ForecastConfig
 
 log = logging.getLogger(__name__)
-DEFAULT_CUTOFF = "2010-10-04"
+
+
+def default_cutoff(events: pd.DataFrame, weeks: int = 8) -> str:
+    """The last Monday that leaves `weeks` full weeks of data after it: the latest fair test window."""
+    end = pd.Timestamp(events["timestamp"].max())
+    end = end.tz_localize(None) if end.tzinfo is not None else end
+    latest = end.normalize() - pd.Timedelta(weeks=weeks)
+    return str((latest - pd.Timedelta(days=latest.weekday())).date())
 
 
 def evaluate(events: pd.DataFrame, *, cutoff: str, freqs: list[str], horizon: int | None, top: int,

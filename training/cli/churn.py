@@ -32,13 +32,16 @@ def train_command() -> None:
 
 @evaluate_app.command("churn")
 def evaluate_command(
-    as_of: Annotated[str, typer.Option("--as-of", help="Evaluation date: labels are purchases in the next horizon.")] = "2010-09-09",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluation date: labels are purchases in the next "
+                                              "horizon (default: the last date with a full horizon after it).")] = None,
     horizon_days: Annotated[int, typer.Option("--horizon-days", min=1, help="Churn = no purchase within this many days.")] = 90,
     source: Annotated[Path | None, typer.Option("--source", exists=True, dir_okay=False,
                                                 help="Read events from this file instead of the store.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="Layout of --source: canonical, online-retail or cdnow.")] = "online-retail",
 ) -> None:
     """Backtest shopml against recency, BG/NBD and LightGBM on RFM, fitted in one run; one table."""
+    import pandas as pd
+
     from training.churn.model import ChurnConfig
     from training.churn.pipeline import evaluate, read_source, read_store
     from training.evaluation.report import print_table
@@ -49,6 +52,9 @@ def evaluate_command(
     if data.events.empty:
         typer.echo("no events: pass --source FILE or run `shopml ingest` first", err=True)
         raise typer.Exit(code=2)
+    if as_of is None:
+        end = pd.Timestamp(data.events["timestamp"].max())
+        as_of = str((end.tz_localize(None) if end.tzinfo else end).normalize().date() - pd.Timedelta(days=horizon_days))
     try:
         result = evaluate(data, as_of=as_of, config=ChurnConfig(horizon_days=horizon_days), settings=settings)
     except ValueError as exc:

@@ -6,10 +6,9 @@ One model is fitted across all series. It predicts `target / level` (see `window
   4 weeks; then, separately for regular and intermittent series (>= 30% zero weeks lately), each is
   blended with statsforecast's TSB; all blend weights are chosen on the last origins before the end
   of training (a weight of 0 deselects a component);
-- with `p50_stack` (off by default: no gain on the validation cutoffs) the p50 is instead a
-  simplex-weighted stack of the model's p50, the 8- and 13-week medians, TSB, an EWMA level and
-  optionally a bootstrap weekly median from daily demand, weights per series class chosen on the same
-  origins for the least absolute error (`stacking`);
+- with `p50_stack` (the default) the p50 is instead a simplex-weighted stack of the model's p50, the
+  8- and 13-week medians, TSB and an EWMA level, weights per series class chosen on the same origins
+  for the least absolute error (`stacking`);
 - p10 and p90 are widened (or narrowed) by conformalised quantile regression on those same origins,
   one tail at a time, so each tail misses (1 - coverage_target) / 2 of the time.
 The validation origins are held out of a first fit (stage A); the final boosters (stage B) are
@@ -32,7 +31,7 @@ from features.calendar import HolidayCalendar
 from training.forecast.config import QUANTILES, ForecastConfig, FreqSpec
 from training.forecast.metrics import pinball
 from training.forecast.peers import tsb_point
-from training.forecast.stacking import STACK_COMPONENTS, apply_stack, fit_stack, stack_inputs
+from training.forecast.stacking import apply_stack, fit_stack, stack_inputs
 from training.forecast.windows import History, feature_columns, origin_rows, training_rows
 
 log = logging.getLogger(__name__)
@@ -267,7 +266,7 @@ class GlobalForecaster:
         upper = float(np.quantile((y - hi) / denom, tail))
         stack: tuple[tuple[float, ...], ...] = ()
         if self.config.p50_stack:
-            inputs = stack_inputs(val, raw["q50"], boot=self.config.stack_boot_median)
+            inputs = stack_inputs(val, raw["q50"])
             stack = tuple(fit_stack(y[cls], inputs[cls]) for cls in (~inter, inter))
         return Calibration(float(p50_w), float(p50_s), float(mean_w), (float(p50_tsb[0]), float(p50_tsb[1])),
                            (float(mean_tsb[0]), float(mean_tsb[1])), float(tail_w), lower, upper, p50_wh, stack)
@@ -302,8 +301,7 @@ class GlobalForecaster:
             p50 = (1 - c50) * p50 + c50 * tsb
             mean = (1 - cmean) * mean + cmean * tsb
             if cal.p50_stack:
-                boot = len(cal.p50_stack[0]) > len(STACK_COMPONENTS)
-                p50 = apply_stack(stack_inputs(rows, raw["q50"], boot=boot), cal.p50_stack, inter)
+                p50 = apply_stack(stack_inputs(rows, raw["q50"]), cal.p50_stack, inter)
         lo = cal.tail_weight * raw["q10"] + (1 - cal.tail_weight) * rows["q10_13w"].to_numpy() * denom
         hi = cal.tail_weight * raw["q90"] + (1 - cal.tail_weight) * rows["q90_13w"].to_numpy() * denom
         p10 = np.maximum(lo - cal.lower_offset * denom, 0.0)

@@ -105,12 +105,8 @@ def prepare(events: pd.DataFrame, *, as_of: pd.Timestamp | str, freq: str, ids: 
     step = pd.Timedelta(days=1 if freq == "D" else 7)
     full = pd.DatetimeIndex([grid[0] + k * step for k in range(len(grid) + future_buckets)]) if len(grid) else grid
     promo = promo_matrix(promotions, ids, categories, full, freq)
-    daily = None
-    if freq == "W" and len(grid):
-        days = pd.DatetimeIndex([grid[0] + pd.Timedelta(days=k) for k in range(7 * len(grid))])
-        daily = _matrix(demand_series(capped_events, as_of=cutoff, freq="D", items=ids), ids, days)
     hist = History(ids=ids, dates=grid, y=y, revenue=revenue, total=total["y"].to_numpy(dtype=float),
-                   category_code=codes, promo=promo, lines=lines, daily=daily)
+                   category_code=codes, promo=promo, lines=lines)
     return Prepared(history=hist, uncapped=raw, categories=categories, category_names=names)
 
 

@@ -13,23 +13,14 @@ import numpy as np
 import pandas as pd
 
 STACK_COMPONENTS = ("q50", "median_8w", "tsb", "median_13w", "ewm")
-BOOT = "boot_median"  # optional sixth component: `windows.boot_weekly_median` (weekly series with daily data)
-_COLUMNS = {"median_8w": "_median_8w", "tsb": "_tsb", "median_13w": "_median_13w", "ewm": "_ewm",
-            BOOT: "_boot_median"}
+_COLUMNS = {"median_8w": "_median_8w", "tsb": "_tsb", "median_13w": "_median_13w", "ewm": "_ewm"}
 
 
-def stack_inputs(rows: pd.DataFrame, model_p50: np.ndarray, *, boot: bool = False) -> np.ndarray:
-    """The components of every row, [n rows, k]; a missing column counts as 0.
-
-    With `boot`, the bootstrap weekly median is a last column; series without daily data (categories,
-    the shop total) use their 13-week median there instead.
-    """
+def stack_inputs(rows: pd.DataFrame, model_p50: np.ndarray) -> np.ndarray:
+    """The components of every row, [n rows, len(STACK_COMPONENTS)] (a missing column counts as 0)."""
     cols = [model_p50]
-    names = [*STACK_COMPONENTS[1:], BOOT] if boot else STACK_COMPONENTS[1:]
-    for name in names:
+    for name in STACK_COMPONENTS[1:]:
         col = _COLUMNS[name]
-        if col not in rows and name == BOOT:
-            col = _COLUMNS["median_13w"]
         cols.append(rows[col].to_numpy(dtype=float) if col in rows else np.zeros(len(rows)))
     return np.column_stack(cols)
 

@@ -32,7 +32,6 @@ class History:
     category_code: np.ndarray  # [n] int category code (-1 unknown)
     promo: np.ndarray  # [n, T + future] discount per bucket, known ahead (0 when none)
     lines: np.ndarray | None = None  # [n, T] purchase order lines per bucket (how many orders, not units)
-    daily: np.ndarray | None = None  # [n, 7T] capped daily demand of weekly buckets (day 7t+k = weekday k of week t)
 
     def __post_init__(self) -> None:
         n, t = self.y.shape
@@ -46,8 +45,7 @@ class History:
         """The first `n` series (the training set: series are ordered by volume)."""
         return History(ids=self.ids[:n], dates=self.dates, y=self.y[:n], revenue=self.revenue[:n],
                        total=self.total, category_code=self.category_code[:n], promo=self.promo[:n],
-                       lines=None if self.lines is None else self.lines[:n],
-                       daily=None if self.daily is None else self.daily[:n])
+                       lines=None if self.lines is None else self.lines[:n])
 
 
 def _window(h: np.ndarray, k: int) -> np.ndarray:
@@ -83,22 +81,6 @@ def ewm_level(h: np.ndarray, alpha: float, span: int) -> np.ndarray:
         return np.zeros(h.shape[0])
     weights = (1.0 - alpha) ** np.arange(k - 1, -1, -1)
     return win @ weights / weights.sum()
-
-
-def boot_weekly_median(daily: np.ndarray, weeks: int = 13, draws: int = 200, seed: int = 0) -> np.ndarray:
-    """Median of weekly sums resampled from the last `weeks` weeks of daily demand, per series.
-
-    Each draw picks, for every weekday, that weekday of a random week in the window; the median of the
-    draws estimates a typical week from 7 x `weeks` days instead of `weeks` weekly totals.
-    """
-    n = daily.shape[0]
-    k = min(weeks, daily.shape[1] // 7)
-    if k == 0:
-        return np.zeros(n)
-    win = daily[:, daily.shape[1] - 7 * k:].reshape(n, k, 7)
-    idx = np.random.default_rng(seed).integers(0, k, size=(draws, 7))
-    sums = win[:, idx, np.arange(7)].sum(axis=2)  # [n, draws]
-    return np.median(sums, axis=1)
 
 
 def extra_stats(h: np.ndarray, denom: np.ndarray, w: int) -> dict[str, np.ndarray]:
@@ -173,8 +155,6 @@ def origin_stats(hist: History, o: int, spec: FreqSpec, *, extra: bool = False) 
     feats["_mean_4w"] = _window(h, 4 * w).mean(axis=1)
     feats["_median_13w"] = np.median(win13, axis=1)
     feats["_ewm"] = ewm_level(h, 0.3, 26 * w)
-    if hist.daily is not None and spec.freq == "W":
-        feats["_boot_median"] = boot_weekly_median(hist.daily[:, :7 * o])
     return feats
 
 

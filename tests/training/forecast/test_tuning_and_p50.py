@@ -49,7 +49,7 @@ def test_p50_options_fit_and_predict_ordered_quantiles() -> None:
     as_of = START + pd.Timedelta(days=245)
     prep = prepare(events, as_of=as_of, freq="W", ids=top_items(events, as_of=as_of, n=12), future_buckets=8)
     cfg = replace(tiny_config(), p50_weight_by="level", p50_uncapped=True, p50_bag=2, p50_horizon_blend=True,
-                  extra_features=True, p50_stack=True, stack_boot_median=True)
+                  extra_features=True, p50_stack=True)
     end = prep.history.y.shape[1]
     model = GlobalForecaster(cfg.specs["W"], cfg).fit(prep.history, end, truth=prep.uncapped)
     assert isinstance(model.boosters_["q50"], list) and len(model.boosters_["q50"]) == 2
@@ -81,23 +81,3 @@ def test_simplex_grid_and_stack_recover_the_exact_component() -> None:
     out = apply_stack(inputs, (weights, (1.0, 0.0, 0.0)), np.array([0] * 100 + [1] * 100))
     np.testing.assert_allclose(out[:100], y[:100])
     np.testing.assert_allclose(out[100:], np.maximum(inputs[100:, 0], 0.0))
-
-
-def test_boot_weekly_median_is_a_typical_week() -> None:
-    from training.forecast.windows import boot_weekly_median
-
-    steady = np.tile([3.0, 3, 3, 3, 3, 0, 0], 13)[None, :]
-    assert boot_weekly_median(steady)[0] == pytest.approx(15.0)
-    spiky = np.zeros((1, 91))
-    spiky[0, 7 * 12] = 500.0  # one bulk day in 13 weeks
-    assert boot_weekly_median(spiky)[0] == 0.0
-    assert boot_weekly_median(np.zeros((2, 3))).tolist() == [0.0, 0.0]
-
-
-def test_weekly_history_carries_aligned_daily_demand() -> None:
-    events = small_events(n_items=4, days=120)
-    as_of = START + pd.Timedelta(days=112)
-    prep = prepare(events, as_of=as_of, freq="W", ids=top_items(events, as_of=as_of, n=4))
-    daily = prep.history.daily
-    assert daily is not None and daily.shape == (4, 7 * prep.history.y.shape[1])
-    np.testing.assert_allclose(daily.reshape(4, -1, 7).sum(axis=2), prep.history.y)

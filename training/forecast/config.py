@@ -53,13 +53,6 @@ class ForecastConfig:
     capped_targets: bool = True  # train on capped demand (True) or on the raw demand with bulk orders
     weight_by: str = "scaled"  # row weight: "scaled" = level / series scale (as the metrics), "level" = level
     recency_weeks: float | None = 13.0  # origins weigh exp(-age / recency_weeks) in training; None = equal
-    # The p50 head alone (WAPE pools absolute errors, so it may weigh rows by level rather than by scale):
-    p50_weight_by: str | None = None  # None = weight_by; "level" = absolute units (the WAPE loss)
-    p50_uncapped: bool = False  # train the p50 head on the raw demand (bulk orders left in)
-    p50_bag: int = 1  # p50 boosters with different seeds, averaged
-    extra_features: bool = False  # EWMA levels and selling-week statistics (`windows.extra_stats`)
-    p50_stack: bool = True  # p50 = validated simplex weights over model p50, medians, TSB, EWMA (`stacking`)
-    p50_horizon_blend: bool = False  # blend weight against the 8-week median chosen per horizon group
     # days_to_<festival>, week_of_year and month are a time index when the history spans one year
     # (each value is seen once); they are only used with at least two years of history.
     time_index_min_years: float = 2.0

@@ -6,9 +6,6 @@ One model is fitted across all series. It predicts `target / level` (see `window
   4 weeks; then, separately for regular and intermittent series (>= 30% zero weeks lately), each is
   blended with statsforecast's TSB; all blend weights are chosen on the last origins before the end
   of training (a weight of 0 deselects a component);
-- with `p50_stack` (the default) the p50 is instead a simplex-weighted stack of the model's p50, the
-  8- and 13-week medians, TSB and an EWMA level, weights per series class chosen on the same origins
-  for the least absolute error (`stacking`);
 - p10 and p90 are widened (or narrowed) by conformalised quantile regression on those same origins,
   one tail at a time, so each tail misses (1 - coverage_target) / 2 of the time.
 The validation origins are held out of a first fit (stage A); the final boosters (stage B) are
@@ -31,7 +28,6 @@ from features.calendar import HolidayCalendar
 from training.forecast.config import QUANTILES, ForecastConfig, FreqSpec
 from training.forecast.metrics import pinball
 from training.forecast.peers import tsb_point
-from training.forecast.stacking import apply_stack, fit_stack, stack_inputs
 from training.forecast.windows import History, feature_columns, origin_rows, training_rows
 
 log = logging.getLogger(__name__)
@@ -59,25 +55,6 @@ class Calibration:
     tail_weight: float = 1.0  # weight of the model's p10/p90 against the 13-week empirical p10/p90
     lower_offset: float = 0.0  # p10 -= offset * level
     upper_offset: float = 0.0  # p90 += offset * level
-    p50_weight_h: tuple[float, ...] = ()  # per horizon 1..H, replaces p50_weight when not empty
-    p50_stack: tuple[tuple[float, ...], ...] = ()  # stacked p50 weights (regular, intermittent); see `stacking`
-
-
-def _per_horizon_weights(y: np.ndarray, model: np.ndarray, med: np.ndarray, horizon: np.ndarray) -> tuple[float, ...]:
-    """For each horizon 1..max, the grid weight of the model's p50 against the median with the least WAPE."""
-    out = []
-    for h in range(1, int(horizon.max()) + 1):
-        sel = horizon == h
-        out.append(float(min(BLEND_GRID, key=lambda a: np.abs(y[sel] - (a * model[sel] + (1 - a) * med[sel])).sum())))
-    return tuple(out)
-
-
-def _horizon_weight(default: float, per_h: tuple[float, ...], horizon: np.ndarray) -> np.ndarray | float:
-    """The p50 blend weight of each row: per horizon when calibrated so, else the single weight."""
-    if not per_h:
-        return default
-    idx = np.clip(horizon.astype(int), 1, len(per_h)) - 1
-    return np.asarray(per_h)[idx]
 
 
 def _params(head: str, cfg: ForecastConfig) -> dict[str, Any]:
@@ -127,7 +104,7 @@ class GlobalForecaster:
         self.spec = spec
         self.config = config or ForecastConfig()
         self.calendar = calendar or HolidayCalendar.default()
-        self.boosters_: dict[str, lgb.Booster | list[lgb.Booster]] = {}
+        self.boosters_: dict[str, lgb.Booster] = {}
         self.calibration_: Calibration | None = None
         self.features_: list[str] = []
         self.time_index_ = False
@@ -135,27 +112,15 @@ class GlobalForecaster:
         self.holdout_: dict[str, object] = {}
 
     # ---- fitting ---------------------------------------------------------------------------
-    def _fit_heads(self, rows: pd.DataFrame, scales: np.ndarray) -> dict[str, lgb.Booster | list[lgb.Booster]]:
-        cfg = self.config
+    def _fit_heads(self, rows: pd.DataFrame, scales: np.ndarray) -> dict[str, lgb.Booster]:
         x = rows[self.features_]
-        denom = rows["_denom"].to_numpy()
-        y = np.minimum((rows["_target"] / denom).to_numpy(), MAX_RATIO)
-        w = _weights(rows, scales, self.spec, cfg.recency_weeks, cfg.weight_by)
-        boosters: dict[str, lgb.Booster | list[lgb.Booster]] = {}
+        y = np.minimum((rows["_target"] / rows["_denom"]).to_numpy(), MAX_RATIO)
+        w = _weights(rows, scales, self.spec, self.config.recency_weeks, self.config.weight_by)
+        boosters = {}
         for head in HEADS:
-            y_h, w_h, seeds = y, w, [cfg.seed]
-            if head == "q50":
-                if cfg.p50_uncapped and "_raw_target" in rows:
-                    y_h = np.minimum((rows["_raw_target"] / denom).to_numpy(), MAX_RATIO)
-                if cfg.p50_weight_by and cfg.p50_weight_by != cfg.weight_by:
-                    w_h = _weights(rows, scales, self.spec, cfg.recency_weeks, cfg.p50_weight_by)
-                seeds = [cfg.seed + k for k in range(max(1, cfg.p50_bag))]
-            fitted = []
-            for seed in seeds:
-                model = lgb.LGBMRegressor(**{**_params(head, cfg), "random_state": seed})
-                model.fit(x, y_h, sample_weight=w_h, categorical_feature=["category"])
-                fitted.append(model.booster_)
-            boosters[head] = fitted[0] if len(fitted) == 1 else fitted
+            model = lgb.LGBMRegressor(**_params(head, self.config))
+            model.fit(x, y, sample_weight=w, categorical_feature=["category"])
+            boosters[head] = model.booster_
         return boosters
 
     def fit(self, hist: History, end: int, *, truth: np.ndarray | None = None,
@@ -177,16 +142,13 @@ class GlobalForecaster:
         years = hist.y.shape[1] * (1 if spec.freq == "D" else 7) / 365.25
         self.time_index_ = years >= self.config.time_index_min_years
         fit_targets = None if self.config.capped_targets or truth is None else truth
-        raw = truth if self.config.p50_uncapped else None
         rows_a = training_rows(hist, spec, horizon, self.calendar, fit_end, targets=fit_targets,
-                               time_index=self.time_index_, raw_targets=raw,
-                               extra=self.config.extra_features)
+                               time_index=self.time_index_)
         self.features_ = feature_columns(rows_a)
         boosters_a = self._fit_heads(rows_a, scl)
         truth_m = hist.y if truth is None else truth
         val = training_rows(hist, spec, horizon, self.calendar, val_end, targets=truth_m,
-                            first_origin=end - cal_span - horizon + 1, time_index=self.time_index_,
-                            extra=self.config.extra_features)
+                            first_origin=end - cal_span - horizon + 1, time_index=self.time_index_)
         val = val[val["_origin"] >= end - cal_span - horizon + 1]
         val = val.assign(_tsb=_tsb_rows(hist, val, horizon))
         raw_val = self._raw(boosters_a, val)
@@ -197,8 +159,7 @@ class GlobalForecaster:
                          "end": str(hist.dates[0] + end * self._step()), "series": len(hist.ids)}
         log.info("%s calibration: %s", spec.freq, self.calibration_)
         rows_b = training_rows(hist, spec, horizon, self.calendar, end, targets=fit_targets,
-                               time_index=self.time_index_, raw_targets=raw,
-                               extra=self.config.extra_features)
+                               time_index=self.time_index_)
         self.boosters_ = self._fit_heads(rows_b, scl)
         return self
 
@@ -214,25 +175,17 @@ class GlobalForecaster:
                 "holdout_coverage_p10_p90": float(np.mean((y >= out["p10"]) & (y <= out["p90"]))),
                 "holdout_bias_mean": float((out["mean"].sum() - y.sum()) / max(y.sum(), EPS_SUM))}
 
-    def _raw(self, boosters: dict[str, lgb.Booster | list[lgb.Booster]], rows: pd.DataFrame) -> dict[str, np.ndarray]:
+    def _raw(self, boosters: dict[str, lgb.Booster], rows: pd.DataFrame) -> dict[str, np.ndarray]:
         x = rows[self.features_]
         denom = rows["_denom"].to_numpy()
-        out = {}
-        for head, b in boosters.items():
-            bag = b if isinstance(b, list) else [b]
-            out[head] = np.maximum(np.mean([m.predict(x) for m in bag], axis=0), 0.0) * denom
-        return out
+        return {head: np.maximum(b.predict(x), 0.0) * denom for head, b in boosters.items()}
 
     def _calibrate(self, raw: dict[str, np.ndarray], val: pd.DataFrame, scl: np.ndarray) -> Calibration:
         y = val["_target"].to_numpy()
         med, mean4 = val["_median_8w"].to_numpy(), val["_mean_4w"].to_numpy()
         series = val["_series"].to_numpy()
         p50_w = min(BLEND_GRID, key=lambda a: np.abs(y - (a * raw["q50"] + (1 - a) * med)).sum())
-        p50_wh: tuple[float, ...] = ()
-        if self.config.p50_horizon_blend:
-            p50_wh = _per_horizon_weights(y, raw["q50"], med, val["horizon"].to_numpy().astype(int))
-        a50 = _horizon_weight(p50_w, p50_wh, val["horizon"].to_numpy())
-        blended = a50 * raw["q50"] + (1 - a50) * med
+        blended = p50_w * raw["q50"] + (1 - p50_w) * med
         p50_s = 1.0
         if self.config.scale_p50:
             p50_s = min(SCALE_GRID, key=lambda k: np.abs(y - k * blended).sum())
@@ -264,12 +217,8 @@ class GlobalForecaster:
         tail = 1.0 - (1.0 - self.config.coverage_target) / 2.0
         lower = float(np.quantile((lo - y) / denom, tail))
         upper = float(np.quantile((y - hi) / denom, tail))
-        stack: tuple[tuple[float, ...], ...] = ()
-        if self.config.p50_stack:
-            inputs = stack_inputs(val, raw["q50"])
-            stack = tuple(fit_stack(y[cls], inputs[cls]) for cls in (~inter, inter))
         return Calibration(float(p50_w), float(p50_s), float(mean_w), (float(p50_tsb[0]), float(p50_tsb[1])),
-                           (float(mean_tsb[0]), float(mean_tsb[1])), float(tail_w), lower, upper, p50_wh, stack)
+                           (float(mean_tsb[0]), float(mean_tsb[1])), float(tail_w), lower, upper)
 
     # ---- predicting ------------------------------------------------------------------------
     def predict(self, hist: History, origin: int, horizon: int, *, conformal_tails: bool = True) -> pd.DataFrame:
@@ -280,8 +229,7 @@ class GlobalForecaster:
         """
         if not self.boosters_ or self.calibration_ is None:
             raise ForecastFitError("GlobalForecaster is not fitted; call fit() first")
-        rows = origin_rows(hist, origin, self.spec, horizon, self.calendar, time_index=self.time_index_,
-                           extra=self.config.extra_features)
+        rows = origin_rows(hist, origin, self.spec, horizon, self.calendar, time_index=self.time_index_)
         rows["horizon"] = np.minimum(rows["horizon"], self.spec.horizon)
         rows["_tsb"] = _tsb_rows(hist, rows, horizon)
         cal = self.calibration_ if conformal_tails else replace(self.calibration_, lower_offset=0.0, upper_offset=0.0)
@@ -290,8 +238,7 @@ class GlobalForecaster:
     @staticmethod
     def _finish(rows: pd.DataFrame, raw: dict[str, np.ndarray], cal: Calibration) -> pd.DataFrame:
         denom = rows["_denom"].to_numpy()
-        a50 = _horizon_weight(cal.p50_weight, cal.p50_weight_h, rows["horizon"].to_numpy())
-        p50 = cal.p50_scale * (a50 * raw["q50"] + (1 - a50) * rows["_median_8w"].to_numpy())
+        p50 = cal.p50_scale * (cal.p50_weight * raw["q50"] + (1 - cal.p50_weight) * rows["_median_8w"].to_numpy())
         mean = cal.mean_weight * raw["mean"] + (1 - cal.mean_weight) * rows["_mean_4w"].to_numpy()
         if "_tsb" in rows:
             inter = (rows["zero_13w"].to_numpy() >= INTERMITTENT_ZEROS).astype(int)
@@ -300,8 +247,6 @@ class GlobalForecaster:
             tsb = rows["_tsb"].to_numpy()
             p50 = (1 - c50) * p50 + c50 * tsb
             mean = (1 - cmean) * mean + cmean * tsb
-            if cal.p50_stack:
-                p50 = apply_stack(stack_inputs(rows, raw["q50"]), cal.p50_stack, inter)
         lo = cal.tail_weight * raw["q10"] + (1 - cal.tail_weight) * rows["q10_13w"].to_numpy() * denom
         hi = cal.tail_weight * raw["q90"] + (1 - cal.tail_weight) * rows["q90_13w"].to_numpy() * denom
         p10 = np.maximum(lo - cal.lower_offset * denom, 0.0)
@@ -317,8 +262,7 @@ class GlobalForecaster:
         """Boosters as LightGBM text files, the rest as JSON (no pickles)."""
         folder.mkdir(parents=True, exist_ok=True)
         for head, booster in self.boosters_.items():
-            for k, member in enumerate(booster if isinstance(booster, list) else [booster]):
-                member.save_model(str(folder / (f"{head}.txt" if k == 0 else f"{head}_{k}.txt")))
+            booster.save_model(str(folder / f"{head}.txt"))
         meta = {"spec": asdict(self.spec), "features": self.features_,
                 "calibration": asdict(self.calibration_) if self.calibration_ else None,
                 "quantiles": list(QUANTILES), "festivals": [f.name for f in self.calendar.festivals],

@@ -7,7 +7,6 @@ the model predicts the ratio target / denom. Only buckets before the origin ente
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,35 +72,8 @@ def scale(y_hist: np.ndarray) -> np.ndarray:
     return np.maximum(out, EPS)
 
 
-def ewm_level(h: np.ndarray, alpha: float, span: int) -> np.ndarray:
-    """Exponentially weighted mean of the last `span` buckets (newest weighs `alpha`), per series."""
-    win = _window(h, span)
-    k = win.shape[1]
-    if k == 0:
-        return np.zeros(h.shape[0])
-    weights = (1.0 - alpha) ** np.arange(k - 1, -1, -1)
-    return win @ weights / weights.sum()
-
-
-def extra_stats(h: np.ndarray, denom: np.ndarray, w: int) -> dict[str, np.ndarray]:
-    """Level trackers for the p50: EWMA levels, median of the selling weeks, share of selling weeks."""
-    feats = {f"ewm_{a:g}": ewm_level(h, a, 26 * w) / denom for a in (0.15, 0.35)}
-    win8 = _window(h, 8 * w)
-    selling = np.where(win8 > 0, win8, np.nan)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a series without a sale in 8 weeks
-        nz_med = np.nanmedian(selling, axis=1) if selling.shape[1] else np.zeros(h.shape[0])
-    feats["median_selling_8w"] = np.nan_to_num(nz_med, nan=0.0) / denom
-    feats["sale_share_8w"] = (win8 > 0).mean(axis=1) if win8.shape[1] else np.zeros(h.shape[0])
-    feats["median_4w"] = np.median(_window(h, 4 * w), axis=1) / denom if h.shape[1] else np.zeros(h.shape[0])
-    return feats
-
-
-def origin_stats(hist: History, o: int, spec: FreqSpec, *, extra: bool = False) -> dict[str, np.ndarray]:
-    """Per-series features at origin `o` (using buckets [0, o) only), keyed by feature name.
-
-    `extra` adds `extra_stats` (EWMA levels and selling-week statistics).
-    """
+def origin_stats(hist: History, o: int, spec: FreqSpec) -> dict[str, np.ndarray]:
+    """Per-series features at origin `o` (using buckets [0, o) only), keyed by feature name."""
     h = hist.y[:, :o]
     w = spec.week
     denom = level(h, spec)
@@ -148,13 +120,9 @@ def origin_stats(hist: History, o: int, spec: FreqSpec, *, extra: bool = False) 
     feats["price_change"] = _safe_div(price4, price26)
     feats["log_price"] = np.log1p(price26)
     feats["category"] = hist.category_code.astype(float)
-    if extra:
-        feats.update(extra_stats(h, denom, w))
     feats["_denom"] = denom
     feats["_median_8w"] = np.median(_window(h, 8 * w), axis=1)
     feats["_mean_4w"] = _window(h, 4 * w).mean(axis=1)
-    feats["_median_13w"] = np.median(win13, axis=1)
-    feats["_ewm"] = ewm_level(h, 0.3, 26 * w)
     return feats
 
 
@@ -167,10 +135,9 @@ def _weekday_share(h: np.ndarray, dow_of_target: int, o: int, w: int) -> np.ndar
 
 
 def origin_rows(hist: History, o: int, spec: FreqSpec, horizon: int, calendar: HolidayCalendar,
-                targets: np.ndarray | None = None, *, time_index: bool = False,
-                raw_targets: np.ndarray | None = None, extra: bool = False) -> pd.DataFrame:
-    """Rows for every series at origin `o` and horizons 1..`horizon` (`_target`, `_raw_target` if given)."""
-    stats = origin_stats(hist, o, spec, extra=extra)
+                targets: np.ndarray | None = None, *, time_index: bool = False) -> pd.DataFrame:
+    """Rows for every series at origin `o` and horizons 1..`horizon` (with `target` if given)."""
+    stats = origin_stats(hist, o, spec)
     n = len(hist.ids)
     step = pd.Timedelta(days=1 if spec.freq == "D" else 7)
     start = hist.dates[0] + o * step
@@ -194,26 +161,18 @@ def origin_rows(hist: History, o: int, spec: FreqSpec, horizon: int, calendar: H
         block["_ds"] = np.full(n, target_dates[k])
         if targets is not None:
             block["_target"] = targets[:, col_idx] if col_idx < targets.shape[1] else np.full(n, np.nan)
-        if raw_targets is not None:
-            block["_raw_target"] = raw_targets[:, col_idx] if col_idx < raw_targets.shape[1] else np.full(n, np.nan)
         blocks.append(pd.DataFrame(block))
     return pd.concat(blocks, ignore_index=True)
 
 
 def training_rows(hist: History, spec: FreqSpec, horizon: int, calendar: HolidayCalendar,
                   end: int, *, targets: np.ndarray | None = None, first_origin: int | None = None,
-                  time_index: bool = False, raw_targets: np.ndarray | None = None,
-                  extra: bool = False) -> pd.DataFrame:
-    """Rows of every origin whose whole horizon ends at or before bucket `end` (exclusive).
-
-    `raw_targets` (e.g. the uncapped demand) adds a second target column, `_raw_target`.
-    """
+                  time_index: bool = False) -> pd.DataFrame:
+    """Rows of every origin whose whole horizon ends at or before bucket `end` (exclusive)."""
     tgt = hist.y if targets is None else targets
     start = spec.min_history if first_origin is None else first_origin
     origins = list(range(end - horizon, start - 1, -spec.origin_step))[: spec.max_origins][::-1]
-    raw = None if raw_targets is None else raw_targets[:, :end]
-    frames = [origin_rows(hist, o, spec, horizon, calendar, tgt[:, :end], time_index=time_index, raw_targets=raw,
-                          extra=extra)
+    frames = [origin_rows(hist, o, spec, horizon, calendar, tgt[:, :end], time_index=time_index)
               for o in origins]
     if not frames:
         raise ValueError(f"no training origins: need > {start + horizon} buckets of history, have {end}")

@@ -27,3 +27,11 @@ def churn_labels(events: pd.DataFrame, customer_ids: pd.Index, *, as_of: pd.Time
 def label_window_end(as_of: pd.Timestamp | str, horizon_days: int) -> pd.Timestamp:
     """The first instant after the label window of `as_of`."""
     return _as_utc(as_of) + pd.Timedelta(days=horizon_days)
+
+
+def latest_as_of(events: pd.DataFrame, horizon_days: int = DEFAULT_HORIZON_DAYS) -> pd.Timestamp:
+    """The latest midnight whose whole label window lies inside the data (ends by the last event's day)."""
+    if events.empty:
+        raise ValueError("no events: the latest as-of date needs at least one event")
+    last_day = _as_utc(events["timestamp"].max()).normalize()
+    return last_day - pd.Timedelta(days=horizon_days)

@@ -40,8 +40,7 @@ def evaluate_command(
     fmt: Annotated[str, typer.Option("--format", help="Layout of --source: canonical, online-retail or cdnow.")] = "online-retail",
 ) -> None:
     """Backtest shopml against recency, BG/NBD and LightGBM on RFM, fitted in one run; one table."""
-    import pandas as pd
-
+    from training.churn.labels import latest_as_of
     from training.churn.model import ChurnConfig
     from training.churn.pipeline import evaluate, read_source, read_store
     from training.evaluation.report import print_table
@@ -53,8 +52,7 @@ def evaluate_command(
         typer.echo("no events: pass --source FILE or run `shopml ingest` first", err=True)
         raise typer.Exit(code=2)
     if as_of is None:
-        end = pd.Timestamp(data.events["timestamp"].max())
-        as_of = str((end.tz_localize(None) if end.tzinfo else end).normalize().date() - pd.Timedelta(days=horizon_days))
+        as_of = str(latest_as_of(data.events, horizon_days).date())
     try:
         result = evaluate(data, as_of=as_of, config=ChurnConfig(horizon_days=horizon_days), settings=settings)
     except ValueError as exc:

@@ -52,3 +52,15 @@ def test_unknown_model_family_is_named(settings: Settings) -> None:
 def test_no_champion_yet(settings: Settings) -> None:
     assert tracking.champion_version(settings, "churn") is None
     assert tracking.download_model(settings, "churn") is None
+
+
+def test_a_failed_training_run_never_replaces_the_champion(settings: Settings, tmp_path: Path) -> None:
+    first = train_fake(settings, tmp_path, 0.30, None)
+    with pytest.raises(RuntimeError, match="out of memory"), tracking.tracked_run(settings, "unit") as run_id:
+        raise RuntimeError("out of memory")  # a training job dying before it registers anything
+
+    import mlflow
+
+    assert mlflow.get_run(run_id).info.status == "FAILED"
+    assert tracking.champion_version(settings, "recommender") == first.version
+    assert [r["version"] for r in tracking.list_versions(settings, "recommender")] == [first.version]

@@ -11,17 +11,14 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq
 
+from training.churn.logodds import logit
+
 MAX_SHIFT = 8.0  # log-odds
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
 
 
 def shifted(p: np.ndarray, shift: float) -> np.ndarray:
     """Probabilities `p` with `shift` added to their log-odds."""
-    return 1.0 / (1.0 + np.exp(-(_logit(p) + shift)))
+    return 1.0 / (1.0 + np.exp(-(logit(p) + shift)))
 
 
 def level_shift(p: np.ndarray, target_mean: float) -> float:

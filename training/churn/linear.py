@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
+from training.churn.logodds import logit
+
 
 def _logit(p: pd.Series) -> np.ndarray:
-    q = np.clip(np.nan_to_num(p.to_numpy(dtype=float), nan=0.5), 1e-6, 1 - 1e-6)
-    return np.log(q / (1 - q))
+    return logit(np.nan_to_num(p.to_numpy(dtype=float), nan=0.5))
 
 
 def _log1p(p: pd.Series) -> np.ndarray:

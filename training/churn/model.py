@@ -23,6 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from training.churn.anchor import level_shift, shifted
 from training.churn.dataset import NUMERIC_COLUMNS
 from training.churn.linear import LinearPart
+from training.churn.logodds import logit
 
 log = logging.getLogger(__name__)
 
@@ -112,10 +113,10 @@ class Calibrator:
         if kind == "blend":
             if bgnbd is None:
                 raise ValueError("blend calibration needs the BG/NBD probabilities")
-            lr = LogisticRegression(C=1e4).fit(np.c_[_logit(raw), _logit(bgnbd)], labels)
+            lr = LogisticRegression(C=1e4).fit(np.c_[logit(raw), logit(bgnbd)], labels)
             return cls("blend", coef=[float(lr.coef_[0, 0]), float(lr.intercept_[0]), float(lr.coef_[0, 1])])
         if kind == "platt":
-            lr = LogisticRegression(C=1e4).fit(_logit(raw)[:, None], labels)
+            lr = LogisticRegression(C=1e4).fit(logit(raw)[:, None], labels)
             return cls("platt", coef=[float(lr.coef_[0, 0]), float(lr.intercept_[0])])
         iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, labels)
         return cls("isotonic", x=[float(v) for v in iso.X_thresholds_], y=[float(v) for v in iso.y_thresholds_])
@@ -126,10 +127,10 @@ class Calibrator:
         if self.kind == "blend":
             if bgnbd is None:
                 raise ValueError("blend calibration needs the BG/NBD probabilities")
-            z = self.coef[0] * _logit(raw) + self.coef[2] * _logit(bgnbd) + self.coef[1]
+            z = self.coef[0] * logit(raw) + self.coef[2] * logit(bgnbd) + self.coef[1]
             return 1.0 / (1.0 + np.exp(-z))
         if self.kind == "platt":
-            return 1.0 / (1.0 + np.exp(-(self.coef[0] * _logit(raw) + self.coef[1])))
+            return 1.0 / (1.0 + np.exp(-(self.coef[0] * logit(raw) + self.coef[1])))
         if self.kind == "isotonic":
             return np.interp(raw, self.x, self.y)
         return raw
@@ -143,11 +144,6 @@ def _booster_file(i: int) -> str:
 def _bgnbd(frame: pd.DataFrame) -> np.ndarray:
     p = frame["p_no_purchase_h"].to_numpy(dtype=float) if "p_no_purchase_h" in frame else np.full(len(frame), 0.5)
     return np.where(np.isfinite(p), p, 0.5)
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
 
 
 class ChurnModel:
@@ -241,7 +237,7 @@ class ChurnModel:
         if not self.config.boost_from_bgnbd:
             return None
         p = frame["p_no_purchase_h"].to_numpy(dtype=float)
-        return _logit(np.where(np.isfinite(p), p, 0.5))
+        return logit(np.where(np.isfinite(p), p, 0.5))
 
     def _tree_margin(self, frame: pd.DataFrame) -> np.ndarray:
         x = self.matrix(frame)

@@ -73,16 +73,11 @@ def evaluate_command(
     if cutoff is None:
         cutoff = default_cutoff(events)  # type: ignore[arg-type]
 
-    from rich.console import Console
-
-    console = Console(width=max(140, Console().width))
-
     def show(f: str, res: object) -> None:
         h = res.forecasts["ds"].nunique()  # type: ignore[attr-defined]
         name = "weekly" if f == "W" else "daily"
-        print_table(res.table, f"forecast backtest, {name}, horizon {h}, cutoff {cutoff}, top {top} products",  # type: ignore[attr-defined]
-                    console=console)
-        print_table(comparison(res.table), f"shopml vs best peer ({name})", console=console)  # type: ignore[attr-defined]
+        print_table(res.table, f"forecast backtest, {name}, horizon {h}, cutoff {cutoff}, top {top} products")  # type: ignore[attr-defined]
+        print_table(comparison(res.table), f"shopml vs best peer ({name})")  # type: ignore[attr-defined]
         typer.echo(f"seconds: {res.seconds}")  # type: ignore[attr-defined]
 
     results = evaluate(events, cutoff=cutoff, freqs=freqs, horizon=horizon, top=top, items=items,  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 
@@ -23,16 +24,9 @@ def print_table(frame: pd.DataFrame, title: str, digits: int = 3, console: Conso
     table = format_table(frame, title, digits)
     if console is None:
         console = Console()
-        console.width = max(console.width, table_width(frame))  # a pipe or a log file is not a terminal
+        if not console.is_terminal:  # a pipe or a log file: as wide as the table needs, so no cell is cut
+            console.width = max(console.width, Measurement.get(console, console.options.update(max_width=10_000), table).maximum)
     console.print(table)
-
-
-def table_width(frame: pd.DataFrame) -> int:
-    """Characters the table needs so that no cell is cut (a rough upper bound)."""
-    reset = frame.reset_index()
-    widths = [max([len(str(c))] + [len(f"{v:.3f}" if isinstance(v, float) else str(v)) for v in reset[c]])
-              for c in reset.columns]
-    return sum(widths) + 3 * len(widths) + 1
 
 
 def log_table(frame: pd.DataFrame, name: str) -> None:

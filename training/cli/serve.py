@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import typer
@@ -23,24 +24,31 @@ def serve_command(
 
     settings = Settings()
     n_workers = workers or settings.workers
-    if n_workers > 1:
-        _prepare_multiprocess_metrics(settings)
-    uvicorn.run(
-        "serving.main:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=n_workers,
-        log_level=settings.log_level,
-        access_log=False,
-    )
+    metrics_dir = _multiprocess_metrics_dir(settings) if n_workers > 1 else None
+    try:
+        uvicorn.run(
+            "serving.main:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=n_workers,
+            log_level=settings.log_level,
+            access_log=False,
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-def _prepare_multiprocess_metrics(settings: Settings) -> None:
-    """Give the workers one empty Prometheus multiprocess folder, so /metrics sums every worker."""
+def _multiprocess_metrics_dir(settings: Settings) -> Path | None:
+    """A fresh Prometheus multiprocess folder of this server's own, so /metrics sums every worker.
+
+    None when the operator set PROMETHEUS_MULTIPROC_DIR (theirs is used as it is).
+    """
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        return
-    folder = Path(settings.home) / "prometheus"
-    shutil.rmtree(folder, ignore_errors=True)  # counters of an earlier run must not leak into this one
-    folder.mkdir(parents=True)
+        return None
+    parent = Path(settings.home) / "prometheus"
+    parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"serve-{os.getpid()}-", dir=parent))  # never another server's
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder

@@ -6,6 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 from implicit.cpu.als import AlternatingLeastSquares
 from implicit.nearest_neighbours import bm25_weight
+from threadpoolctl import threadpool_limits
 
 from training.recommender.interactions import Interactions
 
@@ -24,12 +25,15 @@ class ALSSource:
         self.seed = seed
 
     def fit(self, history: Interactions) -> ALSSource:
-        """Learn customer and item factors from `history.orders`."""
+        """Learn customer and item factors from `history.orders`.
+
+        BLAS runs single-threaded during the fit, as implicit advises (its own threads do the work)."""
         weighted = bm25_weight(history.orders.astype(np.float32), K1=self.bm25_k1, B=self.bm25_b).tocsr()
-        model = AlternatingLeastSquares(factors=self.factors, regularization=self.regularization,
-                                        iterations=self.iterations, num_threads=self.num_threads,
-                                        random_state=self.seed)
-        model.fit(sp.csr_matrix(weighted, dtype=np.float32), show_progress=False)
+        with threadpool_limits(1, "blas"):
+            model = AlternatingLeastSquares(factors=self.factors, regularization=self.regularization,
+                                            iterations=self.iterations, num_threads=self.num_threads,
+                                            random_state=self.seed)
+            model.fit(sp.csr_matrix(weighted, dtype=np.float32), show_progress=False)
         self.user_factors_ = np.asarray(model.user_factors, dtype=np.float32)
         self.item_factors_ = np.asarray(model.item_factors, dtype=np.float32)
         return self

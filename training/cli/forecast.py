@@ -15,12 +15,22 @@ log = logging.getLogger(__name__)
 
 def train_forecast(settings: Settings) -> dict[str, object]:
     """Train the forecast model from the event store, log it and register it (the TRAINERS entry)."""
+    import pandas as pd
+
+    from training.evaluation.report import print_table
     from training.forecast.train import train_and_register
 
     summary = train_and_register(settings)
+    validation: dict[str, dict[str, float]] = summary["validation"]  # type: ignore[assignment]
+    series: dict[str, int] = summary["series"]  # type: ignore[assignment]
+    origin: dict[str, str] = summary["origin"]  # type: ignore[assignment]
+    table = pd.DataFrame.from_dict(validation, orient="index").rename(columns=lambda c: c.removeprefix("holdout_"))
+    table.insert(0, "series", pd.Series(series))
+    table.insert(1, "forecasts from", pd.Series(origin))
+    table.index.name = "freq"
+    print_table(table, "forecast validation (last origins before the end of the data)")
     typer.echo(f"shopml-forecast v{summary['version']}: {'promoted' if summary['promoted'] else 'not promoted'} "
-               f"({summary['reason']}); series {summary['series']}; origin {summary['origin']}; "
-               f"holdout {summary['validation']}; {summary['seconds']:.1f}s")
+               f"({summary['reason']}); {summary['seconds']:.1f}s")
     return summary
 
 

@@ -43,6 +43,7 @@ def evaluate_command(
     from training.churn.labels import latest_as_of
     from training.churn.model import ChurnConfig
     from training.churn.pipeline import evaluate, read_source, read_store
+    from training.cli.dates import parse_date
     from training.evaluation.report import print_table
 
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -53,6 +54,7 @@ def evaluate_command(
         raise typer.Exit(code=2)
     if as_of is None:
         as_of = str(latest_as_of(data.events, horizon_days).date())
+    as_of = str(parse_date(as_of, "--as-of").date())
     try:
         result = evaluate(data, as_of=as_of, config=ChurnConfig(horizon_days=horizon_days), settings=settings)
     except ValueError as exc:

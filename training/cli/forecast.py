@@ -71,9 +71,14 @@ def evaluate_command(
     fmt: str = typer.Option("online-retail", "--format", help="layout of --source: online-retail or canonical"),
 ) -> None:
     """Backtest shopml against the peers at the cutoff; print one table per frequency and log to MLflow."""
+    import pandas as pd
+
+    from training.cli.dates import check_split, parse_date
     from training.evaluation.report import print_table
     from training.forecast.backtest import comparison
+    from training.forecast.config import SPECS
     from training.forecast.evaluate import default_cutoff, evaluate, log_results
+    from training.forecast.global_model import ForecastFitError
 
     logging.basicConfig(level=logging.WARNING)
     freqs = {"both": ["W", "D"], "W": ["W"], "D": ["D"]}.get(freq)
@@ -82,6 +87,15 @@ def evaluate_command(
     events, items, promotions = _load_events(source, fmt)
     if cutoff is None:
         cutoff = default_cutoff(events)  # type: ignore[arg-type]
+    when = parse_date(cutoff, "--cutoff")
+    if "W" in freqs and when.dayofweek != 0:
+        monday = when - pd.Timedelta(days=when.dayofweek)
+        raise typer.BadParameter(f"{when.date()} is a {when.day_name()}; weekly buckets start on Mondays "
+                                 f"(e.g. {monday.date()})", param_hint="--cutoff")
+    test_days = max((horizon or SPECS[f].horizon) * (7 if f == "W" else 1) for f in freqs)
+    check_split(when, events["timestamp"], param="--cutoff", test_days=test_days,  # type: ignore[index]
+                weekday=0 if "W" in freqs else None)
+    cutoff = str(when.date())
 
     def show(f: str, res: object) -> None:
         h = res.forecasts["ds"].nunique()  # type: ignore[attr-defined]
@@ -90,8 +104,11 @@ def evaluate_command(
         print_table(comparison(res.table), f"shopml vs best peer ({name})")  # type: ignore[attr-defined]
         typer.echo(f"seconds: {res.seconds}")  # type: ignore[attr-defined]
 
-    results = evaluate(events, cutoff=cutoff, freqs=freqs, horizon=horizon, top=top, items=items,  # type: ignore[arg-type]
-                       promotions=promotions, on_table=show)  # type: ignore[arg-type]
+    try:
+        results = evaluate(events, cutoff=cutoff, freqs=freqs, horizon=horizon, top=top, items=items,  # type: ignore[arg-type]
+                           promotions=promotions, on_table=show)  # type: ignore[arg-type]
+    except ForecastFitError as exc:
+        raise typer.BadParameter(f"{cutoff}: {exc}", param_hint="--cutoff") from exc
     run_id = log_results(Settings(), results, {"cutoff": cutoff, "freq": freq, "horizon": horizon or "default",
                                                 "top": top, "source": str(source or "store")})
     typer.echo(f"logged to MLflow run {run_id}")

@@ -37,13 +37,14 @@ def train_command() -> None:
 @evaluate_app.command("recommender")
 def evaluate_command(
     cutoff: Annotated[str | None, typer.Option(help="Evaluation cutoff YYYY-MM-DD (default: window-days before the data end).")] = None,
-    window_days: Annotated[int, typer.Option(help="Test window length in days.")] = 70,
+    window_days: Annotated[int, typer.Option(min=1, help="Test window length in days.")] = 70,
     source: Annotated[Path | None, typer.Option(help="Read events from this file instead of the event store.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="Layout of --source: canonical, online-retail, cdnow.")] = "online-retail",
 ) -> None:
     """Backtest shopml against popularity, repeat purchases, ALS and item-kNN on one temporal split."""
     import pandas as pd
 
+    from training.cli.dates import check_split, parse_date
     from training.evaluation.report import print_table
     from training.recommender.model import RecommenderConfig
     from training.recommender.runs import load_inputs, run_evaluation, summary_rows
@@ -56,6 +57,11 @@ def evaluate_command(
     if cutoff is None:
         end = inputs.events["timestamp"].max()
         cutoff = str((end - pd.Timedelta(days=window_days)).date())
+    when = parse_date(cutoff, "--cutoff")
+    # the rankers train on the window before the test window, so that one needs history before it
+    check_split(when, inputs.events["timestamp"], param="--cutoff", test_days=window_days,
+                history_days=window_days + 1)
+    cutoff = str(when.date())
     config = dataclasses.replace(RecommenderConfig(), window_days=window_days)
     table = run_evaluation(settings, inputs, cutoff=cutoff, config=config)
     print_table(table, f"recommender backtest: cutoff {cutoff}, test window {window_days} days, K=10")

@@ -1,0 +1,86 @@
+"""Dates on the evaluate commands: a bad --cutoff / --as-of is refused up front, naming the option."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from features.settings import Settings
+from training.cli.apps import app
+from training.cli.dates import check_split, parse_date
+
+runner = CliRunner()
+STAMPS = pd.Series(pd.to_datetime(["2010-01-04 09:00", "2010-03-01 10:00", "2010-06-30 17:00"], utc=True))
+
+
+def flat(text: str) -> str:
+    """CLI output without rich's box characters and line breaks."""
+    return re.sub(r"\s+", " ", re.sub(r"[│╭╮╰╯─]", " ", text))
+
+
+def test_parse_date_reads_iso_dates_as_utc() -> None:
+    assert parse_date("2010-10-04", "--cutoff") == pd.Timestamp("2010-10-04", tz="UTC")
+
+
+@pytest.mark.parametrize("value", ["notadate", "2010-13-45", ""])
+def test_parse_date_names_the_option(value: str) -> None:
+    with pytest.raises(typer.BadParameter, match="is not a date") as info:
+        parse_date(value, "--as-of")
+    assert info.value.param_hint == "--as-of"
+
+
+def test_check_split_accepts_a_complete_window() -> None:
+    check_split(pd.Timestamp("2010-06-01", tz="UTC"), STAMPS, param="--cutoff", test_days=30, history_days=30)
+
+
+def test_check_split_refuses_a_window_past_the_data() -> None:
+    with pytest.raises(typer.BadParameter, match=r"no complete 30-day test window: the events end on 2010-06-30 "
+                                                 r"\(latest cutoff: 2010-06-01\)"):
+        check_split(pd.Timestamp("2010-06-02", tz="UTC"), STAMPS, param="--cutoff", test_days=30)
+
+
+def test_check_split_suggests_a_monday_when_asked() -> None:
+    with pytest.raises(typer.BadParameter, match=r"latest cutoff: 2010-05-31\)"):
+        check_split(pd.Timestamp("2010-06-07", tz="UTC"), STAMPS, param="--cutoff", test_days=30, weekday=0)
+
+
+def test_check_split_refuses_a_cutoff_without_history() -> None:
+    with pytest.raises(typer.BadParameter, match=r"too little history: the events start on 2010-01-04 .* "
+                                                 r"\(earliest: 2010-03-05\)"):
+        check_split(pd.Timestamp("2010-02-01", tz="UTC"), STAMPS, param="--cutoff", test_days=10, history_days=60)
+
+
+@pytest.fixture
+def events_file(tmp_path: Path) -> Path:
+    days = pd.date_range("2010-01-04", "2010-06-30", freq="D")
+    frame = pd.DataFrame({"customer_id": [f"C{k % 7}" for k in range(len(days))],
+                          "item_id": [f"I{k % 5}" for k in range(len(days))],
+                          "timestamp": days.strftime("%Y-%m-%dT10:00:00Z"), "quantity": 1, "price": 2.0})
+    path = tmp_path / "events.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["evaluate", "recommender", "--cutoff", "notadate"], "Invalid value for --cutoff: 'notadate' is not a date"),
+    (["evaluate", "recommender", "--cutoff", "2011-01-01"], "no complete 70-day test window"),
+    (["evaluate", "recommender", "--cutoff", "2010-02-01"], "too little history"),
+    (["evaluate", "forecast", "--cutoff", "2010-05-04"], "2010-05-04 is a Tuesday; weekly buckets start on Mondays"),
+    (["evaluate", "forecast", "--cutoff", "2010-06-14", "--freq", "W"], "latest cutoff: 2010-05-03"),
+])
+def test_evaluate_refuses_bad_cutoffs(settings: Settings, events_file: Path, args: list[str], expected: str) -> None:
+    result = runner.invoke(app, [*args, "--source", str(events_file), "--format", "canonical"])
+    assert result.exit_code == 2, result.output
+    assert expected in flat(result.output)
+
+
+def test_evaluate_churn_refuses_a_bad_as_of(settings: Settings, events_file: Path) -> None:
+    result = runner.invoke(app, ["evaluate", "churn", "--as-of", "soon", "--source", str(events_file),
+                                 "--format", "canonical"])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for --as-of: 'soon' is not a date" in flat(result.output)

@@ -103,7 +103,8 @@ def comparison(table: pd.DataFrame, model: str = SHOPML) -> pd.DataFrame:
     for metric, target in (("wape_p50", 0.95), ("rmsse_mean", 1.00), ("pinball_scaled", 0.90)):
         ratio = table.loc[model, metric] / best[metric]
         rows.append({"metric": metric, "shopml": table.loc[model, metric], "best_peer": best[metric],
-                     "best_peer_name": str(peers[metric].idxmin()), "ratio": ratio, "target": f"<= {target:.2f}x",
+                     "best_peer_name": str(peers[metric].idxmin()) if peers[metric].notna().any() else "",
+                     "ratio": ratio, "target": f"<= {target:.2f}x",
                      "met": bool(ratio <= target)})
     cov = table.loc[model, "coverage_p10_p90"]
     rows.append({"metric": "coverage_p10_p90", "shopml": cov, "best_peer": np.nan, "best_peer_name": "",

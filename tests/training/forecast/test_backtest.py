@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -43,3 +46,16 @@ def test_daily_table_has_seasonal_naive_and_no_future_leak(events: pd.DataFrame)
     b = res2.forecasts[res2.forecasts["model"] == SHOPML][cols].to_numpy()
     assert (a == b).all()
     assert not res.table.loc[SHOPML].equals(res2.table.loc[SHOPML])  # only the truth changed
+
+
+def test_comparison_without_any_peer_figure_names_no_peer() -> None:
+    table = pd.DataFrame({"wape_p50": [0.5, np.nan, np.nan], "rmsse_mean": [1.0, 1.2, 0.9],
+                          "pinball_scaled": [0.3, np.nan, 0.4], "coverage_p10_p90": [0.8, np.nan, 0.7]},
+                         index=["shopml", "mean_4w", "median_8w"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        comp = comparison(table)
+    assert comp.loc["wape_p50", "best_peer_name"] == ""
+    assert not comp.loc["wape_p50", "met"]
+    assert comp.loc["rmsse_mean", "best_peer_name"] == "median_8w"
+    assert comp.loc["pinball_scaled", "met"]

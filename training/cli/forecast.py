@@ -123,23 +123,24 @@ def export_command(
     model_ref: str = typer.Option("champion", "--model", help="registry alias or version"),
 ) -> None:
     """Write item, category, bucket, p10, p50, p90, reorder point and suggested order for planners."""
-    from training.forecast.export import export_table
+    from training.forecast.export import export_table, write_atomically
     from training.forecast.runtime import ForecastRuntime
     from training.tracking import download_model
 
     if out.suffix.lower() not in (".csv", ".parquet"):
         raise typer.BadParameter("must end in .csv or .parquet", param_hint="--out")
+    if not out.parent.is_dir():
+        raise typer.BadParameter(f"folder {out.parent} does not exist", param_hint="--out")
     folder = download_model(Settings(), "forecast", model_ref)
     if folder is None:
-        typer.echo("no shopml-forecast model registered: run `shopml train forecast` first", err=True)
+        hint = ("run `shopml train forecast` first" if model_ref == "champion"
+                else f"no version or alias {model_ref!r}; `shopml models list` shows them")
+        typer.echo(f"no shopml-forecast model to export: {hint}", err=True)
         raise typer.Exit(code=2)
     runtime = ForecastRuntime.load(folder)
     try:
         frame = export_table(runtime, freq=freq, horizon=horizon, service_level=service_level)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--horizon/--freq") from exc
-    if out.suffix.lower() == ".csv":
-        frame.to_csv(out, index=False)
-    else:
-        frame.to_parquet(out, index=False)
+    write_atomically(frame, out)
     typer.echo(f"wrote {len(frame)} rows for {frame['item'].nunique()} items to {out}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pandas as pd
 from rich.progress import Progress
 
@@ -35,3 +38,17 @@ def export_table(runtime: ForecastRuntime, *, freq: str = "W", horizon: int = 8,
             progress.advance(task)
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame.rename(columns={"week": "day"}) if freq == "D" else frame
+
+
+def write_atomically(frame: pd.DataFrame, out: Path) -> None:
+    """Write `frame` as CSV or Parquet (by `out`'s suffix) to a temporary file beside `out`, then
+    move it into place: an interrupted export never leaves a half-written file."""
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        if out.suffix.lower() == ".parquet":
+            frame.to_parquet(tmp, index=False)
+        else:
+            frame.to_csv(tmp, index=False)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -120,3 +120,25 @@ def test_export_table(folder: Path) -> None:
     assert odd["reorder_point"].isna().all() and (odd["missing"] == "lead_time_days").all()
     with pytest.raises(ValueError, match="horizon"):
         export_table(ForecastRuntime.load(folder), freq="W", horizon=99, show_progress=False)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_export_is_written_whole_or_not_at_all(tmp_path: Path, suffix: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from training.forecast.export import write_atomically
+
+    frame = pd.DataFrame({"item": ["a", "b"], "p50": [1.0, 2.0]})
+    out = tmp_path / f"plan{suffix}"
+    write_atomically(frame, out)
+    back = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+    pd.testing.assert_frame_equal(back, frame)
+
+    def broken(self: pd.DataFrame, path: Path, **kwargs: object) -> None:
+        Path(path).write_text("item,p5")  # half a file, then the disk fills up
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv" if suffix == ".csv" else "to_parquet", broken)
+    with pytest.raises(OSError, match="disk full"):
+        write_atomically(frame.assign(p50=[9.0, 9.0]), out)
+    again = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+    pd.testing.assert_frame_equal(again, frame)  # the earlier export is untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]  # no temporary file left behind

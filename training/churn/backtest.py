@@ -19,6 +19,7 @@ from training.churn.peers import (
     recency_peer,
     rfm8_lightgbm_peer,
 )
+from training.errors import NotEnoughData
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +75,12 @@ def run_backtest(
     as_of = _as_utc(as_of)
     horizon = config.horizon_days
     if events["timestamp"].max() < as_of + pd.Timedelta(days=horizon - 1):
-        raise ValueError(f"the events end {events['timestamp'].max()}, before the label window of {as_of.date()} "
-                         f"+ {horizon} days is complete")
+        raise NotEnoughData(f"the events end {events['timestamp'].max()}, before the label window of {as_of.date()} "
+                            f"+ {horizon} days is complete")
     dates = training_dates(events, before=as_of, horizon_days=horizon, step_days=config.step_days,
                            min_history_days=config.min_history_days)
     if len(dates) < 2:
-        raise ValueError(f"need at least 2 training as-of dates before {as_of.date()} with {horizon}-day labels, got {len(dates)}")
+        raise NotEnoughData(f"need at least 2 training as-of dates before {as_of.date()} with {horizon}-day labels, got {len(dates)}")
     log.info("churn backtest: %d training dates %s .. %s, evaluation %s", len(dates), dates[0].date(), dates[-1].date(), as_of.date())
     stacked = stacked_frame(events, dates, horizon_days=horizon, customers=customers, items=items)
     test = labelled_frame(events, as_of=as_of, horizon_days=horizon, customers=customers, items=items)

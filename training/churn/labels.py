@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from features.customers import _as_utc
+from training.errors import NotEnoughData
 
 DEFAULT_HORIZON_DAYS = 90
 
@@ -32,6 +33,6 @@ def label_window_end(as_of: pd.Timestamp | str, horizon_days: int) -> pd.Timesta
 def latest_as_of(events: pd.DataFrame, horizon_days: int = DEFAULT_HORIZON_DAYS) -> pd.Timestamp:
     """The latest midnight whose whole label window lies inside the data (ends by the last event's day)."""
     if events.empty:
-        raise ValueError("no events: the latest as-of date needs at least one event")
+        raise NotEnoughData("no events: the latest as-of date needs at least one event")
     last_day = _as_utc(events["timestamp"].max()).normalize()
     return last_day - pd.Timedelta(days=horizon_days)

@@ -24,6 +24,7 @@ from training.churn.anchor import level_shift, shifted
 from training.churn.dataset import NUMERIC_COLUMNS
 from training.churn.linear import LinearPart
 from training.churn.logodds import logit
+from training.errors import NotEnoughData
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +183,7 @@ class ChurnModel:
         dates = sorted(stacked["as_of"].unique())
         n_cal = self.config.calibration_dates if self.config.calibration != "none" else 0
         if len(dates) <= n_cal:
-            raise ValueError(f"need more than {n_cal} as-of dates to train and calibrate, got {len(dates)}")
+            raise NotEnoughData(f"need more than {n_cal} as-of dates to train and calibrate, got {len(dates)}")
         cal_dates = dates[len(dates) - n_cal:] if n_cal else []
         train = stacked[~stacked["as_of"].isin(cal_dates)]
         counts = train["region"].value_counts() if "region" in train else pd.Series(dtype=int)

@@ -17,6 +17,7 @@ from training.churn.dataset import snapshot, stacked_frame, training_dates
 from training.churn.model import ChurnConfig, ChurnModel
 from training.churn.profiles import build_profiles, write_profiles
 from training.churn.runtime import ChurnRuntime
+from training.errors import NotEnoughData
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +83,8 @@ def fit_final(data: ShopData, config: ChurnConfig) -> tuple[ChurnModel, pd.Times
     dates = training_dates(data.events, before=as_of, horizon_days=config.horizon_days, step_days=config.step_days,
                            min_history_days=config.min_history_days)
     if len(dates) <= config.calibration_dates:
-        raise ValueError(f"not enough history to train churn: {len(dates)} as-of dates with complete "
-                         f"{config.horizon_days}-day labels before {as_of.date()}")
+        raise NotEnoughData(f"not enough history to train churn: {len(dates)} as-of dates with complete "
+                            f"{config.horizon_days}-day labels before {as_of.date()}")
     stacked = stacked_frame(data.events, dates, horizon_days=config.horizon_days, customers=data.customers, items=data.items)
     return ChurnModel(config).fit(stacked), as_of
 
@@ -151,7 +152,7 @@ def train(settings: Settings, config: ChurnConfig | None = None, data: ShopData 
     config = config or ChurnConfig()
     data = data or read_store(settings)
     if data.events.empty:
-        raise ValueError("the event store has no events: run `shopml ingest` first")
+        raise NotEnoughData("the event store has no events: run `shopml ingest` first")
     holdout_as_of = serving_as_of(data.events) - pd.Timedelta(days=config.horizon_days)
     with tracked_run(settings, "churn", run_name="train") as run_id:
         mlflow.log_params({"holdout_as_of": str(holdout_as_of.date()), **_flat(config)})

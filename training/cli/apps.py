@@ -38,7 +38,24 @@ def train_all_command() -> None:
 
 
 def run_all_trainers(settings: Settings) -> None:
-    """Run every registered trainer in order."""
-    for family in TRAIN_ORDER:
-        if family in TRAINERS:
-            TRAINERS[family](settings)
+    """Run every registered trainer in order; one that lacks data is reported and the others still run."""
+    failed = [family for family in TRAIN_ORDER if family in TRAINERS and not _trained(family, settings)]
+    if failed:
+        raise typer.Exit(code=2)
+
+
+def run_trainer(family: str, settings: Settings) -> None:
+    """Run one trainer; exit with code 2 and the reason when the data cannot train it."""
+    if not _trained(family, settings):
+        raise typer.Exit(code=2)
+
+
+def _trained(family: str, settings: Settings) -> bool:
+    from training.errors import NotEnoughData
+
+    try:
+        TRAINERS[family](settings)
+    except NotEnoughData as exc:
+        typer.echo(f"cannot train {family}: {exc} (the serving model is unchanged)", err=True)
+        return False
+    return True

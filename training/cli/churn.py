@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from features.settings import Settings
-from training.cli.apps import TRAINERS, evaluate_app, train_app
+from training.cli.apps import TRAINERS, evaluate_app, run_trainer, train_app
 
 
 def train_churn(settings: Settings) -> object:
@@ -27,7 +27,7 @@ def train_churn(settings: Settings) -> object:
 @train_app.command("churn")
 def train_command() -> None:
     """Train the churn model on the ingested events, log to MLflow, register, promote if better."""
-    train_churn(Settings())
+    run_trainer("churn", Settings())
 
 
 @evaluate_app.command("churn")

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from features.settings import Settings
-from training.cli.apps import TRAINERS, evaluate_app, forecast_app, train_app
+from training.cli.apps import TRAINERS, evaluate_app, forecast_app, run_trainer, train_app
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ TRAINERS["forecast"] = train_forecast
 def train_command() -> None:
     """Train weekly and daily demand forecasts on all history; register `shopml-forecast`."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    train_forecast(Settings())
+    run_trainer("forecast", Settings())
 
 
 def _load_events(source: Path | None, fmt: str) -> tuple[object, object, object]:
@@ -74,11 +74,11 @@ def evaluate_command(
     import pandas as pd
 
     from training.cli.dates import check_split, parse_date
+    from training.errors import NotEnoughData
     from training.evaluation.report import print_table
     from training.forecast.backtest import comparison
     from training.forecast.config import SPECS
     from training.forecast.evaluate import default_cutoff, evaluate, log_results
-    from training.forecast.global_model import ForecastFitError
 
     logging.basicConfig(level=logging.WARNING)
     freqs = {"both": ["W", "D"], "W": ["W"], "D": ["D"]}.get(freq)
@@ -107,7 +107,7 @@ def evaluate_command(
     try:
         results = evaluate(events, cutoff=cutoff, freqs=freqs, horizon=horizon, top=top, items=items,  # type: ignore[arg-type]
                            promotions=promotions, on_table=show)  # type: ignore[arg-type]
-    except ForecastFitError as exc:
+    except NotEnoughData as exc:
         raise typer.BadParameter(f"{cutoff}: {exc}", param_hint="--cutoff") from exc
     run_id = log_results(Settings(), results, {"cutoff": cutoff, "freq": freq, "horizon": horizon or "default",
                                                 "top": top, "source": str(source or "store")})

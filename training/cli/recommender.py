@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from features.settings import Settings
-from training.cli.apps import TRAINERS, evaluate_app, train_app
+from training.cli.apps import TRAINERS, evaluate_app, run_trainer, train_app
 
 
 def train(settings: Settings) -> object:
@@ -31,7 +31,7 @@ def train(settings: Settings) -> object:
 @train_app.command("recommender")
 def train_command() -> None:
     """Train the two-stage recommender, compare it with the champion on the last 70 days, register it."""
-    train(Settings())
+    run_trainer("recommender", Settings())
 
 
 @evaluate_app.command("recommender")
@@ -45,6 +45,7 @@ def evaluate_command(
     import pandas as pd
 
     from training.cli.dates import check_split, parse_date
+    from training.errors import NotEnoughData
     from training.evaluation.report import print_table
     from training.recommender.model import RecommenderConfig
     from training.recommender.runs import load_inputs, run_evaluation, summary_rows
@@ -63,7 +64,11 @@ def evaluate_command(
                 history_days=window_days + 1)
     cutoff = str(when.date())
     config = dataclasses.replace(RecommenderConfig(), window_days=window_days)
-    table = run_evaluation(settings, inputs, cutoff=cutoff, config=config)
+    try:
+        table = run_evaluation(settings, inputs, cutoff=cutoff, config=config)
+    except NotEnoughData as exc:
+        typer.echo(f"cannot evaluate the recommender at {cutoff}: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
     print_table(table, f"recommender backtest: cutoff {cutoff}, test window {window_days} days, K=10")
     ratios = summary_rows(table)
     typer.echo(f"shopml / best peer NDCG@10 (all items): {ratios['shopml_over_best_peer_all']:.3f}; "

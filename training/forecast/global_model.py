@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from features.calendar import HolidayCalendar
+from training.errors import NotEnoughData
 from training.forecast.config import QUANTILES, ForecastConfig, FreqSpec
 from training.forecast.metrics import pinball
 from training.forecast.peers import tsb_point
@@ -137,8 +138,8 @@ class GlobalForecaster:
         val_end = end
         fit_end = end - cal_span - horizon + 1  # stage A targets end before the first validation origin
         if fit_end - horizon < spec.min_history:
-            raise ForecastFitError(f"need more history: {end} buckets of {spec.freq} leave no room for "
-                                   f"training and calibration windows of {horizon} buckets")
+            raise NotEnoughData(f"need more history: {end} buckets of {spec.freq} leave no room for "
+                                f"training and calibration windows of {horizon} buckets")
         years = hist.y.shape[1] * (1 if spec.freq == "D" else 7) / 365.25
         self.time_index_ = years >= self.config.time_index_min_years
         fit_targets = None if self.config.capped_targets or truth is None else truth

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from features.demand import bucket_start
+from training.errors import NotEnoughData
 from training.forecast.aggregate import aggregate_history, reconcile
 from training.forecast.config import ForecastConfig, FreqSpec
 from training.forecast.global_model import GlobalForecaster
@@ -58,7 +59,7 @@ def history_end(events: pd.DataFrame, freq: str) -> pd.Timestamp:
     """The forecast origin: the start of the last (possibly partial) week, or the day after the last event."""
     purchases = events.loc[events["event_type"].eq("purchase"), "timestamp"]
     if purchases.empty:
-        raise ValueError("no purchase events: ingest orders before training the forecast")
+        raise NotEnoughData("no purchase events: ingest orders before training the forecast")
     last = purchases.max()
     if freq == "D":
         return bucket_start(pd.Series([last]), "D").iloc[0] + pd.Timedelta(days=1)

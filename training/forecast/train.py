@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from features.settings import Settings
+from training.errors import NotEnoughData
 from training.forecast.config import ForecastConfig
 from training.forecast.pipeline import TrainResult, train_forecast_folder
 
@@ -63,7 +64,7 @@ def train_and_register(settings: Settings, *, events: pd.DataFrame | None = None
     if events is None:
         events, items, promotions = load_store(settings)
     if events.empty:
-        raise ValueError("the event store holds no events: run `shopml ingest` first")
+        raise NotEnoughData("the event store holds no events: run `shopml ingest` first")
     cfg = config or ForecastConfig()
     result: TrainResult = train_forecast_folder(events, items=items, promotions=promotions, config=cfg)
     weekly = result.forecasts["W"]

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from features.calendar import HolidayCalendar, calendar_features
+from training.errors import NotEnoughData
 from training.forecast.config import FreqSpec
 
 EPS = 1e-3
@@ -175,7 +176,7 @@ def training_rows(hist: History, spec: FreqSpec, horizon: int, calendar: Holiday
     frames = [origin_rows(hist, o, spec, horizon, calendar, tgt[:, :end], time_index=time_index)
               for o in origins]
     if not frames:
-        raise ValueError(f"no training origins: need > {start + horizon} buckets of history, have {end}")
+        raise NotEnoughData(f"no training origins: need > {start + horizon} buckets of history, have {end}")
     return pd.concat(frames, ignore_index=True)
 
 

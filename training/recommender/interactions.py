@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from training.errors import NotEnoughData
+
 DAY_SECONDS = 86400.0
 RECENT_ORDERS = 3
 SHORT_HALFLIFE_DAYS = 14.0
@@ -84,7 +86,7 @@ def build_interactions(
     as_of = as_utc(as_of)
     buys = purchases(events, end=as_of)
     if buys.empty:
-        raise ValueError(f"no purchases with a customer before {as_of.date()}; cannot build a history")
+        raise NotEnoughData(f"no purchases with a customer before {as_of.date()}; cannot build a history")
     order_key = buys["order_id"].copy() if "order_id" in buys.columns else pd.Series(None, index=buys.index, dtype=object)
     missing = order_key.isna().to_numpy()
     if missing.any():

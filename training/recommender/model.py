@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from training.errors import NotEnoughData
 from training.recommender.candidates import (
     CandidateConfig,
     FittedSources,
@@ -92,7 +93,7 @@ def train_rankers(
         frame["c"] += w * 10_000_000
         frames.append((frame, labels))
     if not frames:
-        raise ValueError(f"no purchases before {until.date()} minus {config.window_days} days to train on")
+        raise NotEnoughData(f"no purchases before {until.date()} minus {config.window_days} days to train on")
     frame = pd.concat([f for f, _ in frames], ignore_index=True)
     labels = np.concatenate([y for _, y in frames])
     new = (frame["pair_orders"] == 0).to_numpy()

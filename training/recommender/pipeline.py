@@ -20,6 +20,7 @@ import lightgbm
 import numpy as np
 import pandas as pd
 
+from training.errors import NotEnoughData
 from training.recommender import artifacts
 from training.recommender.backtest import MODEL, Holdout, model_lists, score_holdout
 from training.recommender.candidates import FEATURES, FittedSources, candidate_frame
@@ -132,7 +133,7 @@ def train_recommender(
         frame["c"] += w * 10_000_000
         frames.append((frame, labels))
     if len(frames) < 2 or first_fitted is None:
-        raise ValueError(f"need at least {2 * config.window_days} days of purchases to train and hold out")
+        raise NotEnoughData(f"need at least {2 * config.window_days} days of purchases to train and hold out")
     t1 = time.perf_counter()
     rankers = _rankers(frames[1:], holdout.cutoff, config)
     table = score_holdout(holdout, rankers, config)

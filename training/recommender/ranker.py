@@ -10,6 +10,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from training.errors import NotEnoughData
 from training.recommender.candidates import FEATURES
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ def _fit_one(frame: pd.DataFrame, labels: np.ndarray, config: RankerConfig) -> l
     data, y = data.iloc[order], y[order]
     groups = np.unique(data["c"].to_numpy(), return_counts=True)[1]
     if len(groups) == 0:
-        raise ValueError("no customer bought any candidate in the label window; cannot train the ranker")
+        raise NotEnoughData("no customer bought any candidate in the label window; cannot train the ranker")
     log.info("ranker: %d rows, %d customers, %.3f positives", len(data), len(groups), float(y.mean()))
     params = {
         "objective": config.objective, "learning_rate": config.learning_rate, "num_leaves": config.num_leaves,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from features.settings import Settings
+from training.errors import NotEnoughData
 from training.recommender.backtest import MODEL, PEERS, evaluate
 from training.recommender.model import Context, RecommenderConfig
 from training.recommender.pipeline import TrainResult, train_recommender
@@ -107,6 +108,8 @@ def run_training(settings: Settings, inputs: Inputs | None = None, config: Recom
 
     config = config or RecommenderConfig()
     inputs = inputs or load_inputs(settings)
+    if inputs.events.empty:
+        raise NotEnoughData("the event store holds no purchases: run `shopml ingest` first")
     started = time.perf_counter()
     champion_dir = download_model(settings, FAMILY)
     with tracked_run(settings, FAMILY, run_name="train") as run_id, \

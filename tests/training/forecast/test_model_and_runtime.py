@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.training.forecast.shop import START, small_events, small_items, tiny_config
+from training.errors import NotEnoughData
 from training.forecast.global_model import ForecastFitError, GlobalForecaster
 from training.forecast.history import prepare, top_items
 from training.forecast.pipeline import train_forecast_folder
@@ -60,7 +61,7 @@ def test_unfitted_and_short_history_raise(events: pd.DataFrame) -> None:
     model = GlobalForecaster(cfg.specs["W"], cfg)
     with pytest.raises(ForecastFitError, match="not fitted"):
         model.predict(prep.history, 5, 2)
-    with pytest.raises(ForecastFitError, match="history"):
+    with pytest.raises(NotEnoughData, match="history"):
         model.fit(prep.history, prep.history.y.shape[1])
 
 

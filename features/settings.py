@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -56,6 +56,19 @@ class Settings(BaseSettings):
     def artifact_root(self) -> Path:
         """Where MLflow keeps artefacts when the tracking store is the default one."""
         return (self.mlruns_dir / "artifacts").resolve()
+
+
+def settings_errors(exc: ValidationError) -> list[str]:
+    """One line per invalid setting, naming its environment variable and the value given."""
+    lines = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        if not field:
+            lines.append(str(error["msg"]).removeprefix("Value error, "))
+            continue
+        variable = "MLFLOW_TRACKING_URI" if field == "mlflow_tracking_uri" else f"SHOPML_{field.upper()}"
+        lines.append(f"{variable}={error.get('input')!r}: {error['msg']}")
+    return lines
 
 
 @lru_cache(maxsize=1)

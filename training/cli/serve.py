@@ -16,7 +16,7 @@ from training.cli.apps import app
 @app.command("serve")
 def serve_command(
     host: str = typer.Option(None, help="interface to bind (default SHOPML_HOST or 127.0.0.1)"),
-    port: int = typer.Option(None, help="port (default SHOPML_PORT or 8000)"),
+    port: int = typer.Option(None, min=1, max=65535, help="port (default SHOPML_PORT or 8000)"),
     workers: int = typer.Option(None, min=1, max=64, help="worker processes (default SHOPML_WORKERS)"),
 ) -> None:
     """Serve the champions of the model registry over HTTP."""

@@ -79,8 +79,12 @@ def _peer_scores(holdout: Holdout) -> dict[str, Callable[[np.ndarray], np.ndarra
 
 def peer_lists(holdout: Holdout, name: str, rows: np.ndarray, *, new_only: bool, k: int,
                block: int = 1024) -> np.ndarray:
-    """Top-k item columns of one peer for `rows` (new_only: already-bought items filtered out)."""
+    """Top-k item columns of one peer for `rows` (new_only: already-bought items filtered out).
+
+    Equal scores (common for repeat purchases: items bought in the same orders) go to the more
+    popular item."""
     scorer = _peer_scores(holdout)[name]
+    by_popularity = popular_order(holdout.fitted)
     out = []
     for s in range(0, len(rows), block):
         part = rows[s:s + block]
@@ -88,7 +92,8 @@ def peer_lists(holdout: Holdout, name: str, rows: np.ndarray, *, new_only: bool,
         exclude = scores <= 0 if name == "repeat" else np.zeros(scores.shape, dtype=bool)
         if new_only:
             exclude |= holdout.fitted.history.orders[part].toarray() > 0
-        out.append(top_k(scores, k, exclude=exclude))
+        best = top_k(scores[:, by_popularity], k, exclude=exclude[:, by_popularity])
+        out.append(np.where(best >= 0, by_popularity[np.maximum(best, 0)], -1))
     return np.vstack(out) if out else np.zeros((0, k), dtype=np.int64)
 
 

@@ -45,15 +45,26 @@ def ranking_metrics(
 
 
 def top_k(scores: np.ndarray, k: int, *, exclude: np.ndarray | None = None) -> np.ndarray:
-    """Column indices of each row's k best scores, best first; excluded or -inf entries become -1."""
+    """Column indices of each row's k best scores, best first; excluded or -inf entries become -1.
+
+    Ties go to the lower column index, so the lists do not depend on how numpy partitions."""
     block = scores.astype(np.float64, copy=True)
+    block[np.isnan(block)] = -np.inf
     if exclude is not None:
         block[exclude] = -np.inf
-    k_eff = min(k, block.shape[1])
-    part = np.argpartition(-block, k_eff - 1, axis=1)[:, :k_eff]
-    order = np.argsort(-np.take_along_axis(block, part, axis=1), axis=1, kind="stable")
-    best = np.take_along_axis(part, order, axis=1)
+    n_rows, n_cols = block.shape
+    k_eff = min(k, n_cols)
+    if k_eff == 0 or n_rows == 0:
+        return np.full((n_rows, k), -1, dtype=np.int64)
+    kth = -np.partition(-block, k_eff - 1, axis=1)[:, k_eff - 1:k_eff]
+    above = block > kth
+    tied = block == kth
+    need = k_eff - above.sum(axis=1, keepdims=True)
+    chosen = above | (tied & (np.cumsum(tied, axis=1) <= need))
+    cols = np.nonzero(chosen)[1].reshape(n_rows, k_eff)
+    order = np.argsort(-np.take_along_axis(block, cols, axis=1), axis=1, kind="stable")
+    best = np.take_along_axis(cols, order, axis=1)
     best = np.where(np.isfinite(np.take_along_axis(block, best, axis=1)), best, -1)
     if k_eff < k:
-        best = np.hstack([best, np.full((block.shape[0], k - k_eff), -1)])
+        best = np.hstack([best, np.full((n_rows, k - k_eff), -1)])
     return best

@@ -32,6 +32,18 @@ def test_top_k_excludes_and_pads() -> None:
     assert out.tolist() == [[2, 0, -1, -1], [2, 1, 0, -1]]
 
 
+def test_top_k_breaks_ties_by_the_lower_column() -> None:
+    rng = np.random.default_rng(3)
+    scores = rng.integers(0, 4, size=(200, 40)).astype(float)  # many ties
+    exclude = rng.random((200, 40)) < 0.3
+    scores[5] = np.nan
+    out = top_k(scores, 7, exclude=exclude)
+    for row in range(200):
+        allowed = [c for c in range(40) if not exclude[row, c] and np.isfinite(scores[row, c])]
+        expected = sorted(allowed, key=lambda c: (-scores[row, c], c))[:7]
+        assert out[row].tolist() == expected + [-1] * (7 - len(expected))
+
+
 def test_ranker_beats_popularity_and_every_row_is_filled() -> None:
     shop = small_shop()
     inputs = Inputs(shop.events, shop.items, shop.customers, "synthetic")

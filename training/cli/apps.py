@@ -39,8 +39,11 @@ def train_all_command() -> None:
 
 def run_all_trainers(settings: Settings) -> None:
     """Run every registered trainer in order; one that lacks data is reported and the others still run."""
-    failed = [family for family in TRAIN_ORDER if family in TRAINERS and not _trained(family, settings)]
-    if failed:
+    all_trained = True
+    for family in TRAIN_ORDER:
+        if family in TRAINERS:
+            all_trained = _trained(family, settings) and all_trained
+    if not all_trained:
         raise typer.Exit(code=2)
 
 

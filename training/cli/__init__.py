@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from pydantic import ValidationError
@@ -15,6 +16,7 @@ from training.cli.apps import app
 def main() -> None:
     """Entry point of the `shopml` console script."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")  # its INFO lines (database migrations) are noise here
     try:
         app()
     except ValidationError as exc:

@@ -65,14 +65,17 @@ def evaluate_command(
     cutoff = str(when.date())
     config = dataclasses.replace(RecommenderConfig(), window_days=window_days)
     try:
-        table = run_evaluation(settings, inputs, cutoff=cutoff, config=config)
+        table, info = run_evaluation(settings, inputs, cutoff=cutoff, config=config)
     except NotEnoughData as exc:
         typer.echo(f"cannot evaluate the recommender at {cutoff}: {exc}", err=True)
         raise typer.Exit(code=2) from exc
     print_table(table, f"recommender backtest: cutoff {cutoff}, test window {window_days} days, K=10")
     ratios = summary_rows(table)
-    typer.echo(f"shopml / best peer NDCG@10 (all items): {ratios['shopml_over_best_peer_all']:.3f}; "
-               f"shopml / ALS NDCG@10 (new items): {ratios['shopml_over_als_new']:.3f}")
+    typer.echo(f"shopml / best peer NDCG@10 (all items): {ratios['shopml_over_best_peer_all']:.3f} "
+               f"(95% CI {info['ratio_all_ci_low']:.3f}-{info['ratio_all_ci_high']:.3f}); "
+               f"shopml / ALS NDCG@10 (new items): {ratios['shopml_over_als_new']:.3f} "
+               f"(95% CI {info['ratio_new_ci_low']:.3f}-{info['ratio_new_ci_high']:.3f}); "
+               "intervals: paired bootstrap over customers")
 
 
 TRAINERS["recommender"] = train

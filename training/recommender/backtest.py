@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from training.evaluation.bootstrap import ratio_of_sums_interval
 from training.recommender.candidates import FittedSources, candidate_frame
 from training.recommender.interactions import Truth, as_utc, new_items_truth, truth_window
-from training.recommender.metrics import METRIC_NAMES, ranking_metrics, top_k
+from training.recommender.metrics import METRIC_NAMES, ndcg_per_customer, ranking_metrics, top_k
 from training.recommender.model import (
     Context,
     Rankers,
@@ -119,35 +120,78 @@ def model_lists(holdout: Holdout, rankers: Rankers, rows: np.ndarray, config: Re
     return fill_with(items, popular_order(holdout.fitted), exclude)
 
 
-def score_holdout(holdout: Holdout, rankers: Rankers, config: RecommenderConfig, *,
-                  peers: tuple[str, ...] = PEERS) -> pd.DataFrame:
+def holdout_lists(holdout: Holdout, rankers: Rankers, config: RecommenderConfig, *,
+                  peers: tuple[str, ...] = PEERS) -> dict[tuple[str, str], np.ndarray]:
+    """Every model's top-K per evaluated customer, keyed by (mode, model); rows follow `mode_rows`."""
+    lists = {}
+    for mode, new_only in (("all items", False), ("new items", True)):
+        rows = mode_rows(holdout, mode)
+        for name in (*peers, MODEL):
+            lists[(mode, name)] = (model_lists(holdout, rankers, rows, config, new_only=new_only) if name == MODEL
+                                   else peer_lists(holdout, name, rows, new_only=new_only, k=config.k))
+    return lists
+
+
+def mode_rows(holdout: Holdout, mode: str) -> np.ndarray:
+    """The customers a mode evaluates: everyone who bought something (new items: something new)."""
+    return np.flatnonzero(mode_truth(holdout, mode).total > 0)
+
+
+def mode_truth(holdout: Holdout, mode: str) -> Truth:
+    """What counts as a hit in a mode ('all items' or 'new items')."""
+    return holdout.truth if mode == "all items" else holdout.new_truth
+
+
+def metrics_table(holdout: Holdout, lists: dict[tuple[str, str], np.ndarray], config: RecommenderConfig) -> pd.DataFrame:
     """One table: a row per model and mode ('all items', 'new items'), a column per metric@K."""
     n_items = len(holdout.fitted.history.items)
     records = []
-    for mode, truth, new_only in (("all items", holdout.truth, False), ("new items", holdout.new_truth, True)):
-        rows = np.flatnonzero(truth.total > 0)
-        for name in (*peers, MODEL):
-            lists = (model_lists(holdout, rankers, rows, config, new_only=new_only) if name == MODEL
-                     else peer_lists(holdout, name, rows, new_only=new_only, k=config.k))
-            metrics = ranking_metrics(lists, truth.matrix, truth.total, rows, n_items=n_items)
-            records.append({"mode": mode, "model": name, **{f"{m}@{config.k}" if m != "coverage" else m: v
-                                                            for m, v in metrics.items()},
-                            "customers": len(rows)})
+    for (mode, name), recommended in lists.items():
+        truth, rows = mode_truth(holdout, mode), mode_rows(holdout, mode)
+        metrics = ranking_metrics(recommended, truth.matrix, truth.total, rows, n_items=n_items)
+        records.append({"mode": mode, "model": name, **{f"{m}@{config.k}" if m != "coverage" else m: v
+                                                        for m, v in metrics.items()},
+                        "customers": len(rows)})
     return pd.DataFrame.from_records(records).set_index(["mode", "model"])
+
+
+def score_holdout(holdout: Holdout, rankers: Rankers, config: RecommenderConfig, *,
+                  peers: tuple[str, ...] = PEERS) -> pd.DataFrame:
+    """One table: a row per model and mode ('all items', 'new items'), a column per metric@K."""
+    return metrics_table(holdout, holdout_lists(holdout, rankers, config, peers=peers), config)
+
+
+def ratio_intervals(holdout: Holdout, lists: dict[tuple[str, str], np.ndarray], table: pd.DataFrame,
+                    k: int = 10) -> dict[str, float]:
+    """95% paired-bootstrap intervals (over customers) of the two target ratios: shopml / best peer
+    NDCG@K on all items, shopml / ALS NDCG@K on new items."""
+    col = f"ndcg@{k}"
+    best = max(PEERS, key=lambda p: float(table.loc[("all items", p), col]))
+    out = {}
+    for key, mode, peer in (("all", "all items", best), ("new", "new items", "als")):
+        truth, rows = mode_truth(holdout, mode), mode_rows(holdout, mode)
+        mine = ndcg_per_customer(lists[(mode, MODEL)], truth.matrix, truth.total, rows)
+        theirs = ndcg_per_customer(lists[(mode, peer)], truth.matrix, truth.total, rows)
+        out[f"ratio_{key}_ci_low"], out[f"ratio_{key}_ci_high"] = ratio_of_sums_interval(mine, theirs)
+    return out
 
 
 def evaluate(events: pd.DataFrame, *, cutoff: pd.Timestamp | str, context: Context,
              config: RecommenderConfig) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Backtest at `cutoff`: rankers trained on windows ending at the cutoff, peers fitted alongside."""
+    """Backtest at `cutoff`: rankers trained on windows ending at the cutoff, peers fitted alongside.
+
+    Returns the table and figures to log: timings and the bootstrap intervals of the target ratios."""
     cutoff = as_utc(cutoff)
     t0 = time.perf_counter()
     rankers, _ = train_rankers(events, until=cutoff, context=context, config=config)
     t1 = time.perf_counter()
     holdout = make_holdout(events, cutoff=cutoff, context=context, config=config)
-    table = score_holdout(holdout, rankers, config)
+    lists = holdout_lists(holdout, rankers, config)
+    table = metrics_table(holdout, lists, config)
     t2 = time.perf_counter()
-    timings = {"ranker_training_seconds": t1 - t0, "holdout_seconds": t2 - t1}
-    return table, timings
+    info = {"ranker_training_seconds": t1 - t0, "holdout_seconds": t2 - t1,
+            **ratio_intervals(holdout, lists, table, config.k)}
+    return table, info
 
 
 def ndcg_of(table: pd.DataFrame, model: str, mode: str = "all items", k: int = 10) -> float:

@@ -21,6 +21,26 @@ def ranking_metrics(
     if len(rows) == 0:
         return {name: float("nan") for name in METRIC_NAMES}
     k = recommended.shape[1]
+    hits = _hits(recommended, truth, rows)
+    n_rel = total[rows]
+    n_hits = hits.sum(axis=1)
+    shown = np.unique(recommended[recommended >= 0])
+    return {
+        "ndcg": float(np.mean(_ndcg(hits, n_rel))),
+        "recall": float(np.mean(n_hits / n_rel)),
+        "precision": float(np.mean(n_hits / k)),
+        "hit_rate": float(np.mean(n_hits > 0)),
+        "coverage": float(len(shown) / max(n_items, 1)),
+    }
+
+
+def ndcg_per_customer(recommended: np.ndarray, truth: sp.csr_matrix, total: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """NDCG@K of each customer at `rows` (the values `ranking_metrics` averages)."""
+    return _ndcg(_hits(recommended, truth, rows), total[rows])
+
+
+def _hits(recommended: np.ndarray, truth: sp.csr_matrix, rows: np.ndarray) -> np.ndarray:
+    """[customers, K] booleans: the recommended item was bought in the test window."""
     sub = truth[rows]
     valid = recommended >= 0
     safe = np.where(valid, recommended, 0)
@@ -29,19 +49,13 @@ def ranking_metrics(
         start, end = sub.indptr[j], sub.indptr[j + 1]
         if end > start:
             hits[j] = np.isin(safe[j], sub.indices[start:end]) & valid[j]
-    discounts = 1.0 / np.log2(np.arange(k) + 2.0)
-    dcg = (hits * discounts).sum(axis=1)
-    n_rel = total[rows]
-    ideal = np.cumsum(discounts)[np.minimum(n_rel, k).astype(int) - 1]
-    n_hits = hits.sum(axis=1)
-    shown = np.unique(recommended[valid])
-    return {
-        "ndcg": float(np.mean(dcg / ideal)),
-        "recall": float(np.mean(n_hits / n_rel)),
-        "precision": float(np.mean(n_hits / k)),
-        "hit_rate": float(np.mean(n_hits > 0)),
-        "coverage": float(len(shown) / max(n_items, 1)),
-    }
+    return hits
+
+
+def _ndcg(hits: np.ndarray, n_rel: np.ndarray) -> np.ndarray:
+    discounts = 1.0 / np.log2(np.arange(hits.shape[1]) + 2.0)
+    ideal = np.cumsum(discounts)[np.minimum(n_rel, hits.shape[1]).astype(int) - 1]
+    return np.asarray((hits * discounts).sum(axis=1) / ideal)
 
 
 def top_k(scores: np.ndarray, k: int, *, exclude: np.ndarray | None = None) -> np.ndarray:

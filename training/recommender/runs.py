@@ -81,8 +81,10 @@ def _log_common(config: RecommenderConfig, inputs: Inputs) -> None:
     mlflow.log_params(params)
 
 
-def run_evaluation(settings: Settings, inputs: Inputs, *, cutoff: str, config: RecommenderConfig) -> pd.DataFrame:
-    """Backtest shopml and its peers at `cutoff`, log the table to MLflow and return it."""
+def run_evaluation(settings: Settings, inputs: Inputs, *, cutoff: str, config: RecommenderConfig
+                   ) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Backtest shopml and its peers at `cutoff`, log the table to MLflow; returns it with the
+    bootstrap intervals of the target ratios (`ratio_all_ci_low`, ...) and the timings."""
     import mlflow
 
     from training.evaluation.report import log_table
@@ -92,10 +94,10 @@ def run_evaluation(settings: Settings, inputs: Inputs, *, cutoff: str, config: R
         _log_common(config, inputs)
         mlflow.log_param("cutoff", cutoff)
         started = time.perf_counter()
-        table, timings = evaluate(inputs.events, cutoff=cutoff, context=inputs.context(), config=config)
-        mlflow.log_metrics({**timings, "total_seconds": time.perf_counter() - started})
+        table, info = evaluate(inputs.events, cutoff=cutoff, context=inputs.context(), config=config)
+        mlflow.log_metrics({**info, "total_seconds": time.perf_counter() - started})
         log_table(table, "recommender_backtest")
-    return table
+    return table, info
 
 
 def run_training(settings: Settings, inputs: Inputs | None = None, config: RecommenderConfig | None = None

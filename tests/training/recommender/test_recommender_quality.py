@@ -8,8 +8,8 @@ import scipy.sparse as sp
 
 from tests.training.recommender.shop import FAST, cutoff_of, small_shop
 from training.recommender.backtest import MODEL, PEERS, evaluate
-from training.recommender.metrics import ranking_metrics, top_k
-from training.recommender.runs import Inputs
+from training.recommender.metrics import ndcg_per_customer, ranking_metrics, top_k
+from training.recommender.runs import Inputs, summary_rows
 
 
 def test_metrics_by_hand() -> None:
@@ -23,6 +23,8 @@ def test_metrics_by_hand() -> None:
     assert m["precision"] == pytest.approx((1 / 2 + 0) / 2)
     assert m["hit_rate"] == pytest.approx(0.5)
     assert m["coverage"] == pytest.approx(3 / 4)
+    per = ndcg_per_customer(recs, truth, total, np.array([0, 1]))
+    assert per.tolist() == pytest.approx([1.0 / ideal0, 0.0])
 
 
 def test_top_k_excludes_and_pads() -> None:
@@ -47,10 +49,13 @@ def test_top_k_breaks_ties_by_the_lower_column() -> None:
 def test_ranker_beats_popularity_and_every_row_is_filled() -> None:
     shop = small_shop()
     inputs = Inputs(shop.events, shop.items, shop.customers, "synthetic")
-    table, _ = evaluate(shop.events, cutoff=cutoff_of(shop), context=inputs.context(), config=FAST)
+    table, info = evaluate(shop.events, cutoff=cutoff_of(shop), context=inputs.context(), config=FAST)
     assert set(table.index.get_level_values("model")) == {*PEERS, MODEL}
     ndcg = table["ndcg@10"]
     assert ndcg[("all items", MODEL)] > ndcg[("all items", "popularity")]
     assert ndcg[("new items", MODEL)] > ndcg[("new items", "repeat")]     # repeat has nothing new to offer
     assert (table["customers"] > 0).all()
     assert table.notna().all().all()
+    ratios = summary_rows(table)
+    assert info["ratio_all_ci_low"] <= ratios["shopml_over_best_peer_all"] <= info["ratio_all_ci_high"]
+    assert info["ratio_new_ci_low"] <= ratios["shopml_over_als_new"] <= info["ratio_new_ci_high"]

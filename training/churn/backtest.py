@@ -20,6 +20,7 @@ from training.churn.peers import (
     rfm8_lightgbm_peer,
 )
 from training.errors import NotEnoughData
+from training.evaluation.bootstrap import paired_interval
 
 log = logging.getLogger(__name__)
 
@@ -98,5 +99,22 @@ def run_backtest(
     order = [*PEERS, SHOPML]
     table = pd.DataFrame.from_dict(rows, orient="index").loc[order, list(METRIC_COLUMNS)]
     table.index.name = "model"
-    scores = pd.DataFrame({"churned": y, **probs}, index=test.index)
+    scores = pd.DataFrame({"churned": y, **probs, "BG/NBD expected purchases": bgnbd_expected_purchases_score(test)},
+                          index=test.index)
     return BacktestResult(table, scores, model, test, as_of, dates)
+
+
+def auc_gap_interval(result: BacktestResult, *, draws: int = 1000) -> tuple[str, float, float, float]:
+    """shopml's ROC-AUC minus the best peer's, with its 95% paired-bootstrap interval over customers:
+    (best peer, gap, low, high)."""
+    peer = str(result.table.drop(index=SHOPML)["ROC-AUC"].idxmax())
+    y = result.scores["churned"].to_numpy()
+    mine, theirs = result.scores[SHOPML].to_numpy(), result.scores[peer].to_numpy()
+
+    def gap(units: np.ndarray) -> float:
+        if len(np.unique(y[units])) < 2:
+            return float("nan")
+        return float(roc_auc_score(y[units], mine[units]) - roc_auc_score(y[units], theirs[units]))
+
+    low, high = paired_interval(gap, len(y), draws=draws)
+    return peer, gap(np.arange(len(y))), low, high

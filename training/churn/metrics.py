@@ -21,11 +21,16 @@ def expected_calibration_error(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -
 
 
 def top_decile_lift(y: np.ndarray, score: np.ndarray, fraction: float = 0.1) -> float:
-    """Churn rate among the top `fraction` scores divided by the overall churn rate."""
-    y, score = np.asarray(y, dtype=float), np.asarray(score, dtype=float)
+    """Churn rate among the top `fraction` scores divided by the overall churn rate.
+
+    Customers tied on the score at the cut share the remaining places: they count at their mean
+    churn rate (what a random order among them would give on average), not in an arbitrary order."""
+    y, score = np.asarray(y, dtype=float), np.nan_to_num(np.asarray(score, dtype=float), nan=-np.inf)
     n_top = max(1, round(len(y) * fraction))
-    order = np.argsort(-score, kind="stable")
-    return float(y[order[:n_top]].mean() / y.mean())
+    cut = np.sort(score)[::-1][n_top - 1]
+    above, tied = score > cut, score == cut
+    top_churners = y[above].sum() + (n_top - above.sum()) * y[tied].mean()
+    return float(top_churners / n_top / y.mean())
 
 
 def churn_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:

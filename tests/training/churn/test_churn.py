@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.training.churn.shop import FAST, START, small_events
-from training.churn.backtest import SHOPML, BacktestResult, run_backtest
+from training.churn.backtest import SHOPML, BacktestResult, auc_gap_interval, run_backtest
 from training.churn.dataset import training_dates
 from training.churn.labels import churn_labels
 from training.churn.metrics import churn_metrics, expected_calibration_error, top_decile_lift
@@ -48,6 +48,14 @@ def test_metrics() -> None:
     assert set(m) == {"ROC-AUC", "PR-AUC", "Brier", "ECE", "lift@10%"} and 0.5 < m["ROC-AUC"] <= 1
 
 
+def test_top_decile_lift_shares_the_cut_among_ties() -> None:
+    y = np.r_[np.ones(10), np.zeros(90)]
+    assert top_decile_lift(y, np.zeros(100)) == pytest.approx(1.0)  # one big tie: the base rate, whatever the order
+    score = np.r_[np.full(5, 2.0), np.ones(95)]  # 5 sure places, then 5 drawn from a 95-way tie
+    y = np.r_[np.ones(5), np.ones(5), np.zeros(90)]  # 5 of the 95 tied customers churn
+    assert top_decile_lift(y, score) == pytest.approx((5 + 5 * 5 / 95) / 10 / 0.1)
+
+
 def test_training_label_windows_end_before_the_cutoff(shop: ShopData) -> None:
     cutoff = START + pd.Timedelta(days=240)
     dates = training_dates(shop.events, before=cutoff, horizon_days=90, step_days=14, min_history_days=30)
@@ -67,6 +75,11 @@ def test_backtest_prints_every_model_and_beats_chance(backtest: BacktestResult) 
     assert result.table.loc[SHOPML, "ROC-AUC"] > 0.6
     assert result.training_dates[-1] + pd.Timedelta(days=90) <= result.as_of
     assert set(result.targets().columns) == {"shopml", "bar", "met"}
+    peer, gap, low, high = auc_gap_interval(result, draws=200)
+    peers = result.table.drop(index=SHOPML)["ROC-AUC"]
+    assert peer == peers.idxmax()
+    assert gap == pytest.approx(result.table.loc[SHOPML, "ROC-AUC"] - peers.max())
+    assert low <= gap <= high
 
 
 def test_backtest_refuses_an_incomplete_label_window(shop: ShopData) -> None:

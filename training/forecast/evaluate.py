@@ -9,7 +9,7 @@ from dataclasses import replace
 import pandas as pd
 
 from features.settings import Settings
-from training.forecast.backtest import BacktestResult, comparison, run_backtest
+from training.forecast.backtest import BacktestResult, comparison, ratio_intervals, run_backtest
 from training.forecast.config import ForecastConfig
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def log_results(settings: Settings, results: dict[str, BacktestResult], params: 
         mlflow.log_params(params)
         for freq, res in results.items():
             log_table(res.table, f"backtest_{freq}")
-            comp = comparison(res.table)
+            comp = comparison(res.table, intervals=ratio_intervals(res))
             mlflow.log_text(comp.to_csv(), f"tables/targets_{freq}.csv")
             mlflow.log_metrics({f"seconds_{freq}_{k}": v for k, v in res.seconds.items()})
     return run_id

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.training.forecast.shop import START, small_events, tiny_config
-from training.forecast.backtest import SHOPML, comparison, run_backtest
+from training.forecast.backtest import SHOPML, comparison, ratio_intervals, run_backtest
 from training.forecast.metrics import METRICS
 
 CUTOFF = START + pd.Timedelta(days=7 * 32)  # a Monday
@@ -30,6 +30,16 @@ def test_weekly_table_has_shopml_and_every_peer(events: pd.DataFrame) -> None:
     assert 0.0 <= res.table.loc[SHOPML, "coverage_p10_p90"] <= 1.0
     comp = comparison(res.table)
     assert list(comp.index) == ["wape_p50", "rmsse_mean", "pinball_scaled", "coverage_p10_p90"]
+    intervals = ratio_intervals(res, draws=200)
+    with_ci = comparison(res.table, intervals=intervals)
+    for metric, (low, high) in intervals.items():
+        assert low <= comp.loc[metric, "ratio"] <= high
+        assert with_ci.loc[metric, "ratio 95% CI"] == f"{low:.3f}-{high:.3f}"
+    for metric in ("wape_p50", "rmsse_mean", "mase_p50", "pinball_scaled"):  # per-series pieces add up to the table
+        part = res.per_series[SHOPML]["abs_error_p50" if metric == "wape_p50" else metric]
+        expected = res.table.loc[SHOPML, metric]
+        got = part.sum() / res.forecasts.query("model == @SHOPML")["y"].sum() if metric == "wape_p50" else part.mean()
+        assert got == pytest.approx(expected)
     assert res.forecasts["ds"].min() == CUTOFF.tz_localize(None)
 
 

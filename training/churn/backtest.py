@@ -39,6 +39,7 @@ class BacktestResult:
     test: pd.DataFrame
     as_of: pd.Timestamp
     training_dates: list[pd.Timestamp]
+    auc_gap: tuple[str, float, float, float] | None = None  # auc_gap_interval(self), once computed
 
     def targets(self) -> pd.DataFrame:
         """Each issue target with the measured value, the bar and whether it is met."""

@@ -12,7 +12,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from features.settings import Settings
-from training.churn.backtest import BacktestResult, run_backtest
+from training.churn.backtest import BacktestResult, auc_gap_interval, run_backtest
 from training.churn.dataset import snapshot, stacked_frame, training_dates
 from training.churn.model import ChurnConfig, ChurnModel
 from training.churn.profiles import build_profiles, write_profiles
@@ -64,6 +64,7 @@ def serving_as_of(events: pd.DataFrame) -> pd.Timestamp:
 def evaluate(data: ShopData, *, as_of: pd.Timestamp | str, config: ChurnConfig, settings: Settings | None = None) -> BacktestResult:
     """Backtest shopml against the peers at `as_of`; logged to MLflow (experiment shopml-churn) if settings given."""
     result = run_backtest(data.events, as_of=as_of, config=config, customers=data.customers, items=data.items)
+    result.auc_gap = auc_gap_interval(result)
     if settings is not None:
         import mlflow
 
@@ -74,6 +75,8 @@ def evaluate(data: ShopData, *, as_of: pd.Timestamp | str, config: ChurnConfig, 
             mlflow.log_params({"as_of": str(pd.Timestamp(as_of).date()), **_flat(config)})
             log_table(result.table, "backtest")
             log_table(result.targets()[["shopml", "bar"]], "targets")
+            _, gap, low, high = result.auc_gap
+            mlflow.log_metrics({"auc_gap_to_best_peer": gap, "auc_gap_ci_low": low, "auc_gap_ci_high": high})
     return result
 
 

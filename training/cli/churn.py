@@ -67,7 +67,7 @@ def evaluate_command(
              f"{dates[0].date()}..{dates[-1].date()}")
     print_table(result.table, title)
     print_table(result.targets(), "issue targets")
-    peer, gap, low, high = auc_gap_interval(result)
+    peer, gap, low, high = result.auc_gap or auc_gap_interval(result)
     typer.echo(f"shopml - {peer} ROC-AUC: {gap:+.3f} (95% CI {low:+.3f} to {high:+.3f}; paired bootstrap over customers)")
 
 

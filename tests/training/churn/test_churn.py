@@ -8,13 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from features.settings import Settings
 from tests.training.churn.shop import FAST, START, small_events
 from training.churn.backtest import SHOPML, BacktestResult, auc_gap_interval, run_backtest
 from training.churn.dataset import training_dates
 from training.churn.labels import churn_labels
 from training.churn.metrics import churn_metrics, expected_calibration_error, top_decile_lift
 from training.churn.model import ChurnModel
-from training.churn.pipeline import ShopData, fit_final, package
+from training.churn.pipeline import ShopData, evaluate, fit_final, package
 from training.churn.runtime import ChurnRuntime
 
 
@@ -135,3 +136,16 @@ def test_factors_speak_plainly(model_dir: Path) -> None:
     factors = [f for cid in rt.customer_ids() for f in rt.churn(cid)["top_factors"]]
     assert any(f.startswith("no order for ") for f in factors)
     assert all(f.endswith(("(raises the risk)", "(lowers the risk)")) for f in factors)
+
+
+def test_evaluate_logs_the_auc_gap_and_its_interval(shop: ShopData, settings: Settings) -> None:
+    import mlflow
+
+    result = evaluate(shop, as_of=START + pd.Timedelta(days=240), config=FAST, settings=settings)
+    assert result.auc_gap is not None
+    peer, gap, low, high = result.auc_gap
+    assert peer in result.table.index and low <= gap <= high
+    runs = mlflow.search_runs(experiment_names=["shopml-churn"])
+    assert len(runs) == 1
+    assert runs.loc[0, "metrics.auc_gap_to_best_peer"] == pytest.approx(gap)
+    assert runs.loc[0, "metrics.auc_gap_ci_low"] == pytest.approx(low)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from features.timestamps import as_utc
+
 DAY = pd.Timedelta(days=1)
 WINDOWS_DAYS: tuple[int, ...] = (30, 90)
 SEASON_DAYS = 90
@@ -27,11 +29,6 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "season_share", "season_orders_last_year", "month_concentration", "weekday_concentration",
     "region",
 )
-
-
-def _as_utc(as_of: pd.Timestamp | str) -> pd.Timestamp:
-    ts = pd.Timestamp(as_of)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def _known(events: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -170,7 +167,7 @@ def customer_features(
     FEATURE_COLUMNS; `region` comes from `customers` (None when unknown). NaN means "not defined yet"
     (for example gaps of a one-order customer).
     """
-    as_of = _as_utc(as_of)
+    as_of = as_utc(as_of)
     known = _known(events, as_of)
     purchases = known[known["event_type"] == "purchase"]
     if purchases.empty:

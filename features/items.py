@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from features.timestamps import as_utc
+
 POPULARITY_WINDOWS_DAYS: tuple[int, ...] = (7, 30, 90)
 
 ITEM_FEATURE_COLUMNS: tuple[str, ...] = (
@@ -31,11 +33,6 @@ def _purchases_before(events: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame
     return events.loc[mask]
 
 
-def _as_utc(as_of: pd.Timestamp | str) -> pd.Timestamp:
-    ts = pd.Timestamp(as_of)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
 def item_features(events: pd.DataFrame, *, as_of: pd.Timestamp | str) -> pd.DataFrame:
     """Features of every item sold before `as_of`, one row per item_id (the index).
 
@@ -47,7 +44,7 @@ def item_features(events: pd.DataFrame, *, as_of: pd.Timestamp | str) -> pd.Data
     new_buyer_share_30d = their share of the item's customers in the last 30 days.
     Only purchases with timestamp < as_of are used.
     """
-    as_of = _as_utc(as_of)
+    as_of = as_utc(as_of)
     buys = _purchases_before(events, as_of)
     if buys.empty:
         return pd.DataFrame(columns=list(ITEM_FEATURE_COLUMNS), index=pd.Index([], name="item_id"), dtype=float)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from features.customers import _as_utc
+from features.timestamps import as_utc
 from training.churn.dataset import labelled_frame, stacked_frame, training_dates
 from training.churn.metrics import METRIC_COLUMNS, churn_metrics, top_decile_lift
 from training.churn.model import ChurnConfig, ChurnModel
@@ -74,7 +74,7 @@ def run_backtest(
 ) -> BacktestResult:
     """Fit shopml and the peers on windows whose labels end by `as_of`, evaluate all on (as_of, as_of + H]."""
     config = config or ChurnConfig()
-    as_of = _as_utc(as_of)
+    as_of = as_utc(as_of)
     horizon = config.horizon_days
     if events["timestamp"].max() < as_of + pd.Timedelta(days=horizon - 1):
         raise NotEnoughData(f"the events end {events['timestamp'].max()}, before the label window of {as_of.date()} "

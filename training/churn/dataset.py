@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from features.customers import FEATURE_COLUMNS, _as_utc, customer_features
+from features.customers import FEATURE_COLUMNS, customer_features
+from features.timestamps import as_utc
 from training.churn.labels import DEFAULT_HORIZON_DAYS, churn_labels
 from training.value.bgnbd import FitError
 from training.value.summary import ValueModels, customer_value, fit_value_models, rfm_summary
@@ -34,7 +35,7 @@ class Snapshot:
 def snapshot(events: pd.DataFrame, *, as_of: pd.Timestamp | str, horizon_days: int = DEFAULT_HORIZON_DAYS,
              customers: pd.DataFrame | None = None, items: pd.DataFrame | None = None) -> Snapshot:
     """Customer features and BG/NBD/Gamma-Gamma outputs (fitted on history before `as_of`)."""
-    as_of = _as_utc(as_of)
+    as_of = as_utc(as_of)
     feats = customer_features(events, as_of=as_of, customers=customers, items=items)
     summary = rfm_summary(events, as_of=as_of).reindex(feats.index)
     models: ValueModels | None
@@ -65,7 +66,7 @@ def training_dates(events: pd.DataFrame, *, before: pd.Timestamp | str, horizon_
     The latest date is `before - horizon_days`; earlier ones step back until less than
     `min_history_days` of events precede them. Oldest first.
     """
-    cutoff = _as_utc(before)
+    cutoff = as_utc(before)
     start = events["timestamp"].min()
     latest = cutoff - pd.Timedelta(days=horizon_days)
     dates = []

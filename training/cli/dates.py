@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import typer
 
+from features.timestamps import as_utc
+
 
 def parse_date(value: str, param: str) -> pd.Timestamp:
     """`value` as a UTC timestamp; an error naming `param` when it is not a date."""
@@ -14,7 +16,7 @@ def parse_date(value: str, param: str) -> pd.Timestamp:
         raise typer.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)", param_hint=param) from exc
     if pd.isna(ts):
         raise typer.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)", param_hint=param)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return as_utc(ts)
 
 
 def check_split(cutoff: pd.Timestamp, timestamps: pd.Series, *, param: str, test_days: int,
@@ -22,7 +24,7 @@ def check_split(cutoff: pd.Timestamp, timestamps: pd.Series, *, param: str, test
     """An error naming `param` unless the events hold `history_days` of data before `cutoff` and the
     whole test window of `test_days` after it (the day of the last event counts). With `weekday`
     (0 = Monday) the latest cutoff the message suggests falls on that day."""
-    first, last = _utc(timestamps.min()), _utc(timestamps.max())
+    first, last = as_utc(timestamps.min()), as_utc(timestamps.max())
     if cutoff - pd.Timedelta(days=history_days) < first:
         raise typer.BadParameter(
             f"{cutoff.date()} leaves too little history: the events start on {first.date()} and this needs "
@@ -35,8 +37,3 @@ def check_split(cutoff: pd.Timestamp, timestamps: pd.Series, *, param: str, test
         raise typer.BadParameter(
             f"{cutoff.date()} leaves no complete {test_days}-day test window: the events end on {last.date()} "
             f"(latest cutoff: {latest.date()})", param_hint=param)
-
-
-def _utc(value: object) -> pd.Timestamp:
-    ts = pd.Timestamp(value)  # type: ignore[arg-type]
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")

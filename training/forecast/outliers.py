@@ -14,6 +14,8 @@ import logging
 import numpy as np
 import pandas as pd
 
+from features.timestamps import as_utc
+
 log = logging.getLogger(__name__)
 
 
@@ -21,7 +23,7 @@ def bulk_caps(events: pd.DataFrame, *, as_of: pd.Timestamp | str, factor: float 
     """Per item, the largest order-line quantity kept as is (factor x p90 of its purchase lines)."""
     if factor <= 0:
         raise ValueError(f"factor must be > 0, got {factor}")
-    cutoff = _utc(as_of)
+    cutoff = as_utc(as_of)
     mask = events["event_type"].eq("purchase") & (events["timestamp"] < cutoff)
     lines = events.loc[mask, ["item_id", "quantity"]]
     p90 = lines.groupby("item_id")["quantity"].quantile(0.9)
@@ -30,7 +32,7 @@ def bulk_caps(events: pd.DataFrame, *, as_of: pd.Timestamp | str, factor: float 
 
 def cap_bulk_orders(events: pd.DataFrame, *, as_of: pd.Timestamp | str, factor: float = 4.0) -> pd.DataFrame:
     """A copy of `events` whose purchase lines before `as_of` are capped at the item's bulk cap."""
-    cutoff = _utc(as_of)
+    cutoff = as_utc(as_of)
     caps = bulk_caps(events, as_of=cutoff, factor=factor)
     out = events.copy()
     mask = out["event_type"].eq("purchase") & (out["timestamp"] < cutoff)
@@ -42,7 +44,3 @@ def cap_bulk_orders(events: pd.DataFrame, *, as_of: pd.Timestamp | str, factor: 
     log.info("capped %d bulk order lines (%.0f units removed)", n, float((qty - capped).sum()))
     return out
 
-
-def _utc(value: pd.Timestamp | str) -> pd.Timestamp:
-    ts = pd.Timestamp(value)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")

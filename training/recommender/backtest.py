@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from features.timestamps import as_utc
 from training.evaluation.bootstrap import ratio_of_sums_interval
 from training.recommender.candidates import FittedSources, candidate_frame
-from training.recommender.interactions import Truth, as_utc, new_items_truth, truth_window
+from training.recommender.interactions import Truth, new_items_truth, truth_window
 from training.recommender.metrics import METRIC_NAMES, ndcg_per_customer, ranking_metrics, top_k
 from training.recommender.model import (
     Context,

@@ -8,17 +8,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from features.timestamps import as_utc
 from training.errors import NotEnoughData
 
 DAY_SECONDS = 86400.0
 RECENT_ORDERS = 3
 SHORT_HALFLIFE_DAYS = 14.0
-
-
-def as_utc(ts: pd.Timestamp | str) -> pd.Timestamp:
-    """A timestamp in UTC (naive timestamps are taken as UTC)."""
-    out = pd.Timestamp(ts)
-    return out.tz_localize("UTC") if out.tzinfo is None else out.tz_convert("UTC")
 
 
 def purchases(events: pd.DataFrame, *, start: pd.Timestamp | None = None, end: pd.Timestamp) -> pd.DataFrame:

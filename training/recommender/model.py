@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from features.timestamps import as_utc
 from training.errors import NotEnoughData
 from training.recommender.candidates import (
     CandidateConfig,
@@ -15,7 +16,7 @@ from training.recommender.candidates import (
     candidate_frame,
     fit_sources,
 )
-from training.recommender.interactions import Truth, as_utc, build_interactions, truth_window
+from training.recommender.interactions import Truth, build_interactions, truth_window
 from training.recommender.ranker import Ranker, RankerConfig, fit_ranker
 
 log = logging.getLogger(__name__)

@@ -20,11 +20,12 @@ import lightgbm
 import numpy as np
 import pandas as pd
 
+from features.timestamps import as_utc
 from training.errors import NotEnoughData
 from training.recommender import artifacts
 from training.recommender.backtest import MODEL, Holdout, model_lists, score_holdout
 from training.recommender.candidates import FEATURES, FittedSources, candidate_frame
-from training.recommender.interactions import as_utc, new_items_truth, truth_window
+from training.recommender.interactions import new_items_truth, truth_window
 from training.recommender.metrics import ranking_metrics
 from training.recommender.model import (
     Context,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from features.customers import _as_utc
+from features.timestamps import as_utc
 from training.value.bgnbd import BetaGeoModel, FitError
 from training.value.gamma_gamma import GammaGammaModel
 
@@ -22,7 +22,7 @@ def rfm_summary(events: pd.DataFrame, *, as_of: pd.Timestamp | str) -> pd.DataFr
     """Per customer with a purchase before `as_of`: frequency (repeat purchase days), recency and T in
     days (time from the first purchase day to the last one, and to as_of), monetary (mean value of the
     repeat purchase days, 0 without repeats) and total_value. Indexed by customer_id."""
-    as_of = _as_utc(as_of)
+    as_of = as_utc(as_of)
     mask = (events["event_type"] == "purchase") & events["customer_id"].notna() & (events["timestamp"] < as_of)
     buys = events.loc[mask, ["customer_id", "timestamp", "quantity", "price"]]
     cols = ["frequency", "recency", "T", "monetary", "total_value"]

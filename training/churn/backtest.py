@@ -39,7 +39,7 @@ class BacktestResult:
     test: pd.DataFrame
     as_of: pd.Timestamp
     training_dates: list[pd.Timestamp]
-    auc_gap: tuple[str, float, float, float] | None = None  # auc_gap_interval(self), once computed
+    auc_gap: tuple[str, float, float, float] | None = None  # auc_gap_interval(self); set by pipeline.evaluate
 
     def targets(self) -> pd.DataFrame:
         """Each issue target with the measured value, the bar and whether it is met."""
@@ -96,12 +96,12 @@ def run_backtest(
         SHOPML: model.predict_proba(test),
     }
     rows = {name: churn_metrics(y, p) for name, p in probs.items()}
-    rows["BG/NBD expected purchases"] = rank_metrics(y, bgnbd_expected_purchases_score(test))
+    expected = bgnbd_expected_purchases_score(test)
+    rows["BG/NBD expected purchases"] = rank_metrics(y, expected)
     order = [*PEERS, SHOPML]
     table = pd.DataFrame.from_dict(rows, orient="index").loc[order, list(METRIC_COLUMNS)]
     table.index.name = "model"
-    scores = pd.DataFrame({"churned": y, **probs, "BG/NBD expected purchases": bgnbd_expected_purchases_score(test)},
-                          index=test.index)
+    scores = pd.DataFrame({"churned": y, **probs, "BG/NBD expected purchases": expected}, index=test.index)
     return BacktestResult(table, scores, model, test, as_of, dates)
 
 

@@ -40,7 +40,6 @@ def evaluate_command(
     fmt: Annotated[str, typer.Option("--format", help="Layout of --source: canonical, online-retail or cdnow.")] = "online-retail",
 ) -> None:
     """Backtest shopml against recency, BG/NBD and LightGBM on RFM, fitted in one run; one table."""
-    from training.churn.backtest import auc_gap_interval
     from training.churn.labels import latest_as_of
     from training.churn.model import ChurnConfig
     from training.churn.pipeline import evaluate, read_source, read_store
@@ -67,8 +66,10 @@ def evaluate_command(
              f"{dates[0].date()}..{dates[-1].date()}")
     print_table(result.table, title)
     print_table(result.targets(), "issue targets")
-    peer, gap, low, high = result.auc_gap or auc_gap_interval(result)
-    typer.echo(f"shopml - {peer} ROC-AUC: {gap:+.3f} (95% CI {low:+.3f} to {high:+.3f}; paired bootstrap over customers)")
+    if result.auc_gap is not None:
+        peer, gap, low, high = result.auc_gap
+        typer.echo(f"shopml - {peer} ROC-AUC: {gap:+.3f} (95% CI {low:+.3f} to {high:+.3f}; "
+                   "paired bootstrap over customers)")
 
 
 TRAINERS["churn"] = train_churn

@@ -76,7 +76,7 @@ def evaluate_command(
     from training.cli.dates import check_split, parse_date
     from training.errors import NotEnoughData
     from training.evaluation.report import print_table
-    from training.forecast.backtest import comparison, ratio_intervals
+    from training.forecast.backtest import comparison
     from training.forecast.config import SPECS
     from training.forecast.evaluate import default_cutoff, evaluate, log_results
 
@@ -101,7 +101,7 @@ def evaluate_command(
         h = res.forecasts["ds"].nunique()  # type: ignore[attr-defined]
         name = "weekly" if f == "W" else "daily"
         print_table(res.table, f"forecast backtest, {name}, horizon {h}, cutoff {cutoff}, top {top} products")  # type: ignore[attr-defined]
-        print_table(comparison(res.table, intervals=ratio_intervals(res)),  # type: ignore[attr-defined,arg-type]
+        print_table(comparison(res.table, intervals=res.intervals),  # type: ignore[attr-defined]
                     f"shopml vs best peer ({name}); ratio intervals: paired bootstrap over products")
         typer.echo(f"seconds: {res.seconds}")  # type: ignore[attr-defined]
 

@@ -40,6 +40,7 @@ class BacktestResult:
     forecasts: pd.DataFrame
     seconds: dict[str, float]
     per_series: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    intervals: dict[str, tuple[float, float]] | None = None  # ratio_intervals(self); set by evaluate.evaluate
 
 
 def forecast_matrix(pred: pd.DataFrame, n: int, horizon: int) -> dict[str, np.ndarray]:

@@ -37,6 +37,7 @@ def evaluate(events: pd.DataFrame, *, cutoff: str, freqs: list[str], horizon: in
             spec = replace(spec, horizon=h, served_horizon=max(h, spec.served_horizon))
         results[freq] = run_backtest(events, cutoff=cutoff, spec=spec, horizon=h, top=top, items=items,
                                      promotions=promotions, config=cfg)
+        results[freq].intervals = ratio_intervals(results[freq])
         if on_table is not None:
             on_table(freq, results[freq])
     return results
@@ -53,7 +54,7 @@ def log_results(settings: Settings, results: dict[str, BacktestResult], params: 
         mlflow.log_params(params)
         for freq, res in results.items():
             log_table(res.table, f"backtest_{freq}")
-            comp = comparison(res.table, intervals=ratio_intervals(res))
+            comp = comparison(res.table, intervals=res.intervals)
             mlflow.log_text(comp.to_csv(), f"tables/targets_{freq}.csv")
             mlflow.log_metrics({f"seconds_{freq}_{k}": v for k, v in res.seconds.items()})
     return run_id

@@ -69,3 +69,16 @@ def test_comparison_without_any_peer_figure_names_no_peer() -> None:
     assert not comp.loc["wape_p50", "met"]
     assert comp.loc["rmsse_mean", "best_peer_name"] == "median_8w"
     assert comp.loc["pinball_scaled", "met"]
+
+
+def test_evaluate_keeps_the_ratio_intervals_with_each_result(events: pd.DataFrame) -> None:
+    from training.forecast.evaluate import evaluate
+
+    cfg = tiny_config()
+    seen: list[str] = []
+    results = evaluate(events, cutoff=str(CUTOFF.date()), freqs=["W"], horizon=None, top=10, config=cfg,
+                       on_table=lambda freq, res: seen.append(freq) if res.intervals else None)
+    res = results["W"]
+    assert seen == ["W"]  # the intervals are there when the table is shown
+    assert res.intervals == ratio_intervals(res)
+    assert set(res.intervals) == {"wape_p50", "rmsse_mean", "pinball_scaled"}

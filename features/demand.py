@@ -19,9 +19,10 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from features.schema import UNKNOWN_CATEGORY
+
 TOTAL_ID = "_total"
 CATEGORY_PREFIX = "category:"
-UNKNOWN_CATEGORY = "unknown"
 FREQS = ("D", "W")
 LEVELS = ("item", "category", "total")
 

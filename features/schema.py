@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 EVENT_TYPES: tuple[str, ...] = ("view", "cart", "purchase", "return")
+# The category of items the items table does not categorise (forecasts: `category:unknown`).
+UNKNOWN_CATEGORY = "unknown"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from features.demand import bucket_start, demand_series, to_matrix
+from features.schema import UNKNOWN_CATEGORY
 from training.forecast.outliers import cap_bulk_orders
 from training.forecast.windows import History
 
@@ -99,7 +100,7 @@ def prepare(events: pd.DataFrame, *, as_of: pd.Timestamp | str, freq: str, ids: 
     if items is not None and not items.empty and "category" in items:
         known = items.dropna(subset=["category"])
         cat_map = dict(zip(known["item_id"].astype(str), known["category"].astype(str), strict=False))
-    categories = [cat_map.get(i, "unknown") for i in ids]
+    categories = [cat_map.get(i, UNKNOWN_CATEGORY) for i in ids]
     names = sorted(set(categories))
     codes = np.array([names.index(c) for c in categories], dtype=int)
     step = pd.Timedelta(days=1 if freq == "D" else 7)

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from features.schema import UNKNOWN_CATEGORY
+
 log = logging.getLogger(__name__)
 
 REASON_REPEAT, REASON_REGION, REASON_POPULAR, REASON_TRENDING = 0, 4, 5, 6
@@ -68,7 +70,7 @@ class RecommenderRuntime:
         self._bought_indices = arrays["bought_indices"]
         self._similar = (arrays["similar_indptr"], arrays["similar_indices"], arrays["similar_scores"],
                          arrays["similar_reasons"])
-        self._category = np.array([str(x) for x in arrays["item_category"]], dtype=object)
+        self._category = np.array([str(x) or UNKNOWN_CATEGORY for x in arrays["item_category"]], dtype=object)
         self._in_stock = arrays["in_stock"].astype(bool).copy()
         popular, trending = arrays["popular"], arrays["trending"]
         self._popular = self._ranked(popular, REASON_POPULAR)

@@ -106,3 +106,17 @@ def test_similar_excludes_the_item_and_rejects_unknown_items(runtime: Recommende
     assert {r for _, _, r in similar} <= {"bought together", "similar taste", "popular now"}
     with pytest.raises(KeyError):
         runtime.similar("no-such-item", 5)
+
+
+def test_uncategorised_items_filter_as_unknown_like_forecasts(tmp_path: Path) -> None:
+    shop = small_shop()
+    items = shop.items.copy()
+    bare = set(items["item_id"].iloc[::3])
+    items.loc[items["item_id"].isin(bare), "category"] = None
+    inputs = Inputs(shop.events, items, shop.customers, "synthetic")
+    train_recommender(shop.events, context=inputs.context(), items=items, customers=shop.customers,
+                      config=FAST, out_dir=tmp_path / "model")
+    runtime = RecommenderRuntime.load(tmp_path / "model")
+    answer = runtime.recommend(runtime.customer_ids()[0], 5, category="unknown")
+    assert len(answer.items) == 5
+    assert set(_ids(answer)) <= bare

@@ -18,7 +18,7 @@ import pandas as pd
 from features.timestamps import as_utc
 from training.evaluation.bootstrap import ratio_of_sums_interval
 from training.recommender.candidates import FittedSources, candidate_frame
-from training.recommender.interactions import Truth, new_items_truth, truth_window
+from training.recommender.interactions import Truth, new_items_truth
 from training.recommender.metrics import METRIC_NAMES, ndcg_per_customer, ranking_metrics, top_k
 from training.recommender.model import (
     Context,
@@ -28,6 +28,7 @@ from training.recommender.model import (
     fit_at,
     popular_order,
     ranked_lists,
+    sampled_truth,
     train_rankers,
 )
 from training.recommender.ranker import score
@@ -64,7 +65,7 @@ class Holdout:
 def make_holdout(events: pd.DataFrame, *, cutoff: pd.Timestamp, context: Context, config: RecommenderConfig) -> Holdout:
     """Fit the sources before `cutoff` and collect what customers bought in the window after it."""
     fitted = fit_at(events, cutoff, context, config)
-    truth = truth_window(events, fitted.history, start=cutoff, days=config.window_days)
+    truth = sampled_truth(events, fitted, cutoff, config)
     return Holdout(cutoff, fitted, truth, new_items_truth(truth, fitted.history))
 
 

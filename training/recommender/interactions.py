@@ -176,3 +176,18 @@ def new_items_truth(truth: Truth, history: Interactions) -> Truth:
     matrix.eliminate_zeros()
     total = truth.total - np.asarray(repeats.sum(axis=1)).ravel()
     return Truth(matrix=matrix, total=total.astype(np.float32))
+
+
+def sample_customers(truth: Truth, limit: int, *, seed: int = 0) -> Truth:
+    """`truth` for at most `limit` of its buying customers (a seeded uniform draw); the others count
+    as not having bought, so rankers train and holdouts score on a bounded number of customers."""
+    buyers = np.flatnonzero(truth.total > 0)
+    if limit < 1:
+        raise ValueError(f"limit must be a positive number of customers, got {limit}")
+    if len(buyers) <= limit:
+        return truth
+    keep = np.zeros(len(truth.total), dtype=np.float32)
+    keep[np.random.default_rng(seed).choice(buyers, size=limit, replace=False)] = 1.0
+    matrix = sp.diags(keep).dot(truth.matrix).tocsr()
+    matrix.eliminate_zeros()
+    return Truth(matrix=matrix, total=truth.total * keep)

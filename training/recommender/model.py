@@ -16,7 +16,12 @@ from training.recommender.candidates import (
     candidate_frame,
     fit_sources,
 )
-from training.recommender.interactions import Truth, build_interactions, truth_window
+from training.recommender.interactions import (
+    Truth,
+    build_interactions,
+    sample_customers,
+    truth_window,
+)
 from training.recommender.ranker import Ranker, RankerConfig, fit_ranker
 
 log = logging.getLogger(__name__)
@@ -37,6 +42,7 @@ class RecommenderConfig:
     window_days: int = 70
     train_windows: int = 2
     k: int = 10
+    max_customers: int = 20_000  # buying customers per ranker window and holdout (a seeded sample above it)
 
 
 @dataclass
@@ -64,6 +70,13 @@ def fit_at(events: pd.DataFrame, as_of: pd.Timestamp, context: Context, config: 
                        names=context.names, config=config.candidates)
 
 
+def sampled_truth(events: pd.DataFrame, fitted: FittedSources, start: pd.Timestamp, config: RecommenderConfig) -> Truth:
+    """What the history's customers bought in the window_days from `start`, for at most
+    `config.max_customers` of them (the sample is seeded by the window's start)."""
+    truth = truth_window(events, fitted.history, start=start, days=config.window_days)
+    return sample_customers(truth, config.max_customers, seed=int(start.timestamp()))
+
+
 def labelled_frame(fitted: FittedSources, truth: Truth, config: RecommenderConfig) -> tuple[pd.DataFrame, np.ndarray]:
     """Candidates of customers who bought something in the truth window, with 0/1 labels."""
     rows = np.flatnonzero(truth.total > 0)
@@ -89,7 +102,7 @@ def train_rankers(
         except ValueError as exc:
             log.info("skipping ranker window as of %s: %s", as_of.date(), exc)
             break
-        truth = truth_window(events, fitted.history, start=as_of, days=config.window_days)
+        truth = sampled_truth(events, fitted, as_of, config)
         frame, labels = labelled_frame(fitted, truth, config)
         frame["c"] += w * 10_000_000
         frames.append((frame, labels))

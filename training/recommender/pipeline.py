@@ -25,7 +25,7 @@ from training.errors import NotEnoughData
 from training.recommender import artifacts
 from training.recommender.backtest import MODEL, Holdout, model_lists, score_holdout
 from training.recommender.candidates import FEATURES, FittedSources, candidate_frame
-from training.recommender.interactions import new_items_truth, truth_window
+from training.recommender.interactions import new_items_truth
 from training.recommender.metrics import ranking_metrics
 from training.recommender.model import (
     Context,
@@ -34,12 +34,14 @@ from training.recommender.model import (
     fit_at,
     labelled_frame,
     ranked_lists,
+    sampled_truth,
 )
 from training.recommender.ranker import Ranker, fit_ranker, score
 
 log = logging.getLogger(__name__)
 
 LIST_LENGTH = 60
+SERVE_BLOCK = 4096  # customers whose candidates are built and scored at once when precomputing lists
 
 
 @dataclass
@@ -126,7 +128,7 @@ def train_recommender(
             fitted = fit_at(events, as_of, context, config)
         except ValueError:
             break
-        truth = truth_window(events, fitted.history, start=as_of, days=config.window_days)
+        truth = sampled_truth(events, fitted, as_of, config)
         frame, labels = labelled_frame(fitted, truth, config)
         if w == 1:
             first_fitted = fitted
@@ -179,15 +181,27 @@ def _lists(fitted: FittedSources, booster: Ranker, frame: pd.DataFrame, rows: np
     return items.astype(np.int32), values, reasons
 
 
+def customer_lists(fitted: FittedSources, rankers: Rankers, config: RecommenderConfig) -> dict[str, np.ndarray]:
+    """Every customer's ranked lists (all items, and items never bought) with scores and reasons,
+    scored SERVE_BLOCK customers at a time so memory does not grow with the number of customers."""
+    rows = np.arange(fitted.history.shape[0])
+    parts: list[tuple[np.ndarray, ...]] = []
+    for s in range(0, len(rows), SERVE_BLOCK):
+        block = rows[s:s + SERVE_BLOCK]
+        frame = candidate_frame(fitted, config.candidates, rows=block)
+        new_frame = frame.loc[frame["pair_orders"].to_numpy() == 0].reset_index(drop=True)
+        parts.append((*_lists(fitted, rankers.all_items, frame, block, config),
+                      *_lists(fitted, rankers.new_items, new_frame, block, config)))
+    if not parts:
+        raise NotEnoughData("the history has no customers to precompute recommendations for")
+    names = ("all_items", "all_scores", "all_reasons", "new_items", "new_scores", "new_reasons")
+    return {name: np.concatenate([part[k] for part in parts]) for k, name in enumerate(names)}
+
+
 def serving_arrays(fitted: FittedSources, rankers: Rankers, config: RecommenderConfig, *, items: pd.DataFrame,
                    customers: pd.DataFrame) -> dict[str, np.ndarray]:
     """Everything the runtime needs, precomputed for every known customer and item."""
     h = fitted.history
-    rows = np.arange(h.shape[0])
-    frame = candidate_frame(fitted, config.candidates, rows=rows)
-    all_items, all_scores, all_reasons = _lists(fitted, rankers.all_items, frame, rows, config)
-    new_frame = frame.loc[frame["pair_orders"].to_numpy() == 0].reset_index(drop=True)
-    new_items, new_scores, new_reasons = _lists(fitted, rankers.new_items, new_frame, rows, config)
     similar, similar_reason = artifacts.similar_items(fitted)
     bought = (h.orders > 0).astype(np.int8).tocsr()
     pop = fitted.popularity
@@ -201,8 +215,7 @@ def serving_arrays(fitted: FittedSources, rankers: Rankers, config: RecommenderC
                if "personalization_opt_out" in customers else pd.Series([], dtype=object))
     return {
         "customers": artifacts.text_array(h.customers), "items": artifacts.text_array(h.items),
-        "all_items": all_items, "all_scores": all_scores, "all_reasons": all_reasons,
-        "new_items": new_items, "new_scores": new_scores, "new_reasons": new_reasons,
+        **customer_lists(fitted, rankers, config),
         "bought_indptr": bought.indptr.astype(np.int64), "bought_indices": bought.indices.astype(np.int32),
         "popular": pop.popular_.astype(np.float32), "trending": pop.trending_.astype(np.float32),
         "region_names": artifacts.text_array(list(pop.region_names_)),

@@ -42,7 +42,7 @@ class RecommenderConfig:
     window_days: int = 70
     train_windows: int = 2
     k: int = 10
-    max_customers: int = 20_000  # buying customers per ranker window and holdout (a seeded sample above it)
+    max_customers: int = 10_000  # buying customers per ranker window and holdout (a seeded sample above it)
 
 
 @dataclass

@@ -10,7 +10,7 @@ import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from features.timestamps import as_utc
-from training.churn.dataset import labelled_frame, stacked_frame, training_dates
+from training.churn.dataset import customer_sample, labelled_frame, stacked_frame, training_dates
 from training.churn.metrics import METRIC_COLUMNS, churn_metrics, top_decile_lift
 from training.churn.model import ChurnConfig, ChurnModel
 from training.churn.peers import (
@@ -84,7 +84,8 @@ def run_backtest(
     if len(dates) < 2:
         raise NotEnoughData(f"need at least 2 training as-of dates before {as_of.date()} with {horizon}-day labels, got {len(dates)}")
     log.info("churn backtest: %d training dates %s .. %s, evaluation %s", len(dates), dates[0].date(), dates[-1].date(), as_of.date())
-    stacked = stacked_frame(events, dates, horizon_days=horizon, customers=customers, items=items)
+    stacked = stacked_frame(customer_sample(events, config.max_customers, seed=config.seed), dates, horizon_days=horizon,
+                            customers=customers, items=items)
     test = labelled_frame(events, as_of=as_of, horizon_days=horizon, customers=customers, items=items)
     latest = stacked[stacked["as_of"] == dates[-1]]
     model = ChurnModel(config).fit(stacked).anchor(test)  # the level shift reads features only, no labels

@@ -82,3 +82,16 @@ def stacked_frame(events: pd.DataFrame, dates: list[pd.Timestamp], *, horizon_da
     """Labelled frames at every date, one under the other (index: customer_id, not unique)."""
     frames = [labelled_frame(events, as_of=d, horizon_days=horizon_days, customers=customers, items=items) for d in dates]
     return pd.concat(frames, axis=0)
+
+
+def customer_sample(events: pd.DataFrame, limit: int, *, seed: int = 0) -> pd.DataFrame:
+    """The events of at most `limit` customers, drawn uniformly (seeded); every event when fewer
+    customers bought. Training frames and the BG/NBD fits behind them scale with the sample."""
+    if limit < 1:
+        raise ValueError(f"max_customers must be a positive number of customers, got {limit}")
+    known = events["customer_id"].notna().to_numpy()
+    ids = np.sort(events.loc[known, "customer_id"].astype(str).unique())
+    if len(ids) <= limit:
+        return events
+    keep = np.random.default_rng(seed).choice(ids, size=limit, replace=False)
+    return events.loc[known & events["customer_id"].astype(str).isin(keep).to_numpy()]

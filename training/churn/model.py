@@ -49,6 +49,7 @@ class ChurnConfig:
     horizon_days: int = 90
     step_days: int = 7
     min_history_days: int = 30
+    max_customers: int = 20_000  # customers whose history trains the model (a seeded sample above it)
     calibration: str = "platt"
     calibration_dates: int = 4
     exclude: tuple[str, ...] = ()  # further feature columns to leave out
@@ -81,6 +82,8 @@ class ChurnConfig:
             raise ValueError(f"linear_weight must be in [0, 1], got {self.linear_weight}")
         if self.n_seeds < 1:
             raise ValueError(f"n_seeds must be >= 1, got {self.n_seeds}")
+        if self.max_customers < 1:
+            raise ValueError(f"max_customers must be >= 1, got {self.max_customers}")
         if self.calibration_dates < 0:
             raise ValueError(f"calibration_dates must be >= 0, got {self.calibration_dates}")
 

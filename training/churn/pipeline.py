@@ -13,7 +13,7 @@ from sklearn.metrics import roc_auc_score
 
 from features.settings import Settings
 from training.churn.backtest import BacktestResult, auc_gap_interval, run_backtest
-from training.churn.dataset import snapshot, stacked_frame, training_dates
+from training.churn.dataset import customer_sample, snapshot, stacked_frame, training_dates
 from training.churn.model import ChurnConfig, ChurnModel
 from training.churn.profiles import build_profiles, write_profiles
 from training.churn.runtime import ChurnRuntime
@@ -88,7 +88,8 @@ def fit_final(data: ShopData, config: ChurnConfig) -> tuple[ChurnModel, pd.Times
     if len(dates) <= config.calibration_dates:
         raise NotEnoughData(f"not enough history to train churn: {len(dates)} as-of dates with complete "
                             f"{config.horizon_days}-day labels before {as_of.date()}")
-    stacked = stacked_frame(data.events, dates, horizon_days=config.horizon_days, customers=data.customers, items=data.items)
+    sample = customer_sample(data.events, config.max_customers, seed=config.seed)
+    stacked = stacked_frame(sample, dates, horizon_days=config.horizon_days, customers=data.customers, items=data.items)
     return ChurnModel(config).fit(stacked), as_of
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +11,9 @@ import pytest
 
 from features.settings import Settings
 from tests.training.churn.shop import FAST, START, small_events
+from training.churn import pipeline
 from training.churn.backtest import SHOPML, BacktestResult, auc_gap_interval, run_backtest
-from training.churn.dataset import training_dates
+from training.churn.dataset import customer_sample, stacked_frame, training_dates
 from training.churn.labels import churn_labels
 from training.churn.metrics import churn_metrics, expected_calibration_error, top_decile_lift
 from training.churn.model import ChurnModel
@@ -149,3 +151,32 @@ def test_evaluate_logs_the_auc_gap_and_its_interval(shop: ShopData, settings: Se
     assert len(runs) == 1
     assert runs.loc[0, "metrics.auc_gap_to_best_peer"] == pytest.approx(gap)
     assert runs.loc[0, "metrics.auc_gap_ci_low"] == pytest.approx(low)
+
+
+def test_customer_sample_keeps_whole_histories_and_is_seeded(shop: ShopData) -> None:
+    events = shop.events
+    sample = customer_sample(events, 50, seed=1)
+    kept = sample["customer_id"].unique()
+    assert len(kept) == 50 and sample["customer_id"].notna().all()
+    whole = events[events["customer_id"].isin(kept)]
+    assert len(sample) == len(whole)
+    assert set(customer_sample(events, 50, seed=1)["customer_id"]) == set(kept)
+    assert set(customer_sample(events, 50, seed=2)["customer_id"]) != set(kept)
+    assert customer_sample(events, 10_000) is events
+    with pytest.raises(ValueError, match="max_customers"):
+        customer_sample(events, 0)
+
+
+def test_a_model_trained_on_a_sample_still_answers_for_everyone(shop: ShopData, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[int] = []
+
+    def spy(events: pd.DataFrame, *args: object, **kwargs: object) -> pd.DataFrame:
+        seen.append(events["customer_id"].nunique())
+        return stacked_frame(events, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "stacked_frame", spy)
+    model, as_of = fit_final(shop, replace(FAST, max_customers=120))
+    assert seen == [120] and model.trained_on_
+    rt = ChurnRuntime.load(package(shop, model, as_of, tmp_path / "model"))
+    assert len(rt.customer_ids()) == shop.events["customer_id"].nunique()

@@ -2,7 +2,7 @@
 
 Run: python tests/benchmarks/bench_training.py [--events 1200000] [--keep DIR]
 Generates the shop (features.synthetic, seed 1), writes it as Parquet, then runs `shopml ingest` and
-`shopml train recommender|forecast|churn` in a fresh SHOPML_HOME, each in its own process, and prints
+`shopml train recommender|forecast|churn` in a fresh SHOPML_HOME and MLflow registry, each in its own process, and prints
 the wall-clock seconds, the peak memory of each process and its time relative to the ingest of the
 same files in the same run. The shop's size (customers, items, days) is printed first.
 """
@@ -50,7 +50,8 @@ def main() -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="shopml-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     files = make_shop(args.events, work / "files")
-    env = {**os.environ, "SHOPML_HOME": str(work / "home")}
+    env = {k: v for k, v in os.environ.items() if k not in ("MLFLOW_TRACKING_URI", "SHOPML_MLFLOW_TRACKING_URI")}
+    env.update(SHOPML_HOME=str(work / "home"), SHOPML_MLRUNS_DIR=str(work / "mlruns"))  # a registry of its own
     ingest = [*SHOPML, "ingest", str(files["events"]), "--items", str(files["items"]),
               "--customers", str(files["customers"]), "--promotions", str(files["promotions"])]
     phases = [("ingest", ingest)] + [(f"train {m}", [*SHOPML, "train", m]) for m in MODELS]

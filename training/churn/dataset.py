@@ -11,6 +11,7 @@ import pandas as pd
 from features.customers import FEATURE_COLUMNS, customer_features
 from features.timestamps import as_utc
 from training.churn.labels import DEFAULT_HORIZON_DAYS, churn_labels
+from training.sampling import at_most
 from training.value.bgnbd import FitError
 from training.value.summary import ValueModels, customer_value, fit_value_models, rfm_summary
 
@@ -87,11 +88,10 @@ def stacked_frame(events: pd.DataFrame, dates: list[pd.Timestamp], *, horizon_da
 def customer_sample(events: pd.DataFrame, limit: int, *, seed: int = 0) -> pd.DataFrame:
     """The events of at most `limit` customers, drawn uniformly (seeded); every event when fewer
     customers bought. Training frames and the BG/NBD fits behind them scale with the sample."""
-    if limit < 1:
-        raise ValueError(f"max_customers must be a positive number of customers, got {limit}")
     known = events["customer_id"].notna().to_numpy()
-    ids = np.sort(events.loc[known, "customer_id"].astype(str).unique())
-    if len(ids) <= limit:
+    customer = events.loc[known, "customer_id"].astype(str)
+    ids = np.sort(customer.unique())
+    keep = at_most(ids, limit, seed=seed)
+    if len(keep) == len(ids):
         return events
-    keep = np.random.default_rng(seed).choice(ids, size=limit, replace=False)
-    return events.loc[known & events["customer_id"].astype(str).isin(keep).to_numpy()]
+    return events.loc[known].loc[customer.isin(keep).to_numpy()]

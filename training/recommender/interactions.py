@@ -10,6 +10,7 @@ import scipy.sparse as sp
 
 from features.timestamps import as_utc
 from training.errors import NotEnoughData
+from training.sampling import at_most
 
 DAY_SECONDS = 86400.0
 RECENT_ORDERS = 3
@@ -182,12 +183,11 @@ def sample_customers(truth: Truth, limit: int, *, seed: int = 0) -> Truth:
     """`truth` for at most `limit` of its buying customers (a seeded uniform draw); the others count
     as not having bought, so rankers train and holdouts score on a bounded number of customers."""
     buyers = np.flatnonzero(truth.total > 0)
-    if limit < 1:
-        raise ValueError(f"limit must be a positive number of customers, got {limit}")
-    if len(buyers) <= limit:
+    chosen = at_most(buyers, limit, seed=seed)
+    if len(chosen) == len(buyers):
         return truth
     keep = np.zeros(len(truth.total), dtype=np.float32)
-    keep[np.random.default_rng(seed).choice(buyers, size=limit, replace=False)] = 1.0
+    keep[chosen] = 1.0
     matrix = sp.diags(keep).dot(truth.matrix).tocsr()
     matrix.eliminate_zeros()
     return Truth(matrix=matrix, total=truth.total * keep)

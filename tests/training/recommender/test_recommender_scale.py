@@ -35,7 +35,7 @@ def test_sample_keeps_limit_customers_whole_and_is_seeded() -> None:
     np.testing.assert_array_equal(sample_customers(truth, 15, seed=1).total, sample.total)
     assert not np.array_equal(sample_customers(truth, 15, seed=2).total, sample.total)
     assert sample_customers(truth, len(buyers), seed=1) is truth
-    with pytest.raises(ValueError, match="limit"):
+    with pytest.raises(ValueError, match="max_customers"):
         sample_customers(truth, 0)
 
 

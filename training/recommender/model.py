@@ -44,6 +44,11 @@ class RecommenderConfig:
     k: int = 10
     max_customers: int = 10_000  # buying customers per ranker window and holdout (a seeded sample above it)
 
+    def __post_init__(self) -> None:
+        for name in ("window_days", "train_windows", "k", "max_customers"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+
 
 @dataclass
 class Context:

@@ -180,3 +180,8 @@ def test_a_model_trained_on_a_sample_still_answers_for_everyone(shop: ShopData, 
     assert seen == [120] and model.trained_on_
     rt = ChurnRuntime.load(package(shop, model, as_of, tmp_path / "model"))
     assert len(rt.customer_ids()) == shop.events["customer_id"].nunique()
+
+
+def test_config_refuses_a_non_positive_customer_limit() -> None:
+    with pytest.raises(ValueError, match="max_customers"):
+        replace(FAST, max_customers=0)

@@ -63,3 +63,9 @@ def test_rankers_train_on_a_customer_sample(tmp_path: Path) -> None:
                      config=replace(FAST, max_customers=25), out_dir=tmp_path / "m")
     assert int(result.table.loc[("all items", "shopml"), "customers"]) == 25  # the holdout is sampled too
     assert (tmp_path / "m" / artifacts.META).exists()
+
+
+@pytest.mark.parametrize("field", ["max_customers", "window_days", "train_windows", "k"])
+def test_config_refuses_non_positive_sizes_up_front(field: str) -> None:
+    with pytest.raises(ValueError, match=field):
+        replace(FAST, **{field: 0})

@@ -183,11 +183,11 @@ class ServiceState:
 
 
 def _forget(runtime: Any, customer_id: str) -> bool:
+    """Tell a runtime to forget a customer; whether it held anything about them."""
     try:
-        result = runtime.forget_customer(customer_id)
+        return bool(runtime.forget_customer(customer_id))
     except KeyError:
         return False
-    return result is not False
 
 
 def _as_number(version: str) -> float:

@@ -60,8 +60,8 @@ class FakeRecommender:
     def record_purchase(self, customer_id: str, item_id: str) -> None:
         self.history.setdefault(customer_id, []).append(item_id)
 
-    def forget_customer(self, customer_id: str) -> None:
-        self.history.pop(customer_id, None)
+    def forget_customer(self, customer_id: str) -> bool:
+        return self.history.pop(customer_id, None) is not None
 
     def set_in_stock(self, in_stock: dict[str, bool]) -> None:
         self.in_stock = dict(in_stock)
@@ -144,8 +144,8 @@ class FakeChurn:
         return [{"customer_id": c, "probability": p, "expected_value_lost": 100 * p, "rfm_segment": "loyal"}
                 for c, p in ranked][:limit]
 
-    def forget_customer(self, customer_id: str) -> None:
-        self.customers.pop(customer_id, None)
+    def forget_customer(self, customer_id: str) -> bool:
+        return self.customers.pop(customer_id, None) is not None
 
     def smoke_check(self) -> None:
         assert self.at_risk(1)

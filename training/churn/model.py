@@ -170,11 +170,12 @@ class ChurnModel:
         return tuple(c for c in MODEL_COLUMNS if c not in self.config.exclude)
 
     def matrix(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The model's input columns for a snapshot frame (region as a small integer code, -1 for rare)."""
-        codes = {r: i for i, r in enumerate(self.regions_)}
+        """The model's input columns for a snapshot frame (region as a small integer code, missing for
+        rare or unknown regions: LightGBM's reading of a negative code, without its warning)."""
+        codes = {r: float(i) for i, r in enumerate(self.regions_)}
         x = frame.reindex(columns=[c for c in self.columns if c != "region_code"]).astype(float)
         if "region_code" in self.columns:
-            x["region_code"] = frame["region"].map(codes).fillna(-1).astype(int) if "region" in frame else -1
+            x["region_code"] = frame["region"].map(codes).astype(float) if "region" in frame else np.nan
         return x
 
     def fit(self, stacked: pd.DataFrame) -> ChurnModel:

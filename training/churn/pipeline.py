@@ -144,6 +144,7 @@ class TrainResult:
     table: pd.DataFrame
     holdout_as_of: pd.Timestamp
     serving_as_of: pd.Timestamp
+    horizon_days: int = 90
 
 
 def train(settings: Settings, config: ChurnConfig | None = None, data: ShopData | None = None) -> TrainResult:
@@ -170,7 +171,8 @@ def train(settings: Settings, config: ChurnConfig | None = None, data: ShopData 
         reg = register_model(run_id, "churn", folder, candidate_score=candidate, champion_score=champion,
                              metric=HOLDOUT_METRIC, higher_is_better=True,
                              tags={"holdout_as_of": str(holdout_as_of.date()), "serving_as_of": str(as_of.date())})
-    return TrainResult(reg.version, reg.promoted, reg.reason, backtest.table, holdout_as_of, as_of)
+    return TrainResult(reg.version, reg.promoted, reg.reason, backtest.table, holdout_as_of, as_of,
+                       config.horizon_days)
 
 
 def _flat(config: ChurnConfig) -> dict[str, object]:

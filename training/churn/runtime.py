@@ -7,7 +7,7 @@ Public API (stable; the serving layer codes against it):
 - `.profile(customer_id) -> {rfm_segment, recency_days, frequency, monetary, lifecycle_stage,
   expected_value_12m, p_alive, expected_purchases_12m}`;
 - `.at_risk(limit) -> [{customer_id, probability, expected_value_lost, rfm_segment}]`, most valuable first;
-- `.forget_customer(customer_id)` drops a customer from every answer (right to be deleted);
+- `.forget_customer(customer_id) -> bool` drops a customer from every answer (right to be deleted);
 - `.smoke_check()` raises if the loaded answers are unusable.
 `churn` and `profile` raise KeyError for an unknown customer. No pandas, no MLflow, no model fitting.
 """
@@ -77,11 +77,12 @@ class ChurnRuntime:
                         "expected_value_lost": row["expected_value_lost"], "rfm_segment": row["rfm_segment"]})
         return out
 
-    def forget_customer(self, customer_id: str) -> None:
-        """Remove a customer's answers (no error if unknown)."""
+    def forget_customer(self, customer_id: str) -> bool:
+        """Remove a customer's answers (no error if unknown); returns whether there were any."""
         cid = str(customer_id)
-        self._customers.pop(cid, None)
+        held = self._customers.pop(cid, None) is not None
         self._at_risk = [c for c in self._at_risk if c != cid]
+        return held
 
     def smoke_check(self) -> None:
         """Raise RuntimeError unless every answer is well formed (probabilities in [0, 1], known risk levels)."""

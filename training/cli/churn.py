@@ -19,8 +19,9 @@ def train_churn(settings: Settings) -> object:
 
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     result = train(settings)
-    print_table(result.table, f"churn holdout as of {result.holdout_as_of.date()} (horizon 90 days)")
-    typer.echo(f"shopml-churn v{result.version}: {result.reason} (answers as of {result.serving_as_of.date()})")
+    print_table(result.table, f"churn holdout as of {result.holdout_as_of.date()} (horizon {result.horizon_days} days)")
+    typer.echo(f"shopml-churn v{result.version}: {'promoted to champion' if result.promoted else 'not promoted'} "
+               f"({result.reason}); answers as of {result.serving_as_of.date()}")
     return result
 
 

@@ -6,15 +6,17 @@ Public API (stable; the serving layer codes against it):
   .recommend_recent(recent_items, k, *, category=None) -> RecAnswer
   .similar(item_id, k) -> list[(item_id, score, reason)]    KeyError for an unknown item
   .record_purchase(customer_id, item_id)     reflected at once (exclude_purchased, repeat signal)
-  .forget_customer(customer_id)              the customer becomes unknown (cold start)
+  .forget_customer(customer_id) -> bool      the customer becomes unknown (cold start); True if held
   .set_in_stock({item_id: bool}), .set_opt_outs({customer_id, ...})
   .customer_ids(), .item_ids(), .smoke_check()
 
 Business rules hold on every path: out-of-stock items are never returned, `category` filters,
 `exclude_purchased` drops every item the customer bought (recorded purchases included), opted-out
 customers get non-personalised items only, and K items come back whenever K eligible items exist.
-`RecAnswer.fallback` is True when the customer is unknown to the model (cold start) or nothing
-personal could be said; every item carries the reason (the path) that produced it.
+`RecAnswer.fallback` is True when the customer is unknown to the model (cold start), opted out of
+personalisation, or nothing personal could be said; every item carries the reason (the path) that
+produced it. An erased customer's trained history never comes back: purchases recorded after the
+erasure start a new history.
 """
 
 from __future__ import annotations
@@ -100,19 +102,23 @@ class RecommenderRuntime:
         j = self._item_index.get(str(item_id))
         if j is None:
             return
-        self._forgotten.discard(str(customer_id))
         recorded = self._recorded.setdefault(str(customer_id), [])
         if j in recorded:
             recorded.remove(j)
         recorded.append(j)
 
-    def forget_customer(self, customer_id: str) -> None:
-        """Drop everything personal about a customer; later requests get the cold-start answer."""
+    def forget_customer(self, customer_id: str) -> bool:
+        """Drop everything personal about a customer; later requests get the cold-start answer.
+
+        Returns whether the model held anything about them."""
         cid = str(customer_id)
+        held = ((cid in self._customer_index and cid not in self._forgotten) or cid in self._recorded
+                or cid in self._customer_region or cid in self._opt_out)
         self._forgotten.add(cid)
         self._recorded.pop(cid, None)
         self._customer_region.pop(cid, None)
         self._opt_out.discard(cid)
+        return held
 
     def set_in_stock(self, in_stock: dict[str, bool]) -> None:
         """Update stock flags; out-of-stock items are never recommended (unknown items ignored)."""
@@ -139,8 +145,6 @@ class RecommenderRuntime:
                   category: str | None = None) -> RecAnswer:
         """Top-k items for a customer, with business rules applied (see the module docstring)."""
         cid = str(customer_id)
-        if cid in self._opt_out:
-            return RecAnswer(self._fill([], k, category, set(), [self._popular_opt_out()]), fallback=False)
         row = None if cid in self._forgotten else self._customer_index.get(cid)
         recorded = self._recorded.get(cid, [])
         banned: set[int] = set()
@@ -148,6 +152,8 @@ class RecommenderRuntime:
             banned = set(recorded)
             if row is not None:
                 banned |= set(self._bought_indices[self._bought_indptr[row]:self._bought_indptr[row + 1]].tolist())
+        if cid in self._opt_out:
+            return RecAnswer(self._fill([], k, category, banned, [self._popular_opt_out()]), fallback=True)
         region = self._region_of(cid)
         if row is None:
             if recorded:

@@ -62,6 +62,8 @@ def test_delete_erases_store_and_memory(client: TestClient, app: FastAPI) -> Non
     assert "C1" in store.erased_customers()
     assert client.get("/v1/recommendations/C1").json()["fallback"] is True
     assert client.get("/v1/customers/C1/churn").status_code == 404
+    again = client.delete("/v1/customers/C1", headers=ADMIN).json()
+    assert again["events_removed"] == 0 and again["forgotten_in"] == []  # only models that held them
 
 
 def test_erased_customer_stays_forgotten_after_reload(client: TestClient, app: FastAPI) -> None:

@@ -62,6 +62,7 @@ def test_opted_out_customers_get_non_personal_items_only(runtime: RecommenderRun
     answer = runtime.recommend(customer, 10)
     assert len(answer.items) == 10
     assert {reason for _, _, reason in answer.items} == {"popular (personalisation off)"}
+    assert answer.fallback  # counted with the other non-personal answers
     other = runtime.customer_ids()[2]
     assert any(r != "popular (personalisation off)" for _, _, r in runtime.recommend(other, 10).items)
 
@@ -94,9 +95,35 @@ def test_cold_start_anonymous_and_forgotten_customers(runtime: RecommenderRuntim
     assert runtime.recommend_recent(["no-such-item"], 3).fallback
     customer = runtime.customer_ids()[4]
     assert not runtime.recommend(customer, 5).fallback
-    runtime.forget_customer(customer)
+    assert runtime.forget_customer(customer) is True
     assert runtime.recommend(customer, 5).fallback
     assert customer not in runtime.customer_ids()
+    assert runtime.forget_customer("never-seen") is False
+
+
+def test_an_erased_history_never_comes_back_after_a_new_purchase(runtime: RecommenderRuntime) -> None:
+    customer = runtime.customer_ids()[5]
+    before = [i for i, _, r in runtime.recommend(customer, 50).items if r == "bought before"]
+    assert before
+    runtime.forget_customer(customer)
+    new_item = next(i for i in runtime.item_ids() if i not in before)
+    runtime.record_purchase(customer, new_item)
+    after = runtime.recommend(customer, 50)
+    assert "bought before" not in {r for _, _, r in after.items}
+    assert new_item not in _ids(runtime.recommend(customer, 50, exclude_purchased=True))
+    assert customer not in runtime.customer_ids()
+
+
+def test_exclude_purchased_holds_for_opted_out_customers(runtime: RecommenderRuntime) -> None:
+    customer = runtime.customer_ids()[6]
+    row = runtime._customer_index[customer]
+    start, end = runtime._bought_indptr[row], runtime._bought_indptr[row + 1]
+    bought = {runtime._items[j] for j in runtime._bought_indices[start:end]}
+    runtime.set_opt_outs({customer})
+    plain = set(_ids(runtime.recommend(customer, 30)))
+    assert plain & bought, "the popular list should hold some of what this customer bought"
+    excluded = runtime.recommend(customer, 30, exclude_purchased=True)
+    assert len(excluded.items) == 30 and not set(_ids(excluded)) & bought
 
 
 def test_similar_excludes_the_item_and_rejects_unknown_items(runtime: RecommenderRuntime) -> None:

@@ -8,9 +8,11 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BeforeValidator, Field
 
 from serving.deps import ForecastDep
+from serving.errors import unprocessable
 from serving.responses import json_answer, plain
 from serving.routes.params import ItemId
 from serving.schemas.inventory import ReplenishmentResponse
+from training.inventory.policy import LeadTimeTooLong
 
 router = APIRouter(prefix="/v1/inventory", tags=["inventory"])
 
@@ -39,6 +41,10 @@ async def replenishment(
                                            lead_time_days=lead_time_days, on_hand=on_hand)
     except KeyError:
         raise HTTPException(404, f"no forecast for item {item_id!r}") from None
+    except LeadTimeTooLong as exc:
+        source = "" if lead_time_days is not None else " (the items table's lead time for this item)"
+        return unprocessable([{"loc": ["query", "lead_time_days"], "msg": f"{exc}{source}",
+                               "type": "less_than_equal"}])
     answer = ReplenishmentResponse(**{"service_level": service_level, **plain(plan), "item_id": item_id,
                                       "model_version": model.version})
     return json_answer(answer)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from serving.registry import LoadedModel
+from training.inventory.policy import LeadTimeTooLong, longest_lead_time
 
 ITEMS = [f"I{i}" for i in range(1, 21)]
 CATEGORY = {item: ("toys" if i % 2 else "garden") for i, item in enumerate(ITEMS)}
@@ -105,6 +106,8 @@ class FakeForecast:
         if item_id not in ITEMS:
             raise KeyError(item_id)
         lead = 10 if lead_time_days is None else lead_time_days  # the items table's lead time
+        if lead > longest_lead_time(self.MAX["W"], 7):
+            raise LeadTimeTooLong(f"lead_time_days must be at most {longest_lead_time(self.MAX['W'], 7)}")
         demand = 5.0 / 7 * lead
         safety = 3.0 * service_level
         out: dict[str, Any] = {"service_level": service_level, "lead_time_days": lead, "on_hand": on_hand,

@@ -10,6 +10,7 @@ from rich.progress import Progress
 
 from features.demand import CATEGORY_PREFIX, TOTAL_ID
 from training.forecast.runtime import ForecastRuntime
+from training.inventory.policy import LeadTimeTooLong
 
 COLUMNS = ["item", "category", "week", "p10", "p50", "p90", "mean", "reorder_point", "suggested_order",
            "abc", "xyz", "missing"]
@@ -28,7 +29,7 @@ def export_table(runtime: ForecastRuntime, *, freq: str = "W", horizon: int = 8,
     with Progress(disable=not show_progress, transient=True) as progress:
         task = progress.add_task("exporting forecasts", total=len(items))
         for item in items:
-            plan = runtime.replenishment(item, service_level=service_level, lead_time_days=None, on_hand=None)
+            plan = _plan(runtime, item, service_level)
             missing = ",".join(plan["missing"])  # type: ignore[arg-type]
             for point in runtime.forecast(item, horizon, freq):
                 rows.append({"item": item, "category": plan["category"], "week": point["date"],
@@ -38,6 +39,18 @@ def export_table(runtime: ForecastRuntime, *, freq: str = "W", horizon: int = 8,
             progress.advance(task)
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame.rename(columns={"week": "day"}) if freq == "D" else frame
+
+
+def _plan(runtime: ForecastRuntime, item: str, service_level: float) -> dict[str, object]:
+    """The item's replenishment answer; a lead time longer than the forecast leaves the reorder
+    point and order empty, with `lead_time_beyond_forecast` in `missing`."""
+    try:
+        return runtime.replenishment(item, service_level=service_level, lead_time_days=None, on_hand=None)
+    except LeadTimeTooLong:
+        plan = runtime.replenishment(item, service_level=service_level, lead_time_days=None, on_hand=None,
+                                     use_items_table_lead_time=False)
+        plan["missing"] = sorted({*plan["missing"], "lead_time_beyond_forecast"} - {"lead_time_days"})  # type: ignore[misc]
+        return plan
 
 
 def write_atomically(frame: pd.DataFrame, out: Path) -> None:

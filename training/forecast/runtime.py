@@ -87,12 +87,16 @@ class ForecastRuntime:
                 for k in range(horizon)]
 
     def replenishment(self, item_id: str, *, service_level: float = 0.95, lead_time_days: int | None = None,
-                      on_hand: float | None = None) -> dict[str, object]:
-        """Safety stock, reorder point, order quantity and stockout risk for one item."""
+                      on_hand: float | None = None, use_items_table_lead_time: bool = True) -> dict[str, object]:
+        """Safety stock, reorder point, order quantity and stockout risk for one item.
+
+        Raises LeadTimeTooLong when the lead time (given, or the items table's) reaches past the
+        stored forecast."""
         if item_id not in self._items:
             raise KeyError(item_id)
         info = self._items[item_id]
-        lead = lead_time_days if lead_time_days is not None else _maybe_int(info.get("lead_time_days"))
+        table_lead = _maybe_int(info.get("lead_time_days")) if use_items_table_lead_time else None
+        lead = lead_time_days if lead_time_days is not None else table_lead
         stock = on_hand if on_hand is not None else _maybe_float(info.get("stock_on_hand"))
         table = self._table("W")
         row = table.index[item_id]

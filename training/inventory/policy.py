@@ -5,6 +5,11 @@ counts pro rata). Its spread comes from each bucket's p10..p90 interval (sigma =
 the normal width of an 80% interval), buckets taken as independent. Numpy and the standard library
 only, so serving can call it per request.
 
+The reorder point covers the lead time (order when stock falls to it); the order-up-to level covers the
+lead time plus the review period (order up to it at each review). The stockout probability is the chance
+that demand over the lead time, before an order placed today can arrive, exceeds the stock on hand, so
+stock at the reorder point carries a risk of about 1 - service_level.
+
 Nothing is invented: without a lead time there is no safety stock or reorder point, without stock on
 hand no order quantity, stockout probability or days of cover; the answer lists what was missing.
 """
@@ -17,6 +22,16 @@ from collections.abc import Sequence
 import numpy as np
 
 Z80 = 2.0 * 1.2815515655446004  # p90 - p10 of a standard normal
+REVIEW_DAYS = 7  # days between two order reviews
+
+
+class LeadTimeTooLong(ValueError):
+    """The lead time plus the review period reaches past the stored forecast."""
+
+
+def longest_lead_time(n_buckets: int, bucket_days: int, review_days: int = REVIEW_DAYS) -> int:
+    """The longest lead time (days) whose demand, review period included, the forecast covers."""
+    return n_buckets * bucket_days - review_days
 
 
 def normal_ppf(p: float) -> float:
@@ -57,7 +72,7 @@ def demand_over(days: float, mean: Sequence[float], p10: Sequence[float], p90: S
 
 def replenishment(mean: Sequence[float], p10: Sequence[float], p90: Sequence[float], *, bucket_days: int,
                   service_level: float, lead_time_days: int | None, on_hand: float | None,
-                  review_days: int = 7, order_cost: float | None = None,
+                  review_days: int = REVIEW_DAYS, order_cost: float | None = None,
                   holding_cost: float | None = None) -> dict[str, object]:
     """Safety stock, reorder point, order-up-to quantity (EOQ when costs are known) and stockout risk.
 
@@ -67,6 +82,11 @@ def replenishment(mean: Sequence[float], p10: Sequence[float], p90: Sequence[flo
         raise ValueError(f"service_level must be in [0.5, 1), got {service_level}")
     if lead_time_days is not None and lead_time_days < 0:
         raise ValueError(f"lead_time_days must be >= 0, got {lead_time_days}")
+    longest = longest_lead_time(len(mean), bucket_days, review_days)
+    if lead_time_days is not None and lead_time_days > longest:
+        raise LeadTimeTooLong(f"lead_time_days must be at most {longest} (the forecast covers "
+                              f"{len(mean) * bucket_days} days, {review_days} of them the review period), "
+                              f"got {lead_time_days}")
     z = normal_ppf(service_level)
     missing: list[str] = []
     out: dict[str, object] = {"service_level": service_level, "lead_time_days": lead_time_days,
@@ -89,7 +109,7 @@ def replenishment(mean: Sequence[float], p10: Sequence[float], p90: Sequence[flo
             out.update(suggested_order_quantity=None, stockout_probability=None)
         else:
             out["suggested_order_quantity"] = max(0, math.ceil(order_up_to - on_hand))
-            out["stockout_probability"] = _stockout(on_hand, mu_lr, sd_lr)
+            out["stockout_probability"] = _stockout(on_hand, mu_l, sd_l)
     out["days_of_cover"] = None if on_hand is None else (on_hand / daily if daily > 0 else math.inf)
     out["eoq"] = _eoq(daily * 365.0, order_cost, holding_cost)
     out["missing"] = sorted(set(missing))
@@ -97,7 +117,7 @@ def replenishment(mean: Sequence[float], p10: Sequence[float], p90: Sequence[flo
 
 
 def _stockout(on_hand: float, mu: float, sd: float) -> float:
-    """P(demand until the next delivery arrives > stock on hand)."""
+    """P(demand before an order placed now arrives > stock on hand)."""
     if sd <= 0:
         return 1.0 if mu > on_hand else 0.0
     return 1.0 - normal_cdf((on_hand - mu) / sd)

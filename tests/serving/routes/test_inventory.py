@@ -30,6 +30,7 @@ def test_unknown_item_is_404(client: TestClient) -> None:
     ({"service_level": 0.4}, "service_level"),
     ({"lead_time_days": -1}, "lead_time_days"),
     ({"lead_time_days": 366}, "lead_time_days"),
+    ({"lead_time_days": 360}, "lead_time_days"),  # longer than the stored forecast covers
     ({"on_hand": -1}, "on_hand"),
     ({"on_hand": "lots"}, "on_hand"),
 ])

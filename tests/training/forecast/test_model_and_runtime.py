@@ -14,6 +14,7 @@ from training.forecast.global_model import ForecastFitError, GlobalForecaster
 from training.forecast.history import prepare, top_items
 from training.forecast.pipeline import train_forecast_folder
 from training.forecast.runtime import ForecastRuntime
+from training.inventory.policy import LeadTimeTooLong
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +110,10 @@ def test_replenishment_says_what_is_missing(folder: Path) -> None:
     assert partial["reorder_point"] is not None
     with pytest.raises(KeyError):
         rt.replenishment("nope", service_level=0.95, lead_time_days=7, on_hand=1)
+    longest = rt.max_horizon("W") * 7 - 7
+    assert rt.replenishment("item01", service_level=0.9, lead_time_days=longest, on_hand=5)["reorder_point"] is not None
+    with pytest.raises(LeadTimeTooLong, match=f"at most {longest}"):
+        rt.replenishment("item01", service_level=0.9, lead_time_days=longest + 1, on_hand=5)
 
 
 def test_export_table(folder: Path) -> None:
@@ -121,6 +126,17 @@ def test_export_table(folder: Path) -> None:
     assert odd["reorder_point"].isna().all() and (odd["missing"] == "lead_time_days").all()
     with pytest.raises(ValueError, match="horizon"):
         export_table(ForecastRuntime.load(folder), freq="W", horizon=99, show_progress=False)
+
+
+def test_export_leaves_a_lead_time_beyond_the_forecast_empty(folder: Path) -> None:
+    from training.forecast.export import export_table
+
+    rt = ForecastRuntime.load(folder)
+    rt._items["item00"] = {**rt._items["item00"], "lead_time_days": rt.max_horizon("W") * 7}
+    frame = export_table(rt, freq="W", horizon=2, show_progress=False)
+    far = frame[frame["item"] == "item00"]
+    assert far["reorder_point"].isna().all() and (far["missing"] == "lead_time_beyond_forecast").all()
+    assert frame[frame["item"] == "item02"]["reorder_point"].notna().all()
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])

@@ -40,7 +40,10 @@ def test_reorder_point_order_and_stockout() -> None:
     assert r["reorder_point"] == math.ceil(140 + 1.6448536 * 14 * math.sqrt(2))
     order_up_to = 210 + 1.6448536 * 14 * math.sqrt(3)
     assert r["suggested_order_quantity"] == math.ceil(order_up_to - 100)
-    assert r["stockout_probability"] == pytest.approx(1 - normal_cdf((100 - 210) / (14 * math.sqrt(3))))
+    assert r["stockout_probability"] == pytest.approx(1 - normal_cdf((100 - 140) / (14 * math.sqrt(2))))
+    at_reorder_point = replenishment(MEAN, P10, P90, bucket_days=7, service_level=0.95, lead_time_days=14,
+                                     on_hand=140 + 1.6448536 * 14 * math.sqrt(2))
+    assert at_reorder_point["stockout_probability"] == pytest.approx(0.05, abs=1e-4)
     assert r["days_of_cover"] == pytest.approx(10.0)
     higher = replenishment(MEAN, P10, P90, bucket_days=7, service_level=0.99, lead_time_days=14, on_hand=100.0)
     assert higher["safety_stock"] > r["safety_stock"]

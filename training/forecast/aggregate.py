@@ -4,7 +4,8 @@ Reconciliation is bottom-up for the mean: a category's (or the shop's) mean is t
 means, so the levels add up exactly. The aggregate's own model run gives the shape of its
 distribution (p10/p50/p90 relative to its own mean); those quantiles are scaled by the ratio of the
 bottom-up mean to the aggregate model's mean, so the shape survives when the two levels differ a lot
-(an additive shift would push the lower quantiles to zero), then kept ordered and non-negative. The item-level
+(an additive shift would push the lower quantiles to zero), then kept ordered and non-negative, with
+the mean inside p10..p90. The item-level
 conformal offsets are not applied to aggregates (see `GlobalForecaster.predict`), and no backtest
 measures aggregate coverage yet.
 """
@@ -50,6 +51,9 @@ def reconcile(item: dict[str, np.ndarray], agg: dict[str, np.ndarray], groups: l
     for key in ("p10", "p50", "p90"):
         # where the aggregate model forecasts no demand at all, its quantiles move up with the items' mean
         out[key] = np.maximum(np.where(positive, agg[key] * ratio, agg[key] + bottom_up - own), 0.0)
-    out["p50"] = np.maximum(out["p50"], out["p10"])
-    out["p90"] = np.maximum(out["p90"], out["p50"])
+    # the mean of a sum of many items lies inside its 80% interval, even where the aggregate model's
+    # own mean and quantile heads disagree (its p90 below its mean)
+    out["p10"] = np.minimum(out["p10"], bottom_up)
+    out["p90"] = np.maximum(out["p90"], bottom_up)
+    out["p50"] = np.clip(out["p50"], out["p10"], out["p90"])
     return out

@@ -27,3 +27,14 @@ def test_an_aggregate_forecast_of_zero_moves_up_with_its_items() -> None:
     out = reconcile(item, agg, [np.array([0, 1])])
     assert out["mean"][0, 0] == 5.0
     assert out["p50"][0, 0] == 5.0 and out["p90"][0, 0] == 6.0
+
+
+def test_the_mean_stays_inside_the_interval_when_the_heads_disagree() -> None:
+    item = {"mean": np.array([[20.0, 20.0], [19.3, 19.3]])}
+    # the aggregate model's own p90 is below its own mean (quantile and mean heads disagree)
+    agg = {"mean": np.array([[40.0, 40.0]]), "p10": np.array([[20.0, 25.0]]),
+           "p50": np.array([[30.0, 30.0]]), "p90": np.array([[37.0, 36.0]])}
+    out = reconcile(item, agg, [np.array([0, 1])])
+    assert (out["p10"] <= out["mean"]).all() and (out["mean"] <= out["p90"]).all()
+    assert (out["p10"] <= out["p50"]).all() and (out["p50"] <= out["p90"]).all()
+    np.testing.assert_allclose(out["p90"], out["mean"])  # raised to the mean, not beyond

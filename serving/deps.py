@@ -31,8 +31,11 @@ async def get_settings(request: Request) -> ServingSettings:
 
 
 async def get_models(request: Request) -> Snapshot:
-    """The snapshot this request uses from start to end (a reload swaps in a new one)."""
-    return _state(request).holder.snapshot
+    """The snapshot this request uses from start to end (a reload swaps in a new one), with the
+    other workers' purchases and erasures applied."""
+    state = _state(request)
+    state.catch_up()
+    return state.holder.snapshot
 
 
 async def get_metrics(request: Request) -> ServiceMetrics:
@@ -56,7 +59,9 @@ StoreDep = Annotated[Any, Depends(get_store)]
 
 def _serving(family: str, command: str) -> Any:
     async def dependency(request: Request) -> LoadedModel:
-        model = _state(request).holder.snapshot.get(family)
+        state = _state(request)
+        state.catch_up()
+        model = state.holder.snapshot.get(family)
         if model is None:
             raise HTTPException(
                 503,

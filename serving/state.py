@@ -33,6 +33,7 @@ class ServiceState:
     _reloading: int = field(default=0, init=False)
     _pending_purchases: list[tuple[str, str]] = field(default_factory=list, init=False)
     _erased_live: set[str] = field(default_factory=set, init=False)
+    _deferred: list[dict[str, Any]] = field(default_factory=list, init=False)  # journal ops from a reload on
     _switch_interval: float = field(default=0.005, init=False)
 
     def __post_init__(self) -> None:
@@ -160,26 +161,54 @@ class ServiceState:
             await asyncio.sleep(self.settings.sync_interval_seconds)
             await self.apply_journal()
 
+    def catch_up(self) -> None:
+        """Before a request: apply the purchases and erasures other workers published since the last
+        look, on the event loop, so an acknowledged change holds on the next request to any worker.
+
+        A reload and every change after it are left, in order, to `apply_journal`; while a reload
+        runs, nothing is applied here (it would reach the old models only).
+        """
+        if self.journal is None or self._reloading or self._deferred or not self.journal.changed():
+            return
+        ops = self._poll()
+        for n, op in enumerate(ops):
+            if op.get("op") == "reload":
+                self._deferred = ops[n:]
+                return
+            self._apply_live(op)
+
     async def apply_journal(self) -> None:
-        """Apply the changes the other workers published since the last call."""
+        """Apply the changes the other workers published since the last call (reloads included)."""
         if self.journal is None:
             return
+        ops, self._deferred = self._deferred + self._poll(), []
+        for op in ops:
+            if op.get("op") == "reload":
+                try:
+                    await self.reload(force=bool(op.get("force")), announce=False)
+                except Exception as exc:  # noqa: BLE001 - one bad line must not stop the follower
+                    log.warning("could not apply journal change %s: %s", op, exc)
+            else:
+                self._apply_live(op)
+
+    def _poll(self) -> list[dict[str, Any]]:
+        assert self.journal is not None
         try:
-            ops = self.journal.poll()
+            return self.journal.poll()
         except OSError as exc:
             log.warning("cannot read the worker journal: %s", exc)
-            return
-        for op in ops:
-            kind = op.get("op")
-            try:
-                if kind == "purchase":
-                    self.record_purchase(str(op["customer_id"]), str(op["item_id"]), announce=False)
-                elif kind == "forget":
-                    self.forget_customer(str(op["customer_id"]), announce=False)
-                elif kind == "reload":
-                    await self.reload(force=bool(op.get("force")), announce=False)
-            except Exception as exc:  # noqa: BLE001 - one bad line must not stop the follower
-                log.warning("could not apply journal change %s: %s", op, exc)
+            return []
+
+    def _apply_live(self, op: dict[str, Any]) -> None:
+        """Apply one purchase or erasure published by another worker."""
+        kind = op.get("op")
+        try:
+            if kind == "purchase":
+                self.record_purchase(str(op["customer_id"]), str(op["item_id"]), announce=False)
+            elif kind == "forget":
+                self.forget_customer(str(op["customer_id"]), announce=False)
+        except Exception as exc:  # noqa: BLE001 - one bad line must not stop the follower
+            log.warning("could not apply journal change %s: %s", op, exc)
 
 
 def _forget(runtime: Any, customer_id: str) -> bool:

@@ -2,7 +2,9 @@
 
 Each worker keeps its models in memory, so an event posted to one worker must reach the others.
 Workers append one JSON line per change to a journal file under SHOPML_HOME (appends of a few
-hundred bytes are atomic with O_APPEND) and each worker reads the lines the others wrote every
+hundred bytes are atomic with O_APPEND). Each worker reads the lines the others wrote before it
+answers a request (one `stat` when nothing changed), so a purchase or an erasure acknowledged by one
+worker holds on the next request to any worker; reloads run in the background, polled every
 `sync_interval_seconds`. The journal only carries changes made while the service runs; a worker
 that starts reads erasures from the event store and the models from the registry.
 """
@@ -38,6 +40,13 @@ class WorkerJournal:
             os.write(fd, line.encode())
         finally:
             os.close(fd)
+
+    def changed(self) -> bool:
+        """Whether the file grew (or was replaced) since the last poll: a single `stat`."""
+        try:
+            return self.path.stat().st_size != self._offset
+        except FileNotFoundError:
+            return False
 
     def poll(self) -> list[dict[str, Any]]:
         """The changes the other workers appended since the last poll, oldest first."""

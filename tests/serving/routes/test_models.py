@@ -104,3 +104,29 @@ def test_other_workers_follow_a_reload_and_live_changes(serving_settings, app: F
         assert answer["model_version"] == "2" and answer["items"][0]["item_id"] == "I17"
         assert erased["fallback"] is True
         assert churn_status == 404
+
+
+def test_a_change_acknowledged_by_one_worker_holds_on_the_next_request_to_another(serving_settings) -> None:
+    """No polling interval in between: the follower is set to wake up only once a minute."""
+    from serving.main import create_app
+
+    settings = serving_settings.model_copy(update={"sync_interval_seconds": 60.0})
+    a_source, b_source = FakeSource(), FakeSource()
+    with TestClient(create_app(settings, source=a_source, load_in_background=False)) as a, \
+            TestClient(create_app(settings, source=b_source, load_in_background=False)) as b:
+        assert b.get("/v1/customers/C3/churn").status_code == 200
+        event = {"customer_id": "C2", "item_id": "I17", "timestamp": "2026-11-01T10:00:00Z"}
+        assert a.post("/v1/events", json={"events": [event]}).status_code == 202
+        assert b.get("/v1/recommendations/C2", params={"k": 1}).json()["items"][0]["item_id"] == "I17"
+        assert a.delete("/v1/customers/C3", headers=ADMIN).status_code == 200
+        assert b.get("/v1/customers/C3/churn").status_code == 404
+        assert b.get("/v1/recommendations/C3").json()["fallback"] is True
+        # a reload, and what follows it, wait for the background follower (it reloads off the loop)
+        a_source.champions["recommender"] = b_source.champions["recommender"] = "2"
+        a.post("/v1/admin/reload", headers=ADMIN)
+        later = {"customer_id": "C4", "item_id": "I18", "timestamp": "2026-11-01T11:00:00Z"}
+        a.post("/v1/events", json={"events": [later]})
+        assert b.get("/v1/recommendations/C4", params={"k": 1}).json()["model_version"] == "1"
+        b.portal.call(b.app.state.service.apply_journal)
+        answer = b.get("/v1/recommendations/C4", params={"k": 1}).json()
+        assert answer["model_version"] == "2" and answer["items"][0]["item_id"] == "I18"

@@ -135,16 +135,16 @@ class ServiceState:
     def record_purchase(self, customer_id: str, item_id: str, *, announce: bool = True) -> bool:
         """Reflect a purchase in the serving recommender at once (and in the other workers).
 
-        Returns False when no recommender is serving (the purchase is in the store all the same).
+        Returns whether the serving recommender took it in: False when none is serving or it does
+        not know the item (the purchase is in the store all the same).
         """
         model = self.holder.snapshot.get("recommender")
         if self._reloading:
             self._pending_purchases.append((customer_id, item_id))
-        if model is not None:
-            model.runtime.record_purchase(customer_id, item_id)
+        applied = model is not None and model.runtime.record_purchase(customer_id, item_id) is not False
         if announce and self.journal is not None:
             self.journal.publish("purchase", customer_id=customer_id, item_id=item_id)
-        return model is not None
+        return applied
 
     def forget_customer(self, customer_id: str, *, announce: bool = True) -> list[str]:
         """Drop a customer from every serving model; returns the families that held them."""

@@ -43,7 +43,8 @@ class EventBatch(BaseModel):
 
 class EventsAccepted(BaseModel):
     """How many events were received, how many were new (a re-sent event is stored once), and how
-    many purchases the serving recommender took in at once (0 when no recommender is serving)."""
+    many purchases the serving recommender took in at once (0 when no recommender is serving;
+    purchases of items it does not know wait for the next training)."""
 
     received: int
     stored: int

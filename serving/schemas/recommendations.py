@@ -34,7 +34,8 @@ class BatchRecommendationRequest(BaseModel):
     customer_ids: list[Id] | None = Field(default=None, min_length=1, max_length=MAX_BATCH_CUSTOMERS)
     recent_items: list[Id] | None = Field(default=None, min_length=1, max_length=MAX_RECENT_ITEMS)
     k: int = Field(default=10, ge=1, le=MAX_K)
-    category: str | None = Field(default=None, min_length=1, max_length=MAX_ID_LENGTH)
+    category: str | None = Field(default=None, max_length=MAX_ID_LENGTH,
+                                 description="only items of this category (empty: no filter, as in GET)")
     exclude_purchased: bool = False
 
     @model_validator(mode="after")

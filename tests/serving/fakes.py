@@ -58,8 +58,11 @@ class FakeRecommender:
             raise KeyError(item_id)
         return [(i, 0.5, "bought together") for i in ITEMS if i != item_id][:k]
 
-    def record_purchase(self, customer_id: str, item_id: str) -> None:
+    def record_purchase(self, customer_id: str, item_id: str) -> bool:
+        if item_id not in CATEGORY:
+            return False
         self.history.setdefault(customer_id, []).append(item_id)
+        return True
 
     def forget_customer(self, customer_id: str) -> bool:
         return self.history.pop(customer_id, None) is not None

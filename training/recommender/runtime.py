@@ -5,7 +5,7 @@ Public API (stable; the serving layer codes against it):
   .recommend(customer_id, k, *, exclude_purchased=False, category=None) -> RecAnswer
   .recommend_recent(recent_items, k, *, category=None) -> RecAnswer
   .similar(item_id, k) -> list[(item_id, score, reason)]    KeyError for an unknown item
-  .record_purchase(customer_id, item_id)     reflected at once (exclude_purchased, repeat signal)
+  .record_purchase(customer_id, item_id) -> bool   reflected at once; False for an unknown item
   .forget_customer(customer_id) -> bool      the customer becomes unknown (cold start); True if held
   .set_in_stock({item_id: bool}), .set_opt_outs({customer_id, ...})
   .customer_ids(), .item_ids(), .smoke_check()
@@ -97,15 +97,16 @@ class RecommenderRuntime:
 
     # ----- request-time state -------------------------------------------------------------------
 
-    def record_purchase(self, customer_id: str, item_id: str) -> None:
-        """Remember a purchase posted after training (unknown items are ignored)."""
+    def record_purchase(self, customer_id: str, item_id: str) -> bool:
+        """Remember a purchase posted after training; False for an item the model does not know."""
         j = self._item_index.get(str(item_id))
         if j is None:
-            return
+            return False
         recorded = self._recorded.setdefault(str(customer_id), [])
         if j in recorded:
             recorded.remove(j)
         recorded.append(j)
+        return True
 
     def forget_customer(self, customer_id: str) -> bool:
         """Drop everything personal about a customer; later requests get the cold-start answer.

@@ -28,6 +28,8 @@ def test_batch_is_stored_and_counted(client: TestClient, app: FastAPI) -> None:
     assert r.status_code == 202
     assert r.json() == {"received": 3, "stored": 3, "purchases_applied": 2}
     assert stored(app) == 3
+    unknown = client.post("/v1/events", json={"events": [event(item_id="NEW-ITEM", order_id="O2")]}).json()
+    assert unknown == {"received": 1, "stored": 1, "purchases_applied": 0}  # waits for the next training
     frame = app.state.service.store.read_events()
     assert str(frame["timestamp"].dt.tz) == "UTC"
 

@@ -58,6 +58,8 @@ def test_batch_in_request_order(client: TestClient) -> None:
     assert [x["customer_id"] for x in results] == ["C2", "nobody", "C1"]
     assert [x["fallback"] for x in results] == [False, True, False]
     assert all(len(x["items"]) == 2 for x in results)
+    unfiltered = client.post("/v1/recommendations", json={"customer_ids": ["C2"], "k": 2, "category": ""})
+    assert unfiltered.status_code == 200 and unfiltered.json()["results"] == results[:1]  # "" = no filter, as in GET
 
 
 def test_anonymous_recent_items(client: TestClient) -> None:

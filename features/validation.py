@@ -50,15 +50,40 @@ def _text(series: pd.Series) -> pd.Series:
     return out.mask(out == "")
 
 
-def parse_timestamps(series: pd.Series) -> pd.Series:
-    """Parse ISO-8601 text or datetimes to UTC; naive values are taken as UTC, bad ones become NaT."""
+# a time of day followed by a UTC offset or Z: "10:00+05:00", "10:00:00.5Z", "10:00 +0100"
+_OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def parse_timestamps(series: pd.Series, *, fallback_formats: tuple[str, ...] = ()) -> pd.Series:
+    """Parse ISO-8601 text or datetimes to UTC; naive values are taken as UTC, bad ones become NaT.
+
+    Values with and without an offset may be mixed in one column: each naive value is UTC (pandas
+    alone would give it the offset of the value before it). `fallback_formats` (strptime formats)
+    are tried in order for the values that are not ISO-8601.
+    """
     if pd.api.types.is_datetime64_any_dtype(series):
         parsed = pd.to_datetime(series)
-    else:
-        parsed = pd.to_datetime(_text(series), errors="coerce", utc=True, format="ISO8601")
-    if parsed.dt.tz is None:
-        parsed = parsed.dt.tz_localize("UTC")
-    return parsed.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+        if parsed.dt.tz is None:
+            parsed = parsed.dt.tz_localize("UTC")
+        return parsed.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+    text = _text(series)
+    aware = text.str.contains(_OFFSET, regex=True, na=False).to_numpy()
+    parsed = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns, UTC]")
+    for mask in (aware, ~aware):
+        if mask.any():
+            parsed[mask] = _iso_utc(text[mask], fallback_formats)
+    return parsed
+
+
+def _iso_utc(text: pd.Series, fallback_formats: tuple[str, ...]) -> pd.Series:
+    """ISO-8601 text of one kind (all with an offset, or all without) to UTC."""
+    out = pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601")
+    for fmt in fallback_formats:
+        missed = out.isna() & text.notna()
+        if not missed.any():
+            break
+        out[missed] = pd.to_datetime(text[missed], errors="coerce", utc=True, format=fmt)
+    return out.astype("datetime64[ns, UTC]")
 
 
 def validate_events(frame: pd.DataFrame, file: str) -> pd.DataFrame:

@@ -25,6 +25,9 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "region": ("Country",),
 }
 
+# Widely shared CSV copies of the UCI files write InvoiceDate month first ("12/1/2010 8:26").
+US_DATES: tuple[str, ...] = ("%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S")
+
 # Stock codes that are not products: postage, manual entries, bank charges, fees, samples, tests.
 NON_PRODUCT_CODE = re.compile(
     r"^(POST|DOT|M|C2|C3|D|S|B|CRUK|PADS|AMAZONFEE|BANK CHARGES|ADJUST\d*|TEST\d*|GIFT|SAMPLES"
@@ -73,7 +76,7 @@ def load_online_retail(path: Path | str) -> LoadResult:
     item = raw[cols["item_id"]].astype("string").str.strip().str.upper()
     qty = pd.to_numeric(raw[cols["quantity"]], errors="coerce")
     price = pd.to_numeric(raw[cols["price"]], errors="coerce")
-    ts = parse_timestamps(raw[cols["timestamp"]])
+    ts = parse_timestamps(raw[cols["timestamp"]], fallback_formats=US_DATES)
 
     bad_ts = ts.isna()
     bad_qty = qty.isna() | (np.floor(qty) != qty)

@@ -82,6 +82,17 @@ def test_bad_uci_date_names_row(tmp_path: Path) -> None:
         load_online_retail(path)
 
 
+def test_month_first_csv_dates_of_the_shared_uci_copies(tmp_path: Path) -> None:
+    data = frame(LAYOUT_I)
+    data["InvoiceDate"] = [f"{t.month}/{t.day}/{t.year} {t.hour}:{t.minute:02d}" for t in data["InvoiceDate"]]
+    path = tmp_path / "Online Retail.csv"
+    data.to_csv(path, index=False)
+    assert data["InvoiceDate"].iloc[3] == "12/2/2010 9:41"
+    events = load_online_retail(path).events
+    returned = events.loc[events["event_type"] == "return", "timestamp"].iloc[0]
+    assert returned == pd.Timestamp("2010-12-02 09:41", tz="UTC")
+
+
 def test_cdnow_layout(tmp_path: Path) -> None:
     path = tmp_path / "cdnow.txt"
     path.write_text(" 00004 0001 19970101  2   29.33\n 00004 0001 19970118  2   29.73\n 00018 0002 19970101  1   13.97\n")

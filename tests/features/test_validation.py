@@ -48,6 +48,16 @@ def test_unparseable_timestamp(tmp_path: Path) -> None:
     assert f"{path}: row 2, column 'timestamp': 'yesterday' is not an ISO-8601 timestamp" in rejected(path)
 
 
+def test_naive_timestamps_are_utc_even_after_one_with_an_offset(tmp_path: Path) -> None:
+    body = HEADER + "".join(f"c1,i1,{ts},purchase,1,1.0,o{n}\n" for n, ts in enumerate([
+        "2024-02-01T12:00:00+05:00", "2024-02-01 10:00:00", "2024-02-01T10:00:00", "2024-02-01",
+        "2024-02-01T10:00:00Z", "2024-02-01 10:00 +0100", "2024-02-01T10:00:00.250-02:30"]))
+    stamps = load_canonical(write(tmp_path, body)).events["timestamp"]
+    assert [t.strftime("%d %H:%M:%S.%f") for t in stamps] == [
+        "01 07:00:00.000000", "01 10:00:00.000000", "01 10:00:00.000000", "01 00:00:00.000000",
+        "01 10:00:00.000000", "01 09:00:00.000000", "01 12:30:00.250000"]
+
+
 @pytest.mark.parametrize("value", ["-3", "0", "1.5", "two"])
 def test_bad_quantity(tmp_path: Path, value: str) -> None:
     path = write(tmp_path, HEADER + f"c1,i1,2024-01-01,purchase,{value},1.0,o1\n")

@@ -159,6 +159,7 @@ def validate_items(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     errs = _Collector()
     out = pd.DataFrame({"item_id": _text(frame["item_id"])})
     errs.add_mask(out["item_id"].isna(), "item_id", frame["item_id"], "item_id is empty")
+    _unique(out["item_id"], "item_id", frame["item_id"], errs)
     for col in ("name", "category"):
         out[col] = _text(frame[col]) if col in frame else pd.NA
     out["price"] = _nonneg(frame, "price", errs, integer=False)
@@ -175,6 +176,7 @@ def validate_customers(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     errs = _Collector()
     out = pd.DataFrame({"customer_id": _text(frame["customer_id"])})
     errs.add_mask(out["customer_id"].isna(), "customer_id", frame["customer_id"], "customer_id is empty")
+    _unique(out["customer_id"], "customer_id", frame["customer_id"], errs)
     out["region"] = _text(frame["region"]) if "region" in frame else pd.NA
     if "signup_date" in frame:
         signup = parse_timestamps(frame["signup_date"])
@@ -183,9 +185,15 @@ def validate_customers(frame: pd.DataFrame, file: str) -> pd.DataFrame:
         out["signup_date"] = signup
     else:
         out["signup_date"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
-    out["personalization_opt_out"] = _bool(frame, "personalization_opt_out", errs).fillna(False)
+    # an empty cell or a missing column says nothing: the stored choice (default: not opted out) stays
+    out["personalization_opt_out"] = _bool(frame, "personalization_opt_out", errs)
     errs.raise_if_any(file)
     return out.astype({"customer_id": object, "region": object})
+
+
+def _unique(ids: pd.Series, column: str, raw: pd.Series, errs: _Collector) -> None:
+    """Flag every repeat of an id (the rows of one id would contradict each other)."""
+    errs.add_mask(ids.notna() & ids.duplicated(keep="first"), column, raw, "{value} is on an earlier row too")
 
 
 def validate_promotions(frame: pd.DataFrame, file: str) -> pd.DataFrame:

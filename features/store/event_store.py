@@ -108,12 +108,13 @@ class EventStore:
         """Store a loaded file and its side tables in one transaction: all of it or nothing."""
         with self.engine.begin() as conn:
             added = self._append(conn, result.events, result.source, progress)
-            for frame in (result.items, items):
+            # rows derived from the events file only fill gaps; the side tables' values win
+            for frame, derived in ((result.items, True), (items, False)):
                 if frame is not None and len(frame):
-                    upsert_rows(conn, t.items, _items_rows(frame), "item_id")
-            for frame in (result.customers, customers):
+                    upsert_rows(conn, t.items, _items_rows(frame), "item_id", fill_only=derived)
+            for frame, derived in ((result.customers, True), (customers, False)):
                 if frame is not None and len(frame):
-                    upsert_rows(conn, t.customers, _customer_rows(frame), "customer_id")
+                    upsert_rows(conn, t.customers, _customer_rows(frame), "customer_id", fill_only=derived)
             if promotions is not None and len(promotions):
                 upsert_rows(conn, t.promotions, _promotion_rows(promotions), "promo_key")
         return IngestStats(rows=len(result.events), added=added)

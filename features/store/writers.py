@@ -61,15 +61,21 @@ def _copy_events_postgres(conn: Connection, rows: pd.DataFrame, chunk: int, prog
     return int(added or 0)
 
 
-def upsert_rows(conn: Connection, table: Table, rows: list[dict], key: str) -> None:
-    """Insert rows; on a key conflict, given values win and missing (None) ones keep the stored value."""
+def upsert_rows(conn: Connection, table: Table, rows: list[dict], key: str, *, fill_only: bool = False) -> None:
+    """Insert rows; on a key conflict, given values win and missing (None) ones keep the stored value.
+
+    With `fill_only`, stored values win and given ones only fill what is missing (values derived from
+    an events file never replace ones loaded from a side table).
+    """
     if not rows:
         return
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     for lo in range(0, len(rows), 5_000):
         stmt = dialect.insert(table).values(rows[lo : lo + 5_000])
         updates = {
-            c.name: _coalesce(stmt.excluded[c.name], table.c[c.name]) for c in table.columns if c.name != key
+            c.name: (_coalesce(table.c[c.name], stmt.excluded[c.name]) if fill_only
+                     else _coalesce(stmt.excluded[c.name], table.c[c.name]))
+            for c in table.columns if c.name != key
         }
         if updates:
             stmt = stmt.on_conflict_do_update(index_elements=[key], set_=updates)

@@ -111,6 +111,32 @@ def test_side_tables_upsert_keeps_known_values(store: EventStore) -> None:
     assert items.loc["b", "stock_on_hand"] == 5
 
 
+def test_a_customers_file_without_the_opt_out_column_keeps_the_stored_choice(store: EventStore, tmp_path: Path) -> None:
+    from features.loaders import load_table
+
+    def customers(body: str) -> pd.DataFrame:
+        path = tmp_path / "customers.csv"
+        path.write_text(body)
+        return load_table(path, "customers")
+
+    store.ingest(LoadResult("f", make_events(3)),
+                 customers=customers("customer_id,region,personalization_opt_out\nc0,north,true\nc1,north,false\n"))
+    store.ingest(LoadResult("g", make_events(3)), customers=customers("customer_id,region\nc0,west\nc1,west\n"))
+    stored = store.read_customers().set_index("customer_id")
+    assert bool(stored.loc["c0", "personalization_opt_out"]) is True
+    assert bool(stored.loc["c1", "personalization_opt_out"]) is False
+    assert stored.loc["c0", "region"] == "west"
+
+
+def test_values_derived_from_events_never_replace_a_side_table_s(store: EventStore) -> None:
+    explicit = pd.DataFrame({"customer_id": ["c0"], "region": ["UK"]})
+    derived = pd.DataFrame({"customer_id": ["c0", "c9"], "region": ["United Kingdom", "France"]})
+    store.ingest(LoadResult("f", make_events(3)), customers=explicit)
+    store.ingest(LoadResult("g", make_events(3), customers=derived))
+    stored = store.read_customers().set_index("customer_id")
+    assert stored.loc["c0", "region"] == "UK" and stored.loc["c9", "region"] == "France"
+
+
 def test_erasing_a_customer_removes_events_profile_and_marks_them(store: EventStore) -> None:
     store.append_events(make_events(70))
     store.upsert_customers(pd.DataFrame({"customer_id": ["c1", "c2"], "region": ["UK", "FR"]}))

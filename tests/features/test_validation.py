@@ -124,3 +124,12 @@ def test_promotions_discount_must_be_a_fraction(tmp_path: Path) -> None:
     path = write(tmp_path, "start_date,end_date,category,discount\n2024-06-01,2024-06-18,toys,1.5\n", "p.csv")
     with pytest.raises(ContractError, match="row 1, column 'discount': '1.5' is not a number between 0 and 1"):
         load_table(path, "promotions")
+
+
+@pytest.mark.parametrize("table, header", [("customers", "customer_id,personalization_opt_out"),
+                                            ("items", "item_id,in_stock")])
+def test_a_side_table_repeating_an_id_is_rejected(tmp_path: Path, table: str, header: str) -> None:
+    path = write(tmp_path, f"{header}\nx1,true\nx2,true\nx1,false\n", name=f"{table}.csv")
+    with pytest.raises(ContractError) as info:
+        load_table(path, table)
+    assert f"{path}: row 3, column '{header.split(',')[0]}': 'x1' is on an earlier row too" in str(info.value)

@@ -18,6 +18,8 @@ def file_kind(path: Path, *, allow_excel: bool = False) -> str:
     name = path.name.lower()
     if not path.exists():
         raise ContractError(str(path), [RowError(None, None, "file does not exist")])
+    if path.is_dir():
+        raise ContractError(str(path), [RowError(None, None, "is a folder, not a file")])
     if path.stat().st_size == 0:
         raise ContractError(str(path), [RowError(None, None, "the file is empty")])
     with path.open("rb") as fh:

@@ -42,6 +42,11 @@ def check_columns(frame: pd.DataFrame, spec: TableSpec, file: str) -> None:
     missing = [c for c in spec.required if c not in frame.columns]
     if missing:
         errors = [RowError(None, c, f"required {spec.name} column is missing") for c in missing]
+        header = str(frame.columns[0])
+        separator = next((sep for sep in (";", "\t", "|") if sep in header), None)
+        if len(frame.columns) == 1 and separator is not None:
+            errors.append(RowError(None, None, f"the header is one column, {header!r}: the file seems to be "
+                                               f"separated by {separator!r}; save it with commas"))
         raise ContractError(file, errors)
 
 

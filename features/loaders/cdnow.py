@@ -32,8 +32,11 @@ def load_cdnow(path: Path | str) -> LoadResult:
     cds = pd.to_numeric(raw["cds"], errors="coerce")
     dollars = pd.to_numeric(raw["dollars"], errors="coerce")
     errors = [RowError(int(i) + 1, "yyyymmdd", f"{raw['date'].iloc[i]!r} is not a date") for i in np.flatnonzero(ts.isna())]
-    errors += [RowError(int(i) + 1, "dollars", "not a number") for i in np.flatnonzero(dollars.isna() | (dollars < 0))]
-    errors += [RowError(int(i) + 1, "cds", "not a number") for i in np.flatnonzero(cds.isna() | (cds < 0))]
+    for column, values in (("dollars", dollars), ("cds", cds)):
+        errors += [RowError(int(i) + 1, column, f"{str(raw[column].iloc[i])!r} is not a number")
+                   for i in np.flatnonzero(values.isna())]
+        errors += [RowError(int(i) + 1, column, f"{str(raw[column].iloc[i])!r} is negative")
+                   for i in np.flatnonzero(values < 0)]
     if errors:
         raise ContractError(file, sorted(errors, key=lambda e: e.row or 0))
     keep = cds > 0

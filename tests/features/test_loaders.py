@@ -108,3 +108,20 @@ def test_cdnow_bad_date(tmp_path: Path) -> None:
     path.write_text(" 00004 0001 19971301  2   29.33\n")
     with pytest.raises(ContractError, match="row 1, column 'yyyymmdd': '19971301' is not a date"):
         load_cdnow(path)
+
+
+def test_cdnow_negative_cds_are_called_negative(tmp_path: Path) -> None:
+    path = tmp_path / "cdnow.txt"
+    path.write_text(" 00004 0001 19970101  -1   29.33\n 00004 0001 19970118  x   29.73\n")
+    with pytest.raises(ContractError) as info:
+        load_cdnow(path)
+    assert "row 1, column 'cds': '-1' is negative" in str(info.value)
+    assert "row 2, column 'cds': 'x' is not a number" in str(info.value)
+    path.write_text(" 00004 0001 19970101  -1   29.33\n")  # an all-number column
+    with pytest.raises(ContractError, match="row 1, column 'cds': '-1' is negative"):
+        load_cdnow(path)
+
+
+def test_a_folder_is_named_as_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(ContractError, match="is a folder, not a file"):
+        load_online_retail(tmp_path)

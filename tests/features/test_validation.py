@@ -133,3 +133,8 @@ def test_a_side_table_repeating_an_id_is_rejected(tmp_path: Path, table: str, he
     with pytest.raises(ContractError) as info:
         load_table(path, table)
     assert f"{path}: row 3, column '{header.split(',')[0]}': 'x1' is on an earlier row too" in str(info.value)
+
+
+def test_a_semicolon_separated_file_gets_a_hint(tmp_path: Path) -> None:
+    path = write(tmp_path, "customer_id;item_id;timestamp\nc1;i1;2024-01-01\n")
+    assert "the file seems to be separated by ';'; save it with commas" in rejected(path)

@@ -65,5 +65,9 @@ def read_raw(path: Path, *, allow_excel: bool = False, as_text: bool = True) -> 
         raise ContractError(str(path), [RowError(None, None, f"cannot be read as {kind}: {exc}")]) from exc
     if frame.empty:
         raise ContractError(str(path), [RowError(None, None, "the file has no data rows")])
+    if kind == "csv" and not isinstance(frame.index, pd.RangeIndex):
+        # pandas turns the leading columns into an index when the first row has more fields
+        raise ContractError(str(path), [RowError(1, None, f"more fields than the {len(frame.columns)} "
+                                                          "columns of the header")])
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame

@@ -138,3 +138,8 @@ def test_a_side_table_repeating_an_id_is_rejected(tmp_path: Path, table: str, he
 def test_a_semicolon_separated_file_gets_a_hint(tmp_path: Path) -> None:
     path = write(tmp_path, "customer_id;item_id;timestamp\nc1;i1;2024-01-01\n")
     assert "the file seems to be separated by ';'; save it with commas" in rejected(path)
+
+
+def test_a_first_row_with_an_extra_field_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path, "customer_id,item_id,timestamp\nc1,i1,2024-01-01,extra\nc2,i2,2024-01-02\n")
+    assert f"{path}: row 1: more fields than the 3 columns of the header" in rejected(path)

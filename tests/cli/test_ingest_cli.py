@@ -6,10 +6,12 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from features.settings import Settings
 from features.store import EventStore
+from tests.cli.test_evaluate_dates import flat
 from training.cli.apps import app
 
 runner = CliRunner()
@@ -51,4 +53,19 @@ def test_bad_side_table_rejects_everything(settings: Settings, tmp_path: Path) -
     out = runner.invoke(app, ["ingest", str(events), "--items", str(items)])
     assert out.exit_code == 1
     assert f"{items}: row 1, column 'stock_on_hand': '-4' is not a non-negative integer" in out.output
+    assert EventStore.from_settings(settings).count_events() == 0
+
+
+@pytest.mark.parametrize("option", [None, "--items", "--customers", "--promotions"])
+def test_a_folder_instead_of_a_file_is_refused(settings: Settings, tmp_path: Path, option: str | None) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text("customer_id,item_id,timestamp\nc1,i1,2024-01-01T00:00:00Z\n")
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    args = ["ingest", str(folder)] if option is None else ["ingest", str(events), option, str(folder)]
+    out = runner.invoke(app, args)
+    assert out.exit_code == 2, out.output
+    assert "Traceback" not in out.output
+    named = "events" if option is None else option
+    assert f"Invalid value for '{named}': file '{folder}' is a directory" in flat(out.output)
     assert EventStore.from_settings(settings).count_events() == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 
 import typer
@@ -14,12 +13,7 @@ from features.loaders import LOADERS, LoadResult, load_table
 from features.settings import Settings
 from features.store import EventStore, IngestStats
 from training.cli.apps import app
-
-
-class Layout(str, Enum):
-    canonical = "canonical"
-    online_retail = "online-retail"
-    cdnow = "cdnow"
+from training.cli.sources import Layout
 
 
 def load_inputs(
@@ -74,10 +68,11 @@ def _redact(url: str) -> str:
 
 @app.command("ingest")
 def ingest_command(
-    events: Path = typer.Argument(..., help="events file (CSV or Parquet; xlsx for online-retail)"),
-    items: Path = typer.Option(None, "--items", help="items table (CSV or Parquet)"),
-    customers: Path = typer.Option(None, "--customers", help="customers table"),
-    promotions: Path = typer.Option(None, "--promotions", help="promotions table"),
+    events: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                  help="events file (CSV or Parquet; xlsx for online-retail)"),
+    items: Path = typer.Option(None, "--items", exists=True, dir_okay=False, help="items table (CSV or Parquet)"),
+    customers: Path = typer.Option(None, "--customers", exists=True, dir_okay=False, help="customers table"),
+    promotions: Path = typer.Option(None, "--promotions", exists=True, dir_okay=False, help="promotions table"),
     layout: Layout = typer.Option(Layout.canonical, "--format", help="layout of the events file"),
 ) -> None:
     """Validate files and add their events to the store; a bad file is rejected whole."""

@@ -13,8 +13,18 @@ from training.evaluation.report import print_table
 SHOWN_TAGS = ["holdout_metric", "holdout_score", "champion_score_same_holdout", "validation_status"]
 
 
+def known_model(model: str | None) -> str | None:
+    """The MODEL argument unchanged, or an error naming it when it is no model family (exit code 2)."""
+    if model is None or model in tracking.MODEL_NAMES or model in tracking.MODEL_NAMES.values():
+        return model
+    raise typer.BadParameter(f"unknown model {model!r}; allowed: {', '.join(tracking.MODEL_NAMES)}")
+
+
+MODEL_HELP = "recommender, churn or forecast"
+
+
 @models_app.command("list")
-def list_command(model: str = typer.Argument(None, help="recommender, churn or forecast; all when omitted")) -> None:
+def list_command(model: str = typer.Argument(None, callback=known_model, help=f"{MODEL_HELP}; all when omitted")) -> None:
     """List registered versions, their holdout scores and which one is champion."""
     settings = Settings()
     families = [model] if model else list(tracking.MODEL_NAMES)
@@ -28,7 +38,8 @@ def list_command(model: str = typer.Argument(None, help="recommender, churn or f
 
 
 @models_app.command("promote")
-def promote_command(model: str, version: str) -> None:
+def promote_command(model: str = typer.Argument(..., callback=known_model, help=MODEL_HELP),
+                    version: str = typer.Argument(..., help="a registered version number")) -> None:
     """Make VERSION of MODEL the champion."""
     try:
         tracking.promote(Settings(), model, version)
@@ -39,7 +50,7 @@ def promote_command(model: str, version: str) -> None:
 
 
 @models_app.command("rollback")
-def rollback_command(model: str) -> None:
+def rollback_command(model: str = typer.Argument(..., callback=known_model, help=MODEL_HELP)) -> None:
     """Move MODEL's champion back to the version that held it before."""
     try:
         version = tracking.rollback(Settings(), model)

@@ -10,6 +10,7 @@ import typer
 
 from features.settings import Settings
 from training.cli.apps import TRAINERS, evaluate_app, run_trainer, train_app
+from training.cli.sources import Layout, contract_errors
 
 
 def train_churn(settings: Settings) -> object:
@@ -38,7 +39,7 @@ def evaluate_command(
     horizon_days: Annotated[int, typer.Option("--horizon-days", min=1, help="Churn = no purchase within this many days.")] = 90,
     source: Annotated[Path | None, typer.Option("--source", exists=True, dir_okay=False,
                                                 help="Read events from this file instead of the store.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="Layout of --source: canonical, online-retail or cdnow.")] = "online-retail",
+    fmt: Annotated[Layout, typer.Option("--format", help="Layout of --source.")] = Layout.online_retail,
 ) -> None:
     """Backtest shopml against recency, BG/NBD and LightGBM on RFM, fitted in one run; one table."""
     from training.churn.labels import latest_as_of
@@ -49,7 +50,8 @@ def evaluate_command(
 
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     settings = Settings()
-    data = read_source(source, fmt) if source is not None else read_store(settings)
+    with contract_errors(fmt):
+        data = read_source(source, fmt.value) if source is not None else read_store(settings)
     if data.events.empty:
         typer.echo("no events: pass --source FILE or run `shopml ingest` first", err=True)
         raise typer.Exit(code=2)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from enum import Enum
 from pathlib import Path
 
 import typer
 
 from features.settings import Settings
 from training.cli.apps import TRAINERS, evaluate_app, forecast_app, run_trainer, train_app
+from training.cli.sources import contract_errors
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,14 @@ def train_command() -> None:
     run_trainer("forecast", Settings())
 
 
-def _load_events(source: Path | None, fmt: str) -> tuple[object, object, object]:
+class ForecastLayout(str, Enum):
+    """The layouts `evaluate forecast --source` reads (CDNOW has no products to forecast)."""
+
+    canonical = "canonical"
+    online_retail = "online-retail"
+
+
+def _load_events(source: Path | None, fmt: ForecastLayout) -> tuple[object, object, object]:
     if source is None:
         from training.forecast.train import load_store
 
@@ -52,12 +61,10 @@ def _load_events(source: Path | None, fmt: str) -> tuple[object, object, object]
         if events.empty:
             raise typer.BadParameter("the event store is empty: run `shopml ingest` or pass --source", param_hint="--source")
         return events, items, promotions
-    from features.loaders import load_canonical, load_online_retail
+    from features.loaders import LOADERS
 
-    loaders = {"online-retail": load_online_retail, "canonical": load_canonical}
-    if fmt not in loaders:
-        raise typer.BadParameter(f"must be one of {', '.join(loaders)}, got {fmt!r}", param_hint="--format")
-    return loaders[fmt](source).events, None, None
+    with contract_errors(fmt):
+        return LOADERS[fmt.value](source).events, None, None
 
 
 @evaluate_app.command("forecast")
@@ -68,7 +75,7 @@ def evaluate_command(
     horizon: int | None = typer.Option(None, min=1, help="buckets to forecast (default 8 weeks / 28 days)"),
     top: int = typer.Option(200, min=1, help="products evaluated: the top N by units sold before the cutoff"),
     source: Path | None = typer.Option(None, exists=True, dir_okay=False, help="events file instead of the store"),
-    fmt: str = typer.Option("online-retail", "--format", help="layout of --source: online-retail or canonical"),
+    fmt: ForecastLayout = typer.Option(ForecastLayout.online_retail, "--format", help="layout of --source"),
 ) -> None:
     """Backtest shopml against the peers at the cutoff; print one table per frequency and log to MLflow."""
     import pandas as pd

@@ -10,6 +10,7 @@ import typer
 
 from features.settings import Settings
 from training.cli.apps import TRAINERS, evaluate_app, run_trainer, train_app
+from training.cli.sources import Layout, contract_errors
 
 
 def train(settings: Settings) -> object:
@@ -38,8 +39,9 @@ def train_command() -> None:
 def evaluate_command(
     cutoff: Annotated[str | None, typer.Option(help="Evaluation cutoff YYYY-MM-DD (default: window-days before the data end).")] = None,
     window_days: Annotated[int, typer.Option(min=1, help="Test window length in days.")] = 70,
-    source: Annotated[Path | None, typer.Option(help="Read events from this file instead of the event store.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="Layout of --source: canonical, online-retail, cdnow.")] = "online-retail",
+    source: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
+                                                help="Read events from this file instead of the event store.")] = None,
+    fmt: Annotated[Layout, typer.Option("--format", help="Layout of --source.")] = Layout.online_retail,
 ) -> None:
     """Backtest shopml against popularity, repeat purchases, ALS and item-kNN on one temporal split."""
     import pandas as pd
@@ -51,7 +53,8 @@ def evaluate_command(
     from training.recommender.runs import load_inputs, run_evaluation, summary_rows
 
     settings = Settings()
-    inputs = load_inputs(settings, source, fmt)
+    with contract_errors(fmt):
+        inputs = load_inputs(settings, source, fmt.value)
     if inputs.events.empty:
         typer.echo("no events to evaluate on: run `shopml ingest` first or pass --source", err=True)
         raise typer.Exit(code=1)

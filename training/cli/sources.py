@@ -1,8 +1,14 @@
-"""Input files on the command line: the layouts `--format` names."""
+"""Input files on the command line: the layouts `--format` names, and a file that breaks the contract."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
+
+import typer
+
+from features.errors import ContractError
 
 
 class Layout(str, Enum):
@@ -11,3 +17,16 @@ class Layout(str, Enum):
     canonical = "canonical"
     online_retail = "online-retail"
     cdnow = "cdnow"
+
+
+@contextmanager
+def contract_errors(layout: Enum) -> Iterator[None]:
+    """Inside: a ContractError from reading `--source` as `layout` (a `--format` choice) is printed with
+    the other choices, and the command exits with code 2."""
+    try:
+        yield
+    except ContractError as exc:
+        others = " or ".join(f"--format {choice.value}" for choice in type(layout) if choice is not layout)
+        typer.echo(str(exc), err=True)
+        typer.echo(f"(read as --format {layout.value}; if the file has another layout, pass {others})", err=True)
+        raise typer.Exit(code=2) from exc

@@ -39,6 +39,9 @@ def train_all_command() -> None:
 
 def run_all_trainers(settings: Settings) -> None:
     """Run every registered trainer in order; one that lacks data is reported and the others still run."""
+    from training.cli.store import check_store
+
+    check_store(settings)
     all_trained = True
     for family in TRAIN_ORDER:
         if family in TRAINERS:
@@ -49,6 +52,9 @@ def run_all_trainers(settings: Settings) -> None:
 
 def run_trainer(family: str, settings: Settings) -> None:
     """Run one trainer; exit with code 2 and the reason when the data cannot train it."""
+    from training.cli.store import check_store
+
+    check_store(settings)
     if not _trained(family, settings):
         raise typer.Exit(code=2)
 

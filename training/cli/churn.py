@@ -46,10 +46,13 @@ def evaluate_command(
     from training.churn.model import ChurnConfig
     from training.churn.pipeline import evaluate, read_source, read_store
     from training.cli.dates import parse_date
+    from training.cli.store import check_store
     from training.evaluation.report import print_table
 
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     settings = Settings()
+    if source is None:
+        check_store(settings)
     with contract_errors(fmt):
         data = read_source(source, fmt.value) if source is not None else read_store(settings)
     if data.events.empty:

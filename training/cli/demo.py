@@ -11,6 +11,7 @@ from features.settings import Settings
 from features.store import EventStore
 from training.cli.apps import TRAINERS, app, run_all_trainers
 from training.cli.ingest import load_inputs, print_report, store_with_progress
+from training.cli.store import open_store
 
 CURL_EXAMPLES = [
     "curl -s 'http://{host}:{port}/v1/recommendations/{customer}?k=5' | python -m json.tool",
@@ -60,11 +61,11 @@ def demo_command(
     """Make the synthetic shop, ingest it, train all models, print example requests and serve."""
     console = Console(soft_wrap=True)
     settings = Settings()
+    store = open_store(settings)
     folder = settings.home / "demo-shop"
     console.rule("1/3 synthetic shop and ingest")
     files = write_shop(folder, customers, items, days, seed)
     result, side = load_inputs(files["events"], "canonical", files["items"], files["customers"], files["promotions"])
-    store = EventStore.from_settings(settings)
     stats = store_with_progress(store, result, side, console)
     print_report(result, stats, side, settings.store_url, console)
     console.rule("2/3 train (tracked in MLflow: " + settings.tracking_uri + ")")

@@ -55,9 +55,12 @@ class ForecastLayout(str, Enum):
 
 def _load_events(source: Path | None, fmt: ForecastLayout) -> tuple[object, object, object]:
     if source is None:
+        from training.cli.store import check_store
         from training.forecast.train import load_store
 
-        events, items, promotions = load_store(Settings())
+        settings = Settings()
+        check_store(settings)
+        events, items, promotions = load_store(settings)
         if events.empty:
             raise typer.BadParameter("the event store is empty: run `shopml ingest` or pass --source", param_hint="--source")
         return events, items, promotions

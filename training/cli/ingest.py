@@ -14,6 +14,7 @@ from features.settings import Settings
 from features.store import EventStore, IngestStats
 from training.cli.apps import app
 from training.cli.sources import Layout
+from training.cli.store import open_store, redact
 
 
 def load_inputs(
@@ -56,14 +57,7 @@ def print_report(result: LoadResult, stats: IngestStats, side: dict, store_url: 
     for name, frame in side.items():
         if frame is not None:
             console.print(f"{name:<8}{len(frame):>10,} rows loaded")
-    console.print(f"store   {_redact(store_url)}")
-
-
-def _redact(url: str) -> str:
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return url
+    console.print(f"store   {redact(store_url)}")
 
 
 @app.command("ingest")
@@ -78,14 +72,14 @@ def ingest_command(
     """Validate files and add their events to the store; a bad file is rejected whole."""
     console = Console(soft_wrap=True)
     settings = Settings()
+    store = open_store(settings)  # first: a store that cannot open stops the command before the files are read
     try:
-        with console.status(f"reading {events}"):
-            result, side = load_inputs(events, layout.value, items, customers, promotions)
-    except ContractError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(code=1) from exc
-    store = EventStore.from_settings(settings)
-    try:
+        try:
+            with console.status(f"reading {events}"):
+                result, side = load_inputs(events, layout.value, items, customers, promotions)
+        except ContractError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(code=1) from exc
         stats = store_with_progress(store, result, side, console)
     finally:
         store.close()

@@ -47,12 +47,15 @@ def evaluate_command(
     import pandas as pd
 
     from training.cli.dates import check_split, parse_date
+    from training.cli.store import check_store
     from training.errors import NotEnoughData
     from training.evaluation.report import print_table
     from training.recommender.model import RecommenderConfig
     from training.recommender.runs import load_inputs, run_evaluation, summary_rows
 
     settings = Settings()
+    if source is None:
+        check_store(settings)
     with contract_errors(fmt):
         inputs = load_inputs(settings, source, fmt.value)
     if inputs.events.empty:

@@ -29,3 +29,36 @@ def test_cli_stops_with_the_reason(monkeypatch: pytest.MonkeyPatch, capsys: pyte
         main()
     assert info.value.code == 2
     assert "invalid settings:\n  SHOPML_ADMIN_API_KEY must be set when SHOPML_ENVIRONMENT=production" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("variable", "value", "expected"), [
+    ("SHOPML_LOG_LEVEL", "loud", "SHOPML_LOG_LEVEL='loud': must be one of critical, error, warning, info, debug, trace"),
+    ("SHOPML_ACCESS_LOG", "maybe", "SHOPML_ACCESS_LOG='maybe': Input should be a valid boolean"),
+    ("SHOPML_SYNC_INTERVAL_SECONDS", "abc", "SHOPML_SYNC_INTERVAL_SECONDS='abc': Input should be a valid number"),
+    ("SHOPML_SYNC_INTERVAL_SECONDS", "-1", "SHOPML_SYNC_INTERVAL_SECONDS='-1': Input should be greater than 0"),
+])
+def test_serve_checks_the_serving_settings_before_uvicorn_starts(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        variable: str, value: str, expected: str) -> None:
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("uvicorn started with invalid settings"))
+    monkeypatch.setenv(variable, value)
+    monkeypatch.setattr(sys, "argv", ["shopml", "serve"])
+    with pytest.raises(SystemExit) as info:
+        main()
+    assert info.value.code == 2
+    assert capsys.readouterr().err.startswith(f"invalid settings:\n  {expected}")
+
+
+def test_serve_passes_a_valid_log_level_to_uvicorn(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append(k))
+    monkeypatch.setenv("SHOPML_LOG_LEVEL", "WARNING")
+    monkeypatch.setattr(sys, "argv", ["shopml", "serve", "--workers", "1"])
+    with pytest.raises(SystemExit) as info:
+        main()
+    assert info.value.code == 0
+    assert calls[0]["log_level"] == "warning"

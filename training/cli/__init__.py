@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 
 from pydantic import ValidationError
 
 from features.settings import settings_errors
 from training.cli import churn, demo, forecast, ingest, models, recommender, serve  # noqa: F401  (registers commands)
-from training.cli.apps import app
+from training.cli.apps import SETTINGS_TITLES, app, exit_invalid_settings
 
 
 def main() -> None:
@@ -20,7 +19,6 @@ def main() -> None:
     try:
         app()
     except ValidationError as exc:
-        if exc.title != "Settings":
+        if exc.title not in SETTINGS_TITLES:
             raise
-        print("invalid settings:\n" + "\n".join(f"  {line}" for line in settings_errors(exc)), file=sys.stderr)
-        sys.exit(2)
+        exit_invalid_settings(settings_errors(exc))

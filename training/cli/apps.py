@@ -1,8 +1,11 @@
-"""The typer command groups of `shopml`, and the registry of trainers that `train all` runs."""
+"""The typer command groups of `shopml`, the registry of trainers that `train all` runs, and how a
+command stops on invalid settings."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from typing import NoReturn
 
 import typer
 
@@ -22,6 +25,14 @@ app.add_typer(forecast_app, name="forecast")
 # family -> function(settings) that trains, logs, registers; filled in by each family's CLI module.
 TRAINERS: dict[str, Callable[[Settings], object]] = {}
 TRAIN_ORDER = ("recommender", "churn", "forecast")
+# the settings classes whose validation errors are bad `SHOPML_*` values (pydantic titles them by class)
+SETTINGS_TITLES = ("Settings", "ServingSettings")
+
+
+def exit_invalid_settings(lines: list[str]) -> NoReturn:
+    """Print one line per invalid setting under `invalid settings:` and exit with code 2."""
+    print("invalid settings:\n" + "\n".join(f"  {line}" for line in lines), file=sys.stderr)
+    sys.exit(2)
 
 
 @train_app.callback(invoke_without_command=True)

@@ -6,11 +6,15 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from features.settings import Settings
-from training.cli.apps import app
+from training.cli.apps import app, exit_invalid_settings
+
+if TYPE_CHECKING:
+    from serving.config import ServingSettings
 
 
 @app.command("serve")
@@ -22,7 +26,7 @@ def serve_command(
     """Serve the champions of the model registry over HTTP."""
     import uvicorn
 
-    settings = Settings()
+    settings = checked_settings()
     n_workers = workers or settings.workers
     metrics_dir = _multiprocess_metrics_dir(settings) if n_workers > 1 else None
     try:
@@ -32,12 +36,25 @@ def serve_command(
             host=host or settings.host,
             port=port or settings.port,
             workers=n_workers,
-            log_level=settings.log_level,
+            log_level=settings.log_level.lower(),
             access_log=False,
         )
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def checked_settings() -> ServingSettings:
+    """The settings every worker will read, checked before uvicorn starts: an invalid `SHOPML_*` value
+    raises the ValidationError `main` prints; a log level uvicorn does not know stops here the same way."""
+    from uvicorn.config import LOG_LEVELS
+
+    from serving.config import ServingSettings
+
+    settings = ServingSettings()
+    if settings.log_level.lower() not in LOG_LEVELS:
+        exit_invalid_settings([f"SHOPML_LOG_LEVEL={settings.log_level!r}: must be one of {', '.join(LOG_LEVELS)}"])
+    return settings
 
 
 def _multiprocess_metrics_dir(settings: Settings) -> Path | None:

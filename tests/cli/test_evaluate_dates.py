@@ -51,8 +51,26 @@ def test_check_split_suggests_a_monday_when_asked() -> None:
 
 def test_check_split_refuses_a_cutoff_without_history() -> None:
     with pytest.raises(typer.BadParameter, match=r"too little history: the events start on 2010-01-04 .* "
-                                                 r"\(earliest: 2010-03-05\)"):
+                                                 r"\(earliest cutoff: 2010-03-06\)"):
         check_split(pd.Timestamp("2010-02-01", tz="UTC"), STAMPS, param="--cutoff", test_days=10, history_days=60)
+
+
+@pytest.mark.parametrize(("weekday", "earliest"), [(None, "2010-03-06"), (0, "2010-03-08")])
+def test_check_split_accepts_the_earliest_date_it_suggests(weekday: int | None, earliest: str) -> None:
+    # the events start at 09:00, so 60 days later is 2010-03-05 09:00: the first midnight after is the 6th
+    day = pd.Timestamp(earliest, tz="UTC")
+    check_split(day, STAMPS, param="--cutoff", test_days=10, history_days=60, weekday=weekday)
+    with pytest.raises(typer.BadParameter, match=rf"\(earliest cutoff: {earliest}\)"):
+        check_split(day - pd.Timedelta(days=1), STAMPS, param="--cutoff", test_days=10, history_days=60,
+                    weekday=weekday)
+
+
+def test_check_split_says_when_no_date_fits() -> None:
+    with pytest.raises(typer.BadParameter, match=r"the events \(2010-01-04 to 2010-06-30\) are too short for any "
+                                                 r"as-of: it needs 150 days of events before it and a complete "
+                                                 r"90-day label window after it"):
+        check_split(pd.Timestamp("2010-05-01", tz="UTC"), STAMPS, param="--as-of", test_days=90, history_days=150,
+                    window="label")
 
 
 @pytest.fixture
@@ -71,12 +89,45 @@ def events_file(tmp_path: Path) -> Path:
     (["evaluate", "recommender", "--cutoff", "2011-01-01"], "no complete 70-day test window"),
     (["evaluate", "recommender", "--cutoff", "2010-02-01"], "too little history"),
     (["evaluate", "forecast", "--cutoff", "2010-05-04"], "2010-05-04 is a Tuesday; weekly buckets start on Mondays"),
-    (["evaluate", "forecast", "--cutoff", "2010-06-14", "--freq", "W"], "latest cutoff: 2010-05-03"),
+    (["evaluate", "forecast", "--cutoff", "2010-06-14", "--freq", "W"],  # six months hold no weekly backtest
+     "the events (2010-01-04 to 2010-06-30) are too short for any cutoff: it needs 31 weeks of purchases"),
 ])
 def test_evaluate_refuses_bad_cutoffs(settings: Settings, events_file: Path, args: list[str], expected: str) -> None:
     result = runner.invoke(app, [*args, "--source", str(events_file), "--format", "canonical"])
     assert result.exit_code == 2, result.output
     assert expected in flat(result.output)
+
+
+@pytest.mark.parametrize(("as_of", "expected"), [
+    ("2030-01-01", ("2030-01-01 leaves no complete 30-day label window: the events end on 2010-06-30 "
+                   "(latest as-of: 2010-06-01)")),
+    ("2010-02-01", ("2010-02-01 leaves too little history: the events start on 2010-01-04 and this needs 88 days "
+                   "of events before the as-of (earliest as-of: 2010-04-03)")),
+])
+def test_evaluate_churn_gives_the_latest_and_earliest_as_of(settings: Settings, events_file: Path, as_of: str,
+                                                            expected: str) -> None:
+    result = runner.invoke(app, ["evaluate", "churn", "--as-of", as_of, "--horizon-days", "30",
+                                 "--source", str(events_file), "--format", "canonical"])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for --as-of: {expected}" in flat(result.output)
+
+
+def test_churn_history_days_give_the_model_enough_training_dates() -> None:
+    # the rule the CLI checks against the rules the churn backtest and model apply
+    from training.churn.dataset import training_dates
+    from training.churn.model import ChurnConfig
+    from training.cli.churn import history_days
+
+    config = ChurnConfig(horizon_days=30)
+    events = pd.DataFrame({"timestamp": STAMPS})
+    earliest = STAMPS.min().ceil("D") + pd.Timedelta(days=history_days(config))
+
+    def dates(as_of: pd.Timestamp) -> int:
+        return len(training_dates(events, before=as_of, horizon_days=30, step_days=config.step_days,
+                                  min_history_days=config.min_history_days))
+
+    assert dates(earliest) == max(2, config.calibration_dates + 1)  # ChurnModel.fit needs more than calibration_dates
+    assert dates(earliest - pd.Timedelta(days=1)) < dates(earliest)
 
 
 def test_evaluate_churn_refuses_a_bad_as_of(settings: Settings, events_file: Path) -> None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from features.settings import Settings
 from training.cli.apps import TRAINERS, evaluate_app, run_trainer, train_app
 from training.cli.sources import Layout, contract_errors
+
+if TYPE_CHECKING:
+    from training.churn.model import ChurnConfig
 
 
 def train_churn(settings: Settings) -> object:
@@ -24,6 +27,15 @@ def train_churn(settings: Settings) -> object:
     typer.echo(f"shopml-churn v{result.version}: {'promoted to champion' if result.promoted else 'not promoted'} "
                f"({result.reason}); answers as of {result.serving_as_of.date()}")
     return result
+
+
+def history_days(config: ChurnConfig) -> int:
+    """Days of events an evaluation as-of date needs before it. `run_backtest` wants 2 training as-of
+    dates and `ChurnModel.fit` more than `calibration_dates`; `training_dates` puts them `step_days`
+    apart, the newest `horizon_days` before the as-of and the oldest `min_history_days` after the first event."""
+    calibration = config.calibration_dates if config.calibration != "none" else 0
+    dates = max(2, calibration + 1)
+    return config.min_history_days + config.horizon_days + (dates - 1) * config.step_days
 
 
 @train_app.command("churn")
@@ -45,7 +57,7 @@ def evaluate_command(
     from training.churn.labels import latest_as_of
     from training.churn.model import ChurnConfig
     from training.churn.pipeline import evaluate, read_source, read_store
-    from training.cli.dates import parse_date
+    from training.cli.dates import check_split, parse_date
     from training.cli.store import check_store
     from training.evaluation.report import print_table
 
@@ -60,9 +72,13 @@ def evaluate_command(
         raise typer.Exit(code=2)
     if as_of is None:
         as_of = str(latest_as_of(data.events, horizon_days).date())
-    as_of = str(parse_date(as_of, "--as-of").date())
+    when = parse_date(as_of, "--as-of")
+    config = ChurnConfig(horizon_days=horizon_days)
+    check_split(when, data.events["timestamp"], param="--as-of", test_days=horizon_days,
+                history_days=history_days(config), window="label")
+    as_of = str(when.date())
     try:
-        result = evaluate(data, as_of=as_of, config=ChurnConfig(horizon_days=horizon_days), settings=settings)
+        result = evaluate(data, as_of=as_of, config=config, settings=settings)
     except ValueError as exc:
         typer.echo(f"cannot evaluate churn: {exc}", err=True)
         raise typer.Exit(code=2) from exc

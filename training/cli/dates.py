@@ -19,21 +19,38 @@ def parse_date(value: str, param: str) -> pd.Timestamp:
     return as_utc(ts)
 
 
+def first_midnight(at_least: pd.Timestamp, weekday: int | None = None) -> pd.Timestamp:
+    """The first midnight at or after `at_least`; with `weekday` (0 = Monday), the first on that day."""
+    day = as_utc(at_least).ceil("D")
+    if weekday is not None:
+        day += pd.Timedelta(days=(weekday - day.dayofweek) % 7)
+    return day
+
+
 def check_split(cutoff: pd.Timestamp, timestamps: pd.Series, *, param: str, test_days: int,
-                history_days: int = 1, weekday: int | None = None) -> None:
+                history_days: int = 1, weekday: int | None = None, window: str = "test",
+                earliest: pd.Timestamp | None = None, needs: str | None = None) -> None:
     """An error naming `param` unless the events hold `history_days` of data before `cutoff` and the
-    whole test window of `test_days` after it (the day of the last event counts). With `weekday`
-    (0 = Monday) the latest cutoff the message suggests falls on that day."""
+    whole `window` of `test_days` after it (the day of the last event counts). A caller whose model
+    needs more than a span of days passes the `earliest` date it accepts and what that `needs`.
+    With `weekday` (0 = Monday) the dates the message suggests fall on that day, and they are accepted."""
     first, last = as_utc(timestamps.min()), as_utc(timestamps.max())
-    if cutoff - pd.Timedelta(days=history_days) < first:
-        raise typer.BadParameter(
-            f"{cutoff.date()} leaves too little history: the events start on {first.date()} and this needs "
-            f"{history_days} days before the cutoff (earliest: {(first + pd.Timedelta(days=history_days)).date()})",
-            param_hint=param)
+    name = param.lstrip("-")
+    if earliest is None:
+        earliest = first_midnight(first + pd.Timedelta(days=history_days), weekday)
+    needs = needs or f"{history_days} days of events"
     latest = last.normalize() + pd.Timedelta(days=1) - pd.Timedelta(days=test_days)
     if weekday is not None:
         latest -= pd.Timedelta(days=(latest.dayofweek - weekday) % 7)
+    if earliest > latest:
+        raise typer.BadParameter(
+            f"the events ({first.date()} to {last.date()}) are too short for any {name}: it needs {needs} "
+            f"before it and a complete {test_days}-day {window} window after it", param_hint=param)
+    if cutoff < earliest:
+        raise typer.BadParameter(
+            f"{cutoff.date()} leaves too little history: the events start on {first.date()} and this needs "
+            f"{needs} before the {name} (earliest {name}: {earliest.date()})", param_hint=param)
     if cutoff > latest:
         raise typer.BadParameter(
-            f"{cutoff.date()} leaves no complete {test_days}-day test window: the events end on {last.date()} "
-            f"(latest cutoff: {latest.date()})", param_hint=param)
+            f"{cutoff.date()} leaves no complete {test_days}-day {window} window: the events end on {last.date()} "
+            f"(latest {name}: {latest.date()})", param_hint=param)

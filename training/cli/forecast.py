@@ -5,20 +5,24 @@ from __future__ import annotations
 import logging
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import pandas as pd
 import typer
 
 from features.settings import Settings
+from features.timestamps import as_utc
 from training.cli.apps import TRAINERS, evaluate_app, forecast_app, run_trainer, train_app
 from training.cli.sources import contract_errors
+
+if TYPE_CHECKING:
+    from training.forecast.config import ForecastConfig
 
 log = logging.getLogger(__name__)
 
 
 def train_forecast(settings: Settings) -> dict[str, object]:
     """Train the forecast model from the event store, log it and register it (the TRAINERS entry)."""
-    import pandas as pd
-
     from training.evaluation.report import print_table
     from training.forecast.train import train_and_register
 
@@ -44,6 +48,29 @@ def train_command() -> None:
     """Train weekly and daily demand forecasts on all history; register `shopml-forecast`."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     run_trainer("forecast", Settings())
+
+
+def earliest_cutoff(events: pd.DataFrame, freqs: list[str], horizon: int | None,
+                    config: ForecastConfig | None = None) -> tuple[pd.Timestamp, str]:
+    """The first cutoff the forecaster can be fitted at, and what it needs. `GlobalForecaster.fit` raises
+    NotEnoughData below min_history + 2 x horizon + calibration - 1 buckets, counted from the bucket of the
+    first purchase; `evaluate` fits at least the frequency's own horizon. Weekly cutoffs are Mondays."""
+    from training.cli.dates import first_midnight
+    from training.forecast.config import ForecastConfig
+
+    cfg = config or ForecastConfig()
+    purchases = events.loc[events["event_type"].eq("purchase"), "timestamp"] if "event_type" in events else events["timestamp"]
+    first = as_utc(purchases.min()).normalize()
+    earliest, needs = first, []
+    for freq in freqs:
+        spec = cfg.specs[freq]
+        fitted = max(horizon or spec.horizon, spec.horizon)
+        buckets = spec.min_history + 2 * fitted + (cfg.calibration_buckets or fitted) - 1
+        weekly = freq == "W"
+        bucket_start = first - pd.Timedelta(days=first.dayofweek if weekly else 0)
+        earliest = max(earliest, bucket_start + pd.Timedelta(days=buckets * (7 if weekly else 1)))
+        needs.append(f"{buckets} {'weeks' if weekly else 'days'} of purchases ({'weekly' if weekly else 'daily'} model)")
+    return first_midnight(earliest, 0 if "W" in freqs else None), " and ".join(needs)
 
 
 class ForecastLayout(str, Enum):
@@ -81,8 +108,6 @@ def evaluate_command(
     fmt: ForecastLayout = typer.Option(ForecastLayout.online_retail, "--format", help="layout of --source"),
 ) -> None:
     """Backtest shopml against the peers at the cutoff; print one table per frequency and log to MLflow."""
-    import pandas as pd
-
     from training.cli.dates import check_split, parse_date
     from training.errors import NotEnoughData
     from training.evaluation.report import print_table
@@ -103,8 +128,9 @@ def evaluate_command(
         raise typer.BadParameter(f"{when.date()} is a {when.day_name()}; weekly buckets start on Mondays "
                                  f"(e.g. {monday.date()})", param_hint="--cutoff")
     test_days = max((horizon or SPECS[f].horizon) * (7 if f == "W" else 1) for f in freqs)
+    earliest, needs = earliest_cutoff(events, freqs, horizon)  # type: ignore[arg-type]
     check_split(when, events["timestamp"], param="--cutoff", test_days=test_days,  # type: ignore[index]
-                weekday=0 if "W" in freqs else None)
+                weekday=0 if "W" in freqs else None, earliest=earliest, needs=needs)
     cutoff = str(when.date())
 
     def show(f: str, res: object) -> None:

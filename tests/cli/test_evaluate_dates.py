@@ -116,7 +116,7 @@ def test_churn_history_days_give_the_model_enough_training_dates() -> None:
     # the rule the CLI checks against the rules the churn backtest and model apply
     from training.churn.dataset import training_dates
     from training.churn.model import ChurnConfig
-    from training.cli.churn import history_days
+    from training.churn.model import required_history_days as history_days
 
     config = ChurnConfig(horizon_days=30)
     events = pd.DataFrame({"timestamp": STAMPS})

@@ -88,6 +88,15 @@ class ChurnConfig:
             raise ValueError(f"calibration_dates must be >= 0, got {self.calibration_dates}")
 
 
+def required_history_days(config: ChurnConfig) -> int:
+    """Days of events an evaluation as-of date needs before it. `run_backtest` wants 2 training as-of
+    dates and `ChurnModel.fit` more than `calibration_dates`; `training_dates` puts them `step_days`
+    apart, the newest `horizon_days` before the as-of and the oldest `min_history_days` after the first event."""
+    calibration = config.calibration_dates if config.calibration != "none" else 0
+    dates = max(2, calibration + 1)
+    return config.min_history_days + config.horizon_days + (dates - 1) * config.step_days
+
+
 def lgbm_params(config: ChurnConfig, columns: tuple[str, ...]) -> dict[str, object]:
     """LightGBM parameters of `config`, with monotone constraints aligned to `columns`."""
     return {

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from features.settings import Settings
 from training.cli.apps import TRAINERS, evaluate_app, run_trainer, train_app
 from training.cli.sources import Layout, contract_errors
-
-if TYPE_CHECKING:
-    from training.churn.model import ChurnConfig
 
 
 def train_churn(settings: Settings) -> object:
@@ -27,15 +24,6 @@ def train_churn(settings: Settings) -> object:
     typer.echo(f"shopml-churn v{result.version}: {'promoted to champion' if result.promoted else 'not promoted'} "
                f"({result.reason}); answers as of {result.serving_as_of.date()}")
     return result
-
-
-def history_days(config: ChurnConfig) -> int:
-    """Days of events an evaluation as-of date needs before it. `run_backtest` wants 2 training as-of
-    dates and `ChurnModel.fit` more than `calibration_dates`; `training_dates` puts them `step_days`
-    apart, the newest `horizon_days` before the as-of and the oldest `min_history_days` after the first event."""
-    calibration = config.calibration_dates if config.calibration != "none" else 0
-    dates = max(2, calibration + 1)
-    return config.min_history_days + config.horizon_days + (dates - 1) * config.step_days
 
 
 @train_app.command("churn")
@@ -55,7 +43,7 @@ def evaluate_command(
 ) -> None:
     """Backtest shopml against recency, BG/NBD and LightGBM on RFM, fitted in one run; one table."""
     from training.churn.labels import latest_as_of
-    from training.churn.model import ChurnConfig
+    from training.churn.model import ChurnConfig, required_history_days
     from training.churn.pipeline import evaluate, read_source, read_store
     from training.cli.dates import check_split, parse_date
     from training.cli.store import check_store
@@ -75,7 +63,7 @@ def evaluate_command(
     when = parse_date(as_of, "--as-of")
     config = ChurnConfig(horizon_days=horizon_days)
     check_split(when, data.events["timestamp"], param="--as-of", test_days=horizon_days,
-                history_days=history_days(config), window="label")
+                history_days=required_history_days(config), window="label")
     as_of = str(when.date())
     try:
         result = evaluate(data, as_of=as_of, config=config, settings=settings)

@@ -52,11 +52,12 @@ def train_command() -> None:
 
 def earliest_cutoff(events: pd.DataFrame, freqs: list[str], horizon: int | None,
                     config: ForecastConfig | None = None) -> tuple[pd.Timestamp, str]:
-    """The first cutoff the forecaster can be fitted at, and what it needs. `GlobalForecaster.fit` raises
-    NotEnoughData below min_history + 2 x horizon + calibration - 1 buckets, counted from the bucket of the
-    first purchase; `evaluate` fits at least the frequency's own horizon. Weekly cutoffs are Mondays."""
+    """The first cutoff the forecaster can be fitted at, and what it needs: `min_buckets` counted from
+    the bucket of the first purchase; `evaluate` fits at least the frequency's own horizon. Weekly
+    cutoffs are Mondays."""
     from training.cli.dates import first_midnight
     from training.forecast.config import ForecastConfig
+    from training.forecast.global_model import min_buckets
 
     cfg = config or ForecastConfig()
     purchases = events.loc[events["event_type"].eq("purchase"), "timestamp"] if "event_type" in events else events["timestamp"]
@@ -64,8 +65,7 @@ def earliest_cutoff(events: pd.DataFrame, freqs: list[str], horizon: int | None,
     earliest, needs = first, []
     for freq in freqs:
         spec = cfg.specs[freq]
-        fitted = max(horizon or spec.horizon, spec.horizon)
-        buckets = spec.min_history + 2 * fitted + (cfg.calibration_buckets or fitted) - 1
+        buckets = min_buckets(spec, cfg, max(horizon or spec.horizon, spec.horizon))
         weekly = freq == "W"
         bucket_start = first - pd.Timedelta(days=first.dayofweek if weekly else 0)
         earliest = max(earliest, bucket_start + pd.Timedelta(days=buckets * (7 if weekly else 1)))

@@ -40,6 +40,13 @@ INTERMITTENT_ZEROS = 0.3  # a series is intermittent when >= 30% of its last 13 
 BLEND_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
+def min_buckets(spec: FreqSpec, config: ForecastConfig, horizon: int | None = None) -> int:
+    """Buckets of history `GlobalForecaster.fit` needs for `horizon` (default the spec's): the stage A
+    training origins, the validation span and the horizon after each."""
+    h = horizon or spec.horizon
+    return spec.min_history + 2 * h + (config.calibration_buckets or h) - 1
+
+
 class ForecastFitError(RuntimeError):
     """The forecaster could not be fitted (not enough history)."""
 
@@ -137,7 +144,7 @@ class GlobalForecaster:
         cal_span = self.config.calibration_buckets or horizon
         val_end = end
         fit_end = end - cal_span - horizon + 1  # stage A targets end before the first validation origin
-        if fit_end - horizon < spec.min_history:
+        if end < min_buckets(spec, self.config):
             raise NotEnoughData(f"need more history: {end} buckets of {spec.freq} leave no room for "
                                 f"training and calibration windows of {horizon} buckets")
         years = hist.y.shape[1] * (1 if spec.freq == "D" else 7) / 365.25

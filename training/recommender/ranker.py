@@ -16,6 +16,7 @@ from training.recommender.candidates import FEATURES
 log = logging.getLogger(__name__)
 
 PARALLEL_ROWS = 200_000  # batches this large are scored on all cores (1.8x faster on 2 cores)
+MIN_GROUPS = 10  # customers with a bought candidate below which no ranker is learned
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,9 @@ def _fit_one(frame: pd.DataFrame, labels: np.ndarray, config: RankerConfig) -> l
     order = np.argsort(data["c"].to_numpy(), kind="stable")
     data, y = data.iloc[order], y[order]
     groups = np.unique(data["c"].to_numpy(), return_counts=True)[1]
-    if len(groups) == 0:
-        raise NotEnoughData("no customer bought any candidate in the label window; cannot train the ranker")
+    if len(groups) < MIN_GROUPS:
+        raise NotEnoughData(f"{len(groups)} customer(s) bought one of their candidates in the label windows; "
+                            f"the ranker needs at least {MIN_GROUPS} (use more history or a later cutoff)")
     log.info("ranker: %d rows, %d customers, %.3f positives", len(data), len(groups), float(y.mean()))
     params = {
         "objective": config.objective, "learning_rate": config.learning_rate, "num_leaves": config.num_leaves,

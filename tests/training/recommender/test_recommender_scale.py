@@ -69,3 +69,24 @@ def test_rankers_train_on_a_customer_sample(tmp_path: Path) -> None:
 def test_config_refuses_non_positive_sizes_up_front(field: str) -> None:
     with pytest.raises(ValueError, match=field):
         replace(FAST, **{field: 0})
+
+
+def test_a_ranker_from_a_handful_of_customers_is_refused_with_the_reason() -> None:
+    import pandas as pd
+
+    from training.errors import NotEnoughData
+    from training.recommender.candidates import FEATURES
+    from training.recommender.ranker import MIN_GROUPS, RankerConfig, fit_ranker
+
+    rng = np.random.default_rng(0)
+
+    def frame(customers: int) -> tuple[pd.DataFrame, np.ndarray]:
+        rows = customers * 6
+        data = pd.DataFrame(rng.random((rows, len(FEATURES))).astype(np.float32), columns=list(FEATURES))
+        data.insert(0, "c", np.repeat(np.arange(customers), 6))
+        return data, np.tile([1.0, 0, 0, 0, 0, 0], customers).astype(np.float32)
+
+    config = RankerConfig(n_estimators=5, min_child_samples=5)
+    with pytest.raises(NotEnoughData, match=f"3 customer.*at least {MIN_GROUPS}"):
+        fit_ranker(*frame(3), config)  # LightGBM itself failed on such frames ("num_data > 0")
+    assert fit_ranker(*frame(MIN_GROUPS), config).predict(frame(2)[0][list(FEATURES)].to_numpy()).shape == (12,)

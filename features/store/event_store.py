@@ -32,14 +32,15 @@ PROMOTION_COLUMNS = ["start_date", "end_date", "item_id", "category", "discount"
 
 @dataclass(frozen=True)
 class IngestStats:
-    """What one ingest did: rows offered, rows added, rows already stored."""
+    """What one ingest did: rows offered, rows added, rows of erased customers skipped, rows already stored."""
 
     rows: int
     added: int
+    erased: int = 0
 
     @property
     def already_stored(self) -> int:
-        return self.rows - self.added
+        return self.rows - self.added - self.erased
 
 
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
@@ -92,9 +93,10 @@ class EventStore:
 
     # ---- writing -------------------------------------------------------------------------
     def append_events(self, events: pd.DataFrame, *, source: str = "api", progress: ProgressFn | None = None) -> int:
-        """Store canonical events atomically; identical re-sent rows are skipped. Returns rows added."""
+        """Store canonical events atomically; identical re-sent rows and rows of erased customers are
+        skipped. Returns rows added."""
         with self.engine.begin() as conn:
-            return self._append(conn, events, source, progress)
+            return self._append(conn, self._without_erased(conn, events), source, progress)
 
     def ingest(
         self,
@@ -105,19 +107,36 @@ class EventStore:
         promotions: pd.DataFrame | None = None,
         progress: ProgressFn | None = None,
     ) -> IngestStats:
-        """Store a loaded file and its side tables in one transaction: all of it or nothing."""
+        """Store a loaded file and its side tables in one transaction: all of it or nothing.
+
+        Rows of customers who were erased are not stored again (the file may still hold them)."""
         with self.engine.begin() as conn:
-            added = self._append(conn, result.events, result.source, progress)
+            events = self._without_erased(conn, result.events)
+            erased_rows = len(result.events) - len(events)
+            customers = self._without_erased(conn, customers) if customers is not None else None
+            derived_customers = (self._without_erased(conn, result.customers)
+                                 if result.customers is not None else None)
+            added = self._append(conn, events, result.source, progress)
             # rows derived from the events file only fill gaps; the side tables' values win
             for frame, derived in ((result.items, True), (items, False)):
                 if frame is not None and len(frame):
                     upsert_rows(conn, t.items, _items_rows(frame), "item_id", fill_only=derived)
-            for frame, derived in ((result.customers, True), (customers, False)):
+            for frame, fill_only in ((derived_customers, True), (customers, False)):
                 if frame is not None and len(frame):
-                    upsert_rows(conn, t.customers, _customer_rows(frame), "customer_id", fill_only=derived)
+                    upsert_rows(conn, t.customers, _customer_rows(frame), "customer_id", fill_only=fill_only)
             if promotions is not None and len(promotions):
                 upsert_rows(conn, t.promotions, _promotion_rows(promotions), "promo_key")
-        return IngestStats(rows=len(result.events), added=added)
+        return IngestStats(rows=len(result.events), added=added, erased=erased_rows)
+
+    @staticmethod
+    def _without_erased(conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
+        """`frame` without the rows of erased customers (read inside the writing transaction)."""
+        if frame.empty or "customer_id" not in frame:
+            return frame
+        erased = {r[0] for r in conn.execute(select(t.erased_customers.c.customer_id))}
+        if not erased:
+            return frame
+        return frame.loc[~frame["customer_id"].isin(erased)].reset_index(drop=True)
 
     def _append(self, conn: Connection, events: pd.DataFrame, source: str, progress: ProgressFn | None) -> int:
         if events.empty:

@@ -137,6 +137,22 @@ def test_values_derived_from_events_never_replace_a_side_table_s(store: EventSto
     assert stored.loc["c0", "region"] == "UK" and stored.loc["c9", "region"] == "France"
 
 
+def test_re_loading_a_file_never_brings_an_erased_customer_back(store: EventStore) -> None:
+    events = make_events(70)
+    customers = pd.DataFrame({"customer_id": ["c1", "c2"], "region": ["north", "south"]})
+    store.ingest(LoadResult("f", events, customers=customers))
+    assert store.erase_customer("c1") == 10
+    again = store.ingest(LoadResult("f", events, customers=customers), customers=customers)
+    assert (again.added, again.erased, again.already_stored) == (0, 10, 60)
+    assert store.append_events(events[events["customer_id"] == "c1"]) == 0  # the API path too
+    with store.engine.connect() as conn:
+        from sqlalchemy import text
+
+        assert conn.execute(text("select count(*) from events where customer_id = 'c1'")).scalar_one() == 0
+        assert conn.execute(text("select count(*) from customers where customer_id = 'c1'")).scalar_one() == 0
+        assert conn.execute(text("select count(*) from customers where customer_id = 'c2'")).scalar_one() == 1
+
+
 def test_erasing_a_customer_removes_events_profile_and_marks_them(store: EventStore) -> None:
     store.append_events(make_events(70))
     store.upsert_customers(pd.DataFrame({"customer_id": ["c1", "c2"], "region": ["UK", "FR"]}))

@@ -51,6 +51,8 @@ def print_report(result: LoadResult, stats: IngestStats, side: dict, store_url: 
     for note, count in result.notes.items():
         console.print(f"note    {count:>10,} {note}")
     console.print(f"added   {stats.added:>10,} new events ({stats.already_stored:,} were already stored)")
+    if stats.erased:
+        console.print(f"skipped {stats.erased:>10,} events of customers who asked to be erased")
     for name, frame in (("items", result.items), ("customers", result.customers)):
         if frame is not None:
             console.print(f"{name:<8}{len(frame):>10,} rows derived from the events file")

@@ -8,6 +8,12 @@ EVENT_TYPES: tuple[str, ...] = ("view", "cart", "purchase", "return")
 # The category of items the items table does not categorise (forecasts: `category:unknown`).
 UNKNOWN_CATEGORY = "unknown"
 
+# Longest text the store keeps per column (the tables are created with these widths), and the
+# largest quantity of one event line.
+TEXT_LIMITS: dict[str, int] = {"customer_id": 128, "item_id": 128, "order_id": 128, "name": 512,
+                               "category": 256, "region": 256}
+MAX_QUANTITY = 1_000_000_000
+
 
 @dataclass(frozen=True)
 class TableSpec:

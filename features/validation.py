@@ -6,7 +6,16 @@ import numpy as np
 import pandas as pd
 
 from features.errors import MAX_REPORTED_ERRORS, ContractError, RowError
-from features.schema import CUSTOMERS, EVENT_TYPES, EVENTS, ITEMS, PROMOTIONS, TableSpec
+from features.schema import (
+    CUSTOMERS,
+    EVENT_TYPES,
+    EVENTS,
+    ITEMS,
+    MAX_QUANTITY,
+    PROMOTIONS,
+    TEXT_LIMITS,
+    TableSpec,
+)
 
 
 class _Collector:
@@ -22,6 +31,14 @@ class _Collector:
         for pos in bad[:MAX_REPORTED_ERRORS]:
             shown = values.iloc[pos]
             self.errors.append(RowError(int(pos) + 1, column, reason.format(value=_show(shown))))
+
+    def check_text(self, frame: pd.DataFrame, text: pd.Series, column: str) -> None:
+        """Flag text the store cannot keep: longer than its column allows, or with a NUL character."""
+        raw = frame.get(column, text)
+        limit = TEXT_LIMITS[column]
+        self.add_mask((text.str.len() > limit).fillna(False), column, raw, f"the value is longer than {limit} characters")
+        self.add_mask(text.str.contains("\x00", regex=False).fillna(False), column, raw,
+                      "{value} holds a NUL character")
 
     def raise_if_any(self, file: str) -> None:
         if self.total:
@@ -99,6 +116,9 @@ def validate_events(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     item = _text(frame["item_id"])
     errs.add_mask(customer.isna(), "customer_id", frame["customer_id"], "customer_id is empty")
     errs.add_mask(item.isna(), "item_id", frame["item_id"], "item_id is empty")
+    order = _text(frame["order_id"]) if "order_id" in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
+    for column, text in (("customer_id", customer), ("item_id", item), ("order_id", order)):
+        errs.check_text(frame, text, column)
 
     ts = parse_timestamps(frame["timestamp"])
     errs.add_mask(ts.isna(), "timestamp", frame["timestamp"], "{value} is not an ISO-8601 timestamp")
@@ -118,7 +138,6 @@ def validate_events(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     price = _price(frame, errs)
     errs.raise_if_any(file)
 
-    order = _text(frame["order_id"]) if "order_id" in frame else pd.Series(pd.NA, index=frame.index)
     return pd.DataFrame(
         {
             "customer_id": customer.astype(object),
@@ -146,6 +165,7 @@ def _quantity(frame: pd.DataFrame, errs: _Collector) -> pd.Series:
     num = num.where(text.notna() | num.notna(), 1.0)  # empty cell: default 1
     bad = num.isna() | (num <= 0) | (np.floor(num) != num)
     errs.add_mask(bad, "quantity", raw, "{value} is not a positive integer")
+    errs.add_mask(num > MAX_QUANTITY, "quantity", raw, f"{{value}} is above the largest quantity, {MAX_QUANTITY:,}")
     return num.fillna(1).clip(lower=1)
 
 
@@ -166,7 +186,9 @@ def validate_items(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     errs.add_mask(out["item_id"].isna(), "item_id", frame["item_id"], "item_id is empty")
     _unique(out["item_id"], "item_id", frame["item_id"], errs)
     for col in ("name", "category"):
-        out[col] = _text(frame[col]) if col in frame else pd.NA
+        out[col] = _text(frame[col]) if col in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
+    for col in ("item_id", "name", "category"):
+        errs.check_text(frame, out[col], col)
     out["price"] = _nonneg(frame, "price", errs, integer=False)
     out["in_stock"] = _bool(frame, "in_stock", errs)
     out["stock_on_hand"] = _nonneg(frame, "stock_on_hand", errs, integer=True)
@@ -182,7 +204,9 @@ def validate_customers(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     out = pd.DataFrame({"customer_id": _text(frame["customer_id"])})
     errs.add_mask(out["customer_id"].isna(), "customer_id", frame["customer_id"], "customer_id is empty")
     _unique(out["customer_id"], "customer_id", frame["customer_id"], errs)
-    out["region"] = _text(frame["region"]) if "region" in frame else pd.NA
+    out["region"] = _text(frame["region"]) if "region" in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
+    for col in ("customer_id", "region"):
+        errs.check_text(frame, out[col], col)
     if "signup_date" in frame:
         signup = parse_timestamps(frame["signup_date"])
         given = _text(frame["signup_date"].astype(str)).notna() & frame["signup_date"].notna()
@@ -217,6 +241,9 @@ def validate_promotions(frame: pd.DataFrame, file: str) -> pd.DataFrame:
         frame["discount"],
         "{value} is not a number between 0 and 1",
     )
+    for col in ("item_id", "category"):
+        if col in frame:
+            errs.check_text(frame, _text(frame[col]), col)
     errs.raise_if_any(file)
     out = pd.DataFrame({"start_date": start, "end_date": end, "discount": discount.astype(float)})
     for col in ("item_id", "category"):

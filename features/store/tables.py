@@ -14,6 +14,8 @@ from sqlalchemy import (
     Table,
 )
 
+from features.schema import TEXT_LIMITS
+
 metadata = MetaData()
 
 _Id = BigInteger().with_variant(Integer, "sqlite")
@@ -23,13 +25,13 @@ events = Table(
     metadata,
     Column("id", _Id, primary_key=True, autoincrement=True),
     Column("event_key", BigInteger, nullable=False),
-    Column("customer_id", String(128), nullable=True),
-    Column("item_id", String(128), nullable=False),
+    Column("customer_id", String(TEXT_LIMITS["customer_id"]), nullable=True),
+    Column("item_id", String(TEXT_LIMITS["item_id"]), nullable=False),
     Column("ts", BigInteger, nullable=False),
     Column("event_type", String(8), nullable=False),
     Column("quantity", Integer, nullable=False),
     Column("price", Float, nullable=True),
-    Column("order_id", String(128), nullable=True),
+    Column("order_id", String(TEXT_LIMITS["order_id"]), nullable=True),
     Column("ingest_id", Integer, nullable=True),
     Index("ux_events_key", "event_key", unique=True),
     Index("ix_events_customer", "customer_id"),
@@ -49,9 +51,9 @@ ingests = Table(
 items = Table(
     "items",
     metadata,
-    Column("item_id", String(128), primary_key=True),
-    Column("name", String(512), nullable=True),
-    Column("category", String(256), nullable=True),
+    Column("item_id", String(TEXT_LIMITS["item_id"]), primary_key=True),
+    Column("name", String(TEXT_LIMITS["name"]), nullable=True),
+    Column("category", String(TEXT_LIMITS["category"]), nullable=True),
     Column("price", Float, nullable=True),
     Column("in_stock", Boolean, nullable=True),
     Column("stock_on_hand", Float, nullable=True),
@@ -61,8 +63,8 @@ items = Table(
 customers = Table(
     "customers",
     metadata,
-    Column("customer_id", String(128), primary_key=True),
-    Column("region", String(256), nullable=True),
+    Column("customer_id", String(TEXT_LIMITS["customer_id"]), primary_key=True),
+    Column("region", String(TEXT_LIMITS["region"]), nullable=True),
     Column("signup_date", BigInteger, nullable=True),
     Column("personalization_opt_out", Boolean, nullable=True),
 )
@@ -73,14 +75,14 @@ promotions = Table(
     Column("promo_key", BigInteger, primary_key=True, autoincrement=False),
     Column("start_date", BigInteger, nullable=False),
     Column("end_date", BigInteger, nullable=False),
-    Column("item_id", String(128), nullable=True),
-    Column("category", String(256), nullable=True),
+    Column("item_id", String(TEXT_LIMITS["item_id"]), nullable=True),
+    Column("category", String(TEXT_LIMITS["category"]), nullable=True),
     Column("discount", Float, nullable=False),
 )
 
 erased_customers = Table(
     "erased_customers",
     metadata,
-    Column("customer_id", String(128), primary_key=True),
+    Column("customer_id", String(TEXT_LIMITS["customer_id"]), primary_key=True),
     Column("erased_at", BigInteger, nullable=False),
 )

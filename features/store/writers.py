@@ -69,6 +69,9 @@ def upsert_rows(conn: Connection, table: Table, rows: list[dict], key: str, *, f
     """
     if not rows:
         return
+    # one key order for every writer: two loads that update the same rows lock them in the same
+    # order instead of deadlocking (PostgreSQL)
+    rows = sorted(rows, key=lambda row: str(row[key]))
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     for lo in range(0, len(rows), 5_000):
         stmt = dialect.insert(table).values(rows[lo : lo + 5_000])

@@ -143,3 +143,19 @@ def test_a_semicolon_separated_file_gets_a_hint(tmp_path: Path) -> None:
 def test_a_first_row_with_an_extra_field_is_named(tmp_path: Path) -> None:
     path = write(tmp_path, "customer_id,item_id,timestamp\nc1,i1,2024-01-01,extra\nc2,i2,2024-01-02\n")
     assert f"{path}: row 1: more fields than the 3 columns of the header" in rejected(path)
+
+
+@pytest.mark.parametrize("row, column, reason", [
+    ("c1,{long},2024-01-01,purchase,1,1.0,o1", "item_id", "the value is longer than 128 characters"),
+    ("c1,i1,2024-01-01,purchase,3000000000,1.0,o1", "quantity", "'3000000000' is above the largest quantity"),
+])
+def test_values_the_store_cannot_keep_are_rejected_on_every_backend(tmp_path: Path, row: str, column: str,
+                                                                     reason: str) -> None:
+    path = write(tmp_path, HEADER + row.format(long="x" * 129) + "\n")
+    assert f"{path}: row 1, column '{column}': " in rejected(path) and reason in rejected(path)
+
+
+def test_an_item_name_longer_than_the_store_keeps_is_rejected(tmp_path: Path) -> None:
+    path = write(tmp_path, "item_id,name\ni1," + "n" * 513 + "\n", name="items.csv")
+    with pytest.raises(ContractError, match="row 1, column 'name': the value is longer than 512 characters"):
+        load_table(path, "items")

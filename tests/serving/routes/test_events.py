@@ -124,3 +124,9 @@ def test_events_are_stored_without_a_recommender(serving_settings) -> None:
         r = c.post("/v1/events", json={"events": [event()]})
         assert r.status_code == 202 and r.json() == {"received": 1, "stored": 1, "purchases_applied": 0}
         assert stored(app) == 1
+
+
+def test_a_nul_character_is_a_422_not_a_500(client: TestClient, app: FastAPI) -> None:
+    r = client.post("/v1/events", json={"events": [event(item_id="AB\u0000CD")]})
+    assert r.status_code == 422 and "events[0].item_id" in r.json()["message"] and "NUL" in r.json()["message"]
+    assert stored(app) == 0

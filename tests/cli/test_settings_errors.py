@@ -62,3 +62,27 @@ def test_serve_passes_a_valid_log_level_to_uvicorn(settings: Settings, monkeypat
         main()
     assert info.value.code == 0
     assert calls[0]["log_level"] == "warning"
+
+
+def test_serve_with_workers_creates_a_new_mlflow_store_before_they_start(
+        settings: Settings, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers that each migrated a new SQLite store at once left it half-migrated."""
+    import sqlite3
+
+    import uvicorn
+
+    fresh = tmp_path / "fresh-mlruns"
+    monkeypatch.setenv("SHOPML_MLRUNS_DIR", str(fresh))
+    seen: list[str] = []
+
+    def run(*args: object, **kwargs: object) -> None:
+        db = fresh / "mlflow.db"
+        assert db.exists(), "uvicorn started its workers before the MLflow store existed"
+        with sqlite3.connect(db) as conn:
+            seen.append(conn.execute("select version_num from alembic_version").fetchone()[0])
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    monkeypatch.setattr(sys, "argv", ["shopml", "serve", "--workers", "2"])
+    with pytest.raises(SystemExit) as info:
+        main()
+    assert info.value.code == 0 and len(seen) == 1 and seen[0]

@@ -28,6 +28,8 @@ def serve_command(
 
     settings = checked_settings()
     n_workers = workers or settings.workers
+    if n_workers > 1:
+        prepare_registry(settings)
     metrics_dir = _multiprocess_metrics_dir(settings) if n_workers > 1 else None
     try:
         uvicorn.run(
@@ -55,6 +57,23 @@ def checked_settings() -> ServingSettings:
     if settings.log_level.lower() not in LOG_LEVELS:
         exit_invalid_settings([f"SHOPML_LOG_LEVEL={settings.log_level!r}: must be one of {', '.join(LOG_LEVELS)}"])
     return settings
+
+
+def prepare_registry(settings: Settings) -> None:
+    """Open the MLflow store once before the workers start: a new SQLite store is created and migrated
+    here, not by several workers at once (their race left it half-migrated). A store that cannot be
+    reached is left to the workers, which serve without it and say so."""
+    import logging
+
+    from mlflow import MlflowClient
+
+    from training.tracking import configure
+
+    try:
+        configure(settings)
+        MlflowClient(tracking_uri=settings.tracking_uri).search_registered_models(max_results=1)
+    except Exception as exc:  # noqa: BLE001 - serving starts without a registry and reports it
+        logging.getLogger(__name__).warning("MLflow registry not ready before the workers start: %s", exc)
 
 
 def _multiprocess_metrics_dir(settings: Settings) -> Path | None:

@@ -127,9 +127,23 @@ class ServiceState:
                     runtime.record_purchase(customer_id, item_id)
         if not self._reloading:
             self._pending_purchases.clear()
+        await self._apply_store_erasures()
         if announce and self.journal is not None:
             self.journal.publish("reload", force=force)
         return report
+
+    async def _apply_store_erasures(self) -> None:
+        """Forget, in the serving models, customers erased in the store by another service (a second
+        host on the same database) since this one started."""
+        if self.store is None:
+            return
+        try:
+            erased = await asyncio.to_thread(self.store.erased_customers)
+        except Exception as exc:  # noqa: BLE001 - the store being down must not stop a reload
+            log.warning("cannot read erased customers from the store: %s", exc)
+            return
+        for customer_id in erased - self._erased_live:
+            self.forget_customer(customer_id, announce=False)
 
     # ---- live changes --------------------------------------------------------------------
     def record_purchase(self, customer_id: str, item_id: str, *, announce: bool = True) -> bool:

@@ -94,3 +94,13 @@ def test_store_items_and_opt_outs_reach_the_recommender(serving_settings, source
     with TestClient(create_app(serving_settings, source=source, load_in_background=False)) as c:
         assert c.get("/v1/recommendations/C1").json()["fallback"] is True  # opted out of personalisation
         assert "I1" not in {i["item_id"] for i in c.get("/v1/recommendations/nobody").json()["items"]}
+
+
+def test_a_reload_applies_erasures_another_service_made_in_the_shared_store(client: TestClient, app: FastAPI) -> None:
+    """A second host on the same database erased C4: this service learns it at its next reload."""
+    store = app.state.service.store
+    assert client.get("/v1/customers/C4/churn").status_code == 200
+    store.erase_customer("C4")  # written by another service: no journal line reaches this one
+    assert client.post("/v1/admin/reload", headers=ADMIN).status_code == 200
+    assert client.get("/v1/customers/C4/churn").status_code == 404
+    assert client.get("/v1/recommendations/C4").json()["fallback"] is True

@@ -73,6 +73,7 @@ def test_serve_with_workers_creates_a_new_mlflow_store_before_they_start(
 
     fresh = tmp_path / "fresh-mlruns"
     monkeypatch.setenv("SHOPML_MLRUNS_DIR", str(fresh))
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)  # restored after the test
     seen: list[str] = []
 
     def run(*args: object, **kwargs: object) -> None:
@@ -86,3 +87,4 @@ def test_serve_with_workers_creates_a_new_mlflow_store_before_they_start(
     with pytest.raises(SystemExit) as info:
         main()
     assert info.value.code == 0 and len(seen) == 1 and seen[0]
+    assert "PROMETHEUS_MULTIPROC_DIR" not in __import__("os").environ  # serve removed its folder and the variable

@@ -44,6 +44,7 @@ def serve_command(
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+            os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)  # the folder it named is gone
 
 
 def checked_settings() -> ServingSettings:

@@ -93,6 +93,8 @@ def replenishment(mean: Sequence[float], p10: Sequence[float], p90: Sequence[flo
                               "on_hand": on_hand, "review_days": review_days}
     daily = float(np.asarray(mean, dtype=float)[: max(1, 28 // bucket_days)].mean()) / bucket_days
     out["mean_daily_demand"] = daily
+    if on_hand is None:
+        missing.append("stock_on_hand")
     if lead_time_days is None:
         missing.append("lead_time_days")
         out.update(lead_time_demand=None, safety_stock=None, reorder_point=None, order_up_to=None,
@@ -105,7 +107,6 @@ def replenishment(mean: Sequence[float], p10: Sequence[float], p90: Sequence[flo
         out.update(lead_time_demand=mu_l, safety_stock=math.ceil(safety), reorder_point=math.ceil(mu_l + safety),
                    order_up_to=math.ceil(order_up_to))
         if on_hand is None:
-            missing.append("stock_on_hand")
             out.update(suggested_order_quantity=None, stockout_probability=None)
         else:
             out["suggested_order_quantity"] = max(0, math.ceil(order_up_to - on_hand))

@@ -104,7 +104,7 @@ def test_replenishment_says_what_is_missing(folder: Path) -> None:
     assert 0.0 <= known["stockout_probability"] <= 1.0
     assert known["abc"] in {"A", "B", "C"} and known["xyz"] in {"X", "Y", "Z"}
     unknown = rt.replenishment("item01", service_level=0.95, lead_time_days=None, on_hand=None)
-    assert unknown["missing"] == ["lead_time_days"] and unknown["reorder_point"] is None
+    assert unknown["missing"] == ["lead_time_days", "stock_on_hand"] and unknown["reorder_point"] is None
     partial = rt.replenishment("item01", service_level=0.9, lead_time_days=14, on_hand=None)
     assert partial["missing"] == ["stock_on_hand"] and partial["suggested_order_quantity"] is None
     assert partial["reorder_point"] is not None
@@ -123,7 +123,7 @@ def test_export_table(folder: Path) -> None:
     assert list(frame.columns)[:8] == ["item", "category", "week", "p10", "p50", "p90", "mean", "reorder_point"]
     assert len(frame) == 24 * 4
     odd = frame[frame["item"] == "item01"]
-    assert odd["reorder_point"].isna().all() and (odd["missing"] == "lead_time_days").all()
+    assert odd["reorder_point"].isna().all() and (odd["missing"] == "lead_time_days,stock_on_hand").all()
     with pytest.raises(ValueError, match="horizon"):
         export_table(ForecastRuntime.load(folder), freq="W", horizon=99, show_progress=False)
 

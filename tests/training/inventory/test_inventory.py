@@ -53,7 +53,7 @@ def test_reorder_point_order_and_stockout() -> None:
 
 def test_missing_inputs_are_reported_not_invented() -> None:
     r = replenishment(MEAN, P10, P90, bucket_days=7, service_level=0.95, lead_time_days=None, on_hand=None)
-    assert r["missing"] == ["lead_time_days"]
+    assert r["missing"] == ["lead_time_days", "stock_on_hand"]  # both, so the planner can fill both
     assert r["safety_stock"] is None and r["reorder_point"] is None and r["suggested_order_quantity"] is None
     r = replenishment(MEAN, P10, P90, bucket_days=7, service_level=0.95, lead_time_days=7, on_hand=None)
     assert r["missing"] == ["stock_on_hand"] and r["reorder_point"] is not None

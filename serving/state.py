@@ -72,22 +72,29 @@ class ServiceState:
 
     # ---- models --------------------------------------------------------------------------
     def prepare(self, family: str, runtime: Any) -> None:
-        """Bring a freshly loaded runtime up to date with the store before it serves."""
+        """Bring a freshly loaded runtime up to date with the store before it serves: erasures, and the
+        items and customers tables as they are now (stock, categories, lead times, opt-outs)."""
         if self.store is None:
             return
-        erased = self.store.erased_customers()
         if family in ("recommender", "churn"):
-            for customer_id in erased:
+            for customer_id in self.store.erased_customers():
                 _forget(runtime, customer_id)
         if family == "recommender":
-            items = self.store.read_items()
-            if len(items) and "in_stock" in items:
-                known = items[items["in_stock"].notna()]
-                runtime.set_in_stock({str(i): bool(s) for i, s in zip(known["item_id"], known["in_stock"])})
-            customers = self.store.read_customers()
-            if len(customers) and "personalization_opt_out" in customers:
-                opted = customers[customers["personalization_opt_out"].fillna(False).astype(bool)]
-                runtime.set_opt_outs({str(c) for c in opted["customer_id"]})
+            self._prepare_recommender(runtime, self.store.read_items(), self.store.read_customers())
+        elif family == "forecast":
+            _prepare_forecast(runtime, self.store.read_items())
+
+    @staticmethod
+    def _prepare_recommender(runtime: Any, items: Any, customers: Any) -> None:
+        if len(items) and "in_stock" in items:
+            known = items[items["in_stock"].notna()]
+            runtime.set_in_stock({str(i): bool(s) for i, s in zip(known["item_id"], known["in_stock"])})
+        if len(items) and "category" in items:
+            named = items[items["category"].notna()]
+            runtime.set_categories({str(i): str(c) for i, c in zip(named["item_id"], named["category"])})
+        if len(customers) and "personalization_opt_out" in customers:
+            opted = customers[customers["personalization_opt_out"].fillna(False).astype(bool)]
+            runtime.set_opt_outs({str(c) for c in opted["customer_id"]})
 
     def _models_changed(self, snapshot: Snapshot, report: list[FamilyReload]) -> None:
         for r in report:
@@ -223,6 +230,19 @@ class ServiceState:
                 self.forget_customer(str(op["customer_id"]), announce=False)
         except Exception as exc:  # noqa: BLE001 - one bad line must not stop the follower
             log.warning("could not apply journal change %s: %s", op, exc)
+
+
+def _prepare_forecast(runtime: Any, items: Any) -> None:
+    """Give a forecast runtime the items table's current category, stock on hand and lead time."""
+    if not len(items):
+        return
+    import pandas as pd
+
+    columns = [c for c in ("category", "stock_on_hand", "lead_time_days") if c in items]
+    frame = items.set_index(items["item_id"].astype(str))[columns]
+    rows = {item: {k: (None if pd.isna(v) else v) for k, v in row.items()}
+            for item, row in frame.to_dict("index").items()}
+    runtime.set_items(rows)
 
 
 def _forget(runtime: Any, customer_id: str) -> bool:

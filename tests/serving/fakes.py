@@ -73,6 +73,9 @@ class FakeRecommender:
     def set_opt_outs(self, customers: set[str]) -> None:
         self.opt_outs = set(customers)
 
+    def set_categories(self, categories: dict[str, str]) -> None:
+        self.categories_from_store = dict(categories)
+
     def customer_ids(self) -> list[str]:
         return list(self.history)
 
@@ -103,6 +106,9 @@ class FakeForecast:
             raise ValueError(f"horizon {horizon} is above the maximum {self.MAX[freq]} for freq {freq}")
         start, step = dt.date(2026, 11, 23), dt.timedelta(days=7 if freq == "W" else 1)
         return [{"date": start + n * step, "mean": 5.0, "p10": 2.0, "p50": 5.0, "p90": 9.0} for n in range(horizon)]
+
+    def set_items(self, items: dict[str, dict[str, Any]]) -> None:
+        self.items_table = dict(items)
 
     def replenishment(self, item_id: str, *, service_level: float = 0.95, lead_time_days: int | None = None,
                       on_hand: float | None = None) -> dict[str, Any]:

@@ -61,6 +61,17 @@ class ForecastRuntime:
         items = json.loads((root / "items.json").read_text())
         return cls(tables, items, meta)
 
+    def set_items(self, items: dict[str, dict[str, object]]) -> None:
+        """Take the items table's current category, stock on hand and lead time (unknown items and
+        empty values are ignored), so replenishment answers follow the table without re-training."""
+        for item_id, row in items.items():
+            known = self._items.get(str(item_id))
+            if known is None:
+                continue
+            for key in ("category", "stock_on_hand", "lead_time_days"):
+                if row.get(key) is not None:
+                    known[key] = row[key]
+
     def series_ids(self) -> list[str]:
         """Every series with a forecast (items, categories, total)."""
         table = self._tables.get("W") or next(iter(self._tables.values()))

@@ -7,7 +7,7 @@ Public API (stable; the serving layer codes against it):
   .similar(item_id, k) -> list[(item_id, score, reason)]    KeyError for an unknown item
   .record_purchase(customer_id, item_id) -> bool   reflected at once; False for an unknown item
   .forget_customer(customer_id) -> bool      the customer becomes unknown (cold start); True if held
-  .set_in_stock({item_id: bool}), .set_opt_outs({customer_id, ...})
+  .set_in_stock({item_id: bool}), .set_opt_outs({customer_id, ...}), .set_categories({item_id: category})
   .customer_ids(), .item_ids(), .smoke_check()
 
 Business rules hold on every path: out-of-stock items are never returned, `category` filters,
@@ -127,6 +127,13 @@ class RecommenderRuntime:
             j = self._item_index.get(str(item))
             if j is not None:
                 self._in_stock[j] = bool(flag)
+
+    def set_categories(self, categories: dict[str, str]) -> None:
+        """Take the items table's current categories for the `category` filter (unknown items ignored)."""
+        for item, category in categories.items():
+            j = self._item_index.get(str(item))
+            if j is not None:
+                self._category[j] = str(category) or UNKNOWN_CATEGORY
 
     def set_opt_outs(self, customer_ids: set[str]) -> None:
         """Replace the set of customers who opted out of personalisation."""

@@ -37,3 +37,17 @@ def test_unknown_item_is_404(client: TestClient) -> None:
 def test_bounds(client: TestClient, params: dict, name: str) -> None:
     r = client.get("/v1/inventory/I1/replenishment", params=params)
     assert r.status_code == 422 and f"'{name}'" in r.json()["message"]
+
+
+def test_a_reload_gives_the_models_the_items_table_as_it_is_now(client: TestClient, app) -> None:
+    import pandas as pd
+
+    app.state.service.store.upsert_items(pd.DataFrame({"item_id": ["I1", "I2"], "category": ["tools", None],
+                                                       "stock_on_hand": [7, None], "lead_time_days": [3, None]}))
+    client.post("/v1/admin/reload", params={"force": "true"}, headers={"X-API-Key": "test-admin-key"})
+    snapshot = app.state.service.holder.snapshot
+    assert snapshot.get("forecast").runtime.items_table["I1"] == {"category": "tools", "stock_on_hand": 7.0,
+                                                                   "lead_time_days": 3.0}
+    assert snapshot.get("forecast").runtime.items_table["I2"] == {"category": None, "stock_on_hand": None,
+                                                                   "lead_time_days": None}
+    assert snapshot.get("recommender").runtime.categories_from_store == {"I1": "tools"}

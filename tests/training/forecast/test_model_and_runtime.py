@@ -116,6 +116,17 @@ def test_replenishment_says_what_is_missing(folder: Path) -> None:
         rt.replenishment("item01", service_level=0.9, lead_time_days=longest + 1, on_hand=5)
 
 
+def test_items_table_changes_reach_replenishment_without_retraining(folder: Path) -> None:
+    rt = ForecastRuntime.load(folder)
+    assert rt.replenishment("item01")["missing"] == ["lead_time_days", "stock_on_hand"]
+    rt.set_items({"item01": {"lead_time_days": 10.0, "stock_on_hand": 5.0, "category": "toys"},
+                  "item02": {"lead_time_days": None}, "no-such-item": {"lead_time_days": 3.0}})
+    plan = rt.replenishment("item01")
+    assert plan["missing"] == [] and plan["lead_time_source"] == "items_table" and plan["category"] == "toys"
+    assert plan["on_hand"] == 5.0 and plan["reorder_point"] is not None
+    assert rt.replenishment("item02")["lead_time_days"] is not None  # an empty value keeps the trained one
+
+
 def test_export_table(folder: Path) -> None:
     from training.forecast.export import export_table
 

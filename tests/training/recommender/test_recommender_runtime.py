@@ -147,3 +147,10 @@ def test_uncategorised_items_filter_as_unknown_like_forecasts(tmp_path: Path) ->
     answer = runtime.recommend(runtime.customer_ids()[0], 5, category="unknown")
     assert len(answer.items) == 5
     assert set(_ids(answer)) <= bare
+
+
+def test_categories_follow_the_items_table_without_retraining(runtime: RecommenderRuntime) -> None:
+    items = [i for i, _, _ in runtime.recommend("never-seen", 5).items]
+    runtime.set_categories({items[0]: "filed-today", items[1]: "filed-today", "no-such-item": "filed-today"})
+    answer = runtime.recommend("never-seen", 5, category="filed-today")
+    assert _ids(answer) == items[:2]  # only the two items now filed there

@@ -42,7 +42,10 @@ def _recency(row: Mapping[str, object]) -> str:
 
 def _frequency(row: Mapping[str, object]) -> str:
     n, months = _num(row, "frequency"), _num(row, "tenure_days") / 30.4
-    return f"{n:.0f} order{'s' if n != 1 else ''} in {max(months, 0.1):.0f} month{'s' if round(months) != 1 else ''} as a customer"
+    orders = f"{n:.0f} order{'s' if n != 1 else ''}"
+    if not months >= 0.5:
+        return f"{orders} in less than a month as a customer"
+    return f"{orders} in {months:.0f} month{'s' if round(months) != 1 else ''} as a customer"
 
 
 def _trend(row: Mapping[str, object]) -> str:
@@ -97,12 +100,28 @@ def top_factors(features: pd.DataFrame, contrib: pd.DataFrame, k: int = 3) -> di
     order = np.argsort(-np.abs(values), axis=1)[:, :k]
     names = list(grouped.columns)
     records = features.to_dict(orient="index")
+    typical = float(features["recency_days"].median()) if "recency_days" in features else float("nan")
     out: dict[str, list[str]] = {}
     for i, customer in enumerate(grouped.index):
         row = records[customer]
         reasons = []
         for j in order[i]:
             direction = "raises" if values[i, j] > 0 else "lowers"
-            reasons.append(f"{PHRASES[names[j]](row)} ({direction} the risk)")
+            phrase = PHRASES[names[j]](row)
+            if names[j] == "recency" and direction == "lowers":
+                phrase += _why_a_silence_lowers(row, typical)
+            reasons.append(f"{phrase} ({direction} the risk)")
         out[str(customer)] = reasons
     return out
+
+
+def _why_a_silence_lowers(row: Mapping[str, object], typical: float) -> str:
+    """Why a silence longer than the customer's usual gap can still lower the risk: SHAP compares
+    with the average customer, who may have been silent longer, or the buying history (BG/NBD)
+    still points to an active customer."""
+    days, usual = _num(row, "recency_days"), _num(row, "gap_median_days")
+    if not days > usual:
+        return ""
+    if days < typical:
+        return f", a shorter silence than the typical {typical:.0f} days"
+    return ", but the buying history still points to an active customer"

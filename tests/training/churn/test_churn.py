@@ -140,6 +140,22 @@ def test_factors_speak_plainly(model_dir: Path) -> None:
     assert all(f.endswith(("(raises the risk)", "(lowers the risk)")) for f in factors)
 
 
+def test_a_long_silence_that_lowers_the_risk_says_why() -> None:
+    from training.churn.factors import GROUPS, top_factors
+
+    features = pd.DataFrame({"recency_days": [164.0, 400.0, 30.0, 250.0], "gap_median_days": [118.0, 100.0, 20.0, 50.0],
+                             "frequency": [1.0, 5.0, 9.0, 3.0], "tenure_days": [3.0, 300.0, 200.0, 90.0]},
+                            index=["a", "b", "c", "d"])
+    contrib = pd.DataFrame(0.0, index=features.index, columns=[c for cols in GROUPS.values() for c in cols])
+    contrib["recency_days"] = [-0.5, -0.5, 0.5, -0.5]
+    factors = top_factors(features, contrib, k=2)
+    assert factors["a"][0] == "no order for 164 days, usually every 118, a shorter silence than the typical " \
+                              "207 days (lowers the risk)"
+    assert factors["b"][0].endswith("but the buying history still points to an active customer (lowers the risk)")
+    assert factors["c"][0] == "no order for 30 days, usually every 20 (raises the risk)"
+    assert "1 order in less than a month as a customer" in factors["a"][1]
+
+
 def test_evaluate_logs_the_auc_gap_and_its_interval(shop: ShopData, settings: Settings) -> None:
     import mlflow
 

@@ -80,21 +80,9 @@ class ServiceState:
             for customer_id in self.store.erased_customers():
                 _forget(runtime, customer_id)
         if family == "recommender":
-            self._prepare_recommender(runtime, self.store.read_items(), self.store.read_customers())
+            _prepare_recommender(runtime, self.store.read_items(), self.store.read_customers())
         elif family == "forecast":
             _prepare_forecast(runtime, self.store.read_items())
-
-    @staticmethod
-    def _prepare_recommender(runtime: Any, items: Any, customers: Any) -> None:
-        if len(items) and "in_stock" in items:
-            known = items[items["in_stock"].notna()]
-            runtime.set_in_stock({str(i): bool(s) for i, s in zip(known["item_id"], known["in_stock"])})
-        if len(items) and "category" in items:
-            named = items[items["category"].notna()]
-            runtime.set_categories({str(i): str(c) for i, c in zip(named["item_id"], named["category"])})
-        if len(customers) and "personalization_opt_out" in customers:
-            opted = customers[customers["personalization_opt_out"].fillna(False).astype(bool)]
-            runtime.set_opt_outs({str(c) for c in opted["customer_id"]})
 
     def _models_changed(self, snapshot: Snapshot, report: list[FamilyReload]) -> None:
         for r in report:
@@ -230,6 +218,19 @@ class ServiceState:
                 self.forget_customer(str(op["customer_id"]), announce=False)
         except Exception as exc:  # noqa: BLE001 - one bad line must not stop the follower
             log.warning("could not apply journal change %s: %s", op, exc)
+
+
+def _prepare_recommender(runtime: Any, items: Any, customers: Any) -> None:
+    """Give a recommender runtime the current stock flags, categories and opt-outs."""
+    if len(items) and "in_stock" in items:
+        known = items[items["in_stock"].notna()]
+        runtime.set_in_stock({str(i): bool(s) for i, s in zip(known["item_id"], known["in_stock"])})
+    if len(items) and "category" in items:
+        named = items[items["category"].notna()]
+        runtime.set_categories({str(i): str(c) for i, c in zip(named["item_id"], named["category"])})
+    if len(customers) and "personalization_opt_out" in customers:
+        opted = customers[customers["personalization_opt_out"].fillna(False).astype(bool)]
+        runtime.set_opt_outs({str(c) for c in opted["customer_id"]})
 
 
 def _prepare_forecast(runtime: Any, items: Any) -> None:

@@ -96,7 +96,7 @@ class EventStore:
         """Store canonical events atomically; identical re-sent rows and rows of erased customers are
         skipped. Returns rows added."""
         with self.engine.begin() as conn:
-            return self._append(conn, self._without_erased(conn, events), source, progress)
+            return self._append(conn, _without(_erased(conn), events), source, progress)
 
     def ingest(
         self,
@@ -111,32 +111,22 @@ class EventStore:
 
         Rows of customers who were erased are not stored again (the file may still hold them)."""
         with self.engine.begin() as conn:
-            events = self._without_erased(conn, result.events)
+            erased = _erased(conn)
+            events = _without(erased, result.events)
             erased_rows = len(result.events) - len(events)
-            customers = self._without_erased(conn, customers) if customers is not None else None
-            derived_customers = (self._without_erased(conn, result.customers)
-                                 if result.customers is not None else None)
+            customers = _without(erased, customers) if customers is not None else None
+            derived_customers = _without(erased, result.customers) if result.customers is not None else None
             added = self._append(conn, events, result.source, progress)
             # rows derived from the events file only fill gaps; the side tables' values win
-            for frame, derived in ((result.items, True), (items, False)):
+            for frame, fill_only in ((result.items, True), (items, False)):
                 if frame is not None and len(frame):
-                    upsert_rows(conn, t.items, _items_rows(frame), "item_id", fill_only=derived)
+                    upsert_rows(conn, t.items, _items_rows(frame), "item_id", fill_only=fill_only)
             for frame, fill_only in ((derived_customers, True), (customers, False)):
                 if frame is not None and len(frame):
                     upsert_rows(conn, t.customers, _customer_rows(frame), "customer_id", fill_only=fill_only)
             if promotions is not None and len(promotions):
                 upsert_rows(conn, t.promotions, _promotion_rows(promotions), "promo_key")
         return IngestStats(rows=len(result.events), added=added, erased=erased_rows)
-
-    @staticmethod
-    def _without_erased(conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
-        """`frame` without the rows of erased customers (read inside the writing transaction)."""
-        if frame.empty or "customer_id" not in frame:
-            return frame
-        erased = {r[0] for r in conn.execute(select(t.erased_customers.c.customer_id))}
-        if not erased:
-            return frame
-        return frame.loc[~frame["customer_id"].isin(erased)].reset_index(drop=True)
 
     def _append(self, conn: Connection, events: pd.DataFrame, source: str, progress: ProgressFn | None) -> int:
         if events.empty:
@@ -181,7 +171,7 @@ class EventStore:
     def erased_customers(self) -> set[str]:
         """Customers who asked to be deleted: excluded from training."""
         with self.engine.connect() as conn:
-            return {r[0] for r in conn.execute(select(t.erased_customers.c.customer_id))}
+            return _erased(conn)
 
     def read_events(
         self,
@@ -231,6 +221,18 @@ class EventStore:
         with self.engine.connect() as conn:
             rows = conn.execute(select(*[table.c[c] for c in columns])).fetchall()
         return pd.DataFrame.from_records(rows, columns=columns)
+
+
+def _erased(conn: Connection) -> set[str]:
+    """Ids of the erased customers, read on `conn` (inside a writing transaction when it is one)."""
+    return {r[0] for r in conn.execute(select(t.erased_customers.c.customer_id))}
+
+
+def _without(erased: set[str], frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` without the rows of the `erased` customers."""
+    if not erased or frame.empty or "customer_id" not in frame:
+        return frame
+    return frame.loc[~frame["customer_id"].isin(erased)].reset_index(drop=True)
 
 
 def _micros(value: pd.Timestamp | str) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from typing import Any
 
@@ -64,11 +65,14 @@ class BodySizeLimit:
         await self.app(scope, limited, send)
 
 
+CONVERTER = re.compile(r":\w+}")
+
+
 def route_template(scope: Scope) -> str:
-    """The matched route's path template (`/v1/items/{item_id}/similar`), or `unmatched`."""
+    """The matched route's path template without converters (`/v1/items/{item_id}/similar`), or `unmatched`."""
     route = scope.get("route")
     path = getattr(route, "path", None)
-    return path if isinstance(path, str) else "unmatched"
+    return CONVERTER.sub("}", path) if isinstance(path, str) else "unmatched"
 
 
 class Observability:

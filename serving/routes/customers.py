@@ -31,7 +31,7 @@ async def at_risk(model: ChurnDep,
     return json_answer(AtRiskResponse(customers=rows, model_version=model.version))
 
 
-@router.get("/{customer_id}/churn", response_model=ChurnResponse,
+@router.get("/{customer_id:path}/churn", response_model=ChurnResponse,
             responses={404: {"description": "unknown customer"}})
 async def churn(customer_id: CustomerId, model: ChurnDep) -> Response:
     """Probability that the customer makes no purchase within the horizon, with its main reasons."""
@@ -42,7 +42,7 @@ async def churn(customer_id: CustomerId, model: ChurnDep) -> Response:
     return json_answer(ChurnResponse(**{**result, "customer_id": customer_id, "model_version": model.version}))
 
 
-@router.get("/{customer_id}/profile", response_model=ProfileResponse,
+@router.get("/{customer_id:path}/profile", response_model=ProfileResponse,
             responses={404: {"description": "unknown customer"}})
 async def profile(customer_id: CustomerId, model: ChurnDep) -> Response:
     """RFM segment, lifecycle stage and expected value."""
@@ -53,7 +53,7 @@ async def profile(customer_id: CustomerId, model: ChurnDep) -> Response:
     return json_answer(ProfileResponse(**{**result, "customer_id": customer_id, "model_version": model.version}))
 
 
-@router.delete("/{customer_id}", response_model=ErasureResponse, dependencies=[AdminDep],
+@router.delete("/{customer_id:path}", response_model=ErasureResponse, dependencies=[AdminDep],
                responses={401: {"description": "no X-API-Key"}, 403: {"description": "wrong X-API-Key"}})
 async def erase_customer(customer_id: CustomerId, service: ServiceDep, store: StoreDep) -> Response:
     """Erase the customer's events and profile, forget them in every model, exclude them from training."""

@@ -24,7 +24,7 @@ def _blank_is_none(value: object) -> object:
     return None if value == "" else value
 
 
-@router.get("/{item_id}/replenishment", response_model=ReplenishmentResponse,
+@router.get("/{item_id:path}/replenishment", response_model=ReplenishmentResponse,
             responses={404: {"description": "no forecast for this item"}})
 async def replenishment(
     item_id: ItemId,

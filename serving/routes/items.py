@@ -13,7 +13,7 @@ from serving.schemas.items import SimilarItemsResponse
 router = APIRouter(prefix="/v1/items", tags=["items"])
 
 
-@router.get("/{item_id}/similar", response_model=SimilarItemsResponse,
+@router.get("/{item_id:path}/similar", response_model=SimilarItemsResponse,
             responses={404: {"description": "unknown item"}})
 async def similar_items(item_id: ItemId, model: RecommenderDep, k: K = 10) -> Response:
     """Products similar to `item_id`; 404 for an item the model does not know."""

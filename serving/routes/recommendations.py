@@ -37,7 +37,7 @@ def _count(request: Request, metrics: ServiceMetrics, endpoint: str, fallback: b
         mark_fallback(request)
 
 
-@router.get("/{customer_id}", response_model=RecommendationResponse)
+@router.get("/{customer_id:path}", response_model=RecommendationResponse)
 async def recommend(request: Request, customer_id: CustomerId, model: RecommenderDep, metrics: MetricsDep,
                     k: K = 10, exclude_purchased: bool = False, category: Category = None) -> Response:
     """Top-K products for a customer; an unknown customer gets the cold-start answer (`fallback: true`)."""

@@ -2,7 +2,8 @@
 
 The folder (logged to MLflow and registered as `shopml-forecast`) holds, without pickles:
 - `forecast_W.npz`, `forecast_D.npz`: ids and bucket dates (strings), mean/p10/p50/p90 [n, served horizon]
-  for every item sold in the last year, every category and the shop total (reconciled);
+  for every item sold in the last year, every category and the shop total (reconciled across levels;
+  the days of each complete week both tables hold add up to the weekly mean, see `temporal`);
 - `items.json`: per item category, ABC/XYZ class, stock on hand and lead time (None when unknown);
 - `meta.json`: origins, horizons, validation scores; `W/`, `D/`: LightGBM boosters as text + their config.
 """
@@ -25,6 +26,7 @@ from training.forecast.aggregate import aggregate_history, reconcile
 from training.forecast.config import ForecastConfig, FreqSpec
 from training.forecast.global_model import GlobalForecaster
 from training.forecast.history import Prepared, prepare, top_items
+from training.forecast.temporal import reconcile_days
 from training.inventory.classes import abc_classes, coefficient_of_variation, xyz_classes
 
 log = logging.getLogger(__name__)
@@ -105,6 +107,18 @@ def fit_frequency(events: pd.DataFrame, spec: FreqSpec, cfg: ForecastConfig, *, 
                         model, prep, seconds)
 
 
+def align_days(daily: FreqForecast, weekly: FreqForecast) -> None:
+    """Reconcile `daily` in place: its items' days add up to their weekly means (`temporal.reconcile_days`),
+    then its categories and total are summed again from the items."""
+    n = len(daily.prepared.history.ids)
+    if daily.ids[:n] != weekly.ids[:n]:
+        raise ValueError("the daily and weekly forecasts hold different items")
+    items = reconcile_days({k: daily.values[k][:n] for k in KEYS}, daily.dates, weekly.values["mean"][:n], weekly.dates)
+    _, groups = aggregate_history(daily.prepared.history, daily.prepared.category_names)
+    aggregates = reconcile(items, {k: daily.values[k][n:] for k in KEYS}, groups)
+    daily.values = {k: np.vstack([items[k], aggregates[k]]) for k in KEYS}
+
+
 def _as_matrix(pred: pd.DataFrame, n: int, horizon: int) -> dict[str, np.ndarray]:
     ordered = pred.sort_values(["series", "ds"])
     return {k: ordered[k].to_numpy().reshape(n, horizon) for k in KEYS}
@@ -164,6 +178,8 @@ def train_forecast_folder(events: pd.DataFrame, *, items: pd.DataFrame | None = 
     for freq in freqs:
         out.forecasts[freq] = fit_frequency(events, cfg.specs[freq], cfg, items=items, promotions=promotions, ids=ids)
         out.as_of[freq] = out.forecasts[freq].dates[0].strftime("%Y-%m-%d")
+    if "W" in out.forecasts and "D" in out.forecasts:
+        align_days(out.forecasts["D"], out.forecasts["W"])
     weekly = out.forecasts.get("W") or next(iter(out.forecasts.values()))
     write_folder(out.folder, out.forecasts, item_table(weekly, items))
     return out

@@ -96,6 +96,20 @@ def test_levels_add_up(folder: Path) -> None:
         np.testing.assert_allclose(cats, total, rtol=1e-9)
 
 
+def test_days_of_a_week_add_up_to_the_weekly_mean(folder: Path) -> None:
+    rt = ForecastRuntime.load(folder)
+    days = {p["date"]: p["mean"] for p in rt.forecast("_total", rt.max_horizon("D"), "D")}
+    checked = 0
+    for series in [s for s in rt.series_ids() if s.startswith("item")][:5] + ["category:mugs", "_total"]:
+        daily = {p["date"]: p["mean"] for p in rt.forecast(series, rt.max_horizon("D"), "D")}
+        for week in rt.forecast(series, rt.max_horizon("W"), "W"):
+            dates = [str((pd.Timestamp(week["date"]) + pd.Timedelta(days=k)).date()) for k in range(7)]
+            if all(d in days for d in dates) and sum(daily[d] for d in dates) > 0:
+                assert sum(daily[d] for d in dates) == pytest.approx(week["mean"], rel=1e-9)
+                checked += 1
+    assert checked >= 7 * 3  # seven series, at least three shared weeks each
+
+
 def test_replenishment_says_what_is_missing(folder: Path) -> None:
     rt = ForecastRuntime.load(folder)
     known = rt.replenishment("item00", service_level=0.95, lead_time_days=None, on_hand=None)

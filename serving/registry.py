@@ -100,14 +100,22 @@ class MlflowSource:
         return champion_version(self.settings, family)
 
     def fetch(self, family: str, version: str) -> LoadedModel:
-        from training.tracking import download_model, list_versions
+        from training.tracking import discard_download, download_model, list_versions
 
         path = download_model(self.settings, family, ref=version)
         if path is None:
             raise ModelRefused(f"{family} v{version}: artefacts could not be downloaded")
-        runtime = runtime_class(family).load(_model_folder(path))
-        tags = next((row for row in list_versions(self.settings, family) if row.get("version") == version), {})
-        return LoadedModel(family, version, runtime, dict(tags))
+        try:
+            runtime = runtime_class(family).load(_model_folder(path))
+        finally:
+            discard_download(path)  # the runtime holds everything in memory
+        row = next((row for row in list_versions(self.settings, family) if row.get("version") == version), {})
+        return LoadedModel(family, version, runtime, serving_tags(row))
+
+
+def serving_tags(row: Mapping[str, str]) -> dict[str, str]:
+    """A version's registry tags without `champion`, which is only true at load time."""
+    return {key: value for key, value in row.items() if key != "champion"}
 
 
 def _model_folder(path: Path) -> Path:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import logging
+import math
 import os
+import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
 
 from features.settings import Settings
 
@@ -16,6 +23,9 @@ log = logging.getLogger(__name__)
 
 CHAMPION = "champion"
 HISTORY_TAG = "champion_history"
+STORE_TAG = "store"  # the event store a run trained on (run tag and version tag)
+COMPARED_TAG = "compared_with_champion"  # the champion version a run downloaded to compare with ("none")
+PROMOTED_BY_TAG = "promoted_by"  # how a version last became champion: training, hand or rollback
 MODEL_NAMES = {"recommender": "shopml-recommender", "churn": "shopml-churn", "forecast": "shopml-forecast"}
 
 
@@ -36,6 +46,20 @@ def configure(settings: Settings) -> None:
         settings.mlruns_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     mlflow.set_tracking_uri(settings.tracking_uri)
+    if not settings.mlflow_tracking_uri:
+        # MLflow exports the URI; left there, the next Settings() would read the default store as
+        # a user-given MLFLOW_TRACKING_URI (no artefact folder, and a moved store not followed)
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+
+
+def store_label(settings: Settings) -> str:
+    """The event store's URL with any password hidden (recorded with every run and version)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(settings.store_url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is still a label
+        return settings.store_url
 
 
 def _experiment(settings: Settings, name: str) -> str:
@@ -43,20 +67,51 @@ def _experiment(settings: Settings, name: str) -> str:
 
     exp = mlflow.get_experiment_by_name(name)
     if exp is not None:
+        _warn_if_moved(settings, exp.artifact_location)
         return exp.experiment_id
     location = None if settings.mlflow_tracking_uri else settings.artifact_root.as_uri()
     return mlflow.create_experiment(name, artifact_location=location)
 
 
+def _warn_if_moved(settings: Settings, location: str) -> None:
+    """Log where artefacts go when the default store was moved away from its artefact folder."""
+    if settings.mlflow_tracking_uri or not location.startswith("file:"):
+        return
+    if _file_path(location) != settings.artifact_root:
+        log.warning("the MLflow store %s was created elsewhere: new artefacts go to %s, not %s",
+                    settings.tracking_uri, location, settings.artifact_root.as_uri())
+
+
 @contextmanager
 def tracked_run(settings: Settings, experiment: str, run_name: str | None = None) -> Iterator[str]:
-    """Open an MLflow run in `shopml-<experiment>` and yield its run id; a failure marks it FAILED."""
+    """Open an MLflow run in `shopml-<experiment>` and yield its run id; a failure marks it FAILED.
+
+    The run is tagged with the event store it reads and, when it ends well, logs `run_seconds`.
+    """
     import mlflow
 
     configure(settings)
     exp_id = _experiment(settings, f"shopml-{experiment}")
+    started = time.perf_counter()
     with mlflow.start_run(experiment_id=exp_id, run_name=run_name) as run:
+        mlflow.set_tag(STORE_TAG, store_label(settings))
         yield run.info.run_id
+        mlflow.log_metric("run_seconds", time.perf_counter() - started)
+
+
+@contextmanager
+def registry_lock() -> Iterator[None]:
+    """Hold an exclusive lock on the registry of the current tracking URI (across processes)."""
+    import mlflow
+
+    uri = mlflow.get_tracking_uri()
+    path = Path(tempfile.gettempdir()) / f"shopml-registry-{hashlib.sha1(uri.encode()).hexdigest()[:16]}.lock"
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass(frozen=True)
@@ -67,6 +122,42 @@ class Registration:
     version: str
     promoted: bool
     reason: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a candidate takes the champion alias, the version tag that says so, and why."""
+
+    promote: bool
+    status: str
+    reason: str
+
+
+def judge(*, champion: str | None, compared: str | None, champion_store: str | None, store: str | None,
+          candidate_score: float, champion_score: float | None, metric: str, higher_is_better: bool) -> Verdict:
+    """Promote only over no champion, or over the champion that was scored on the same holdout and wins."""
+    if champion is None:
+        return Verdict(True, "passed", "no champion yet")
+    if compared is not None and compared != champion:
+        was = "no champion" if compared == "none" else f"v{compared}"
+        return Verdict(False, "not_compared", f"the champion moved to v{champion} while this run trained "
+                       f"(it was compared with {was}); registered, not promoted")
+    if champion_store and store and champion_store != store:
+        return Verdict(False, "not_compared", f"champion v{champion} was trained on another event store "
+                       f"({champion_store}); registered, not promoted")
+    if champion_score is None or math.isinf(champion_score) or math.isnan(champion_score):
+        return Verdict(False, "not_compared", f"champion v{champion} could not be scored on this holdout; "
+                       "registered, not promoted")
+    wins = candidate_score > champion_score if higher_is_better else candidate_score < champion_score
+    verb = "beats" if wins else "does not beat"
+    return Verdict(wins, "passed" if wins else "not_better_than_champion",
+                   f"{metric} {candidate_score:.4f} {verb} champion v{champion} {champion_score:.4f}")
+
+
+def _score_tag(score: float | None) -> str:
+    if score is None:
+        return "none"
+    return f"{score:.6f}" if math.isfinite(score) else "not comparable"
 
 
 def register_model(
@@ -82,83 +173,150 @@ def register_model(
 ) -> Registration:
     """Log `model_dir` as the run's `model` artefact, register it, and promote it only if it wins.
 
-    `champion_score` is the current champion's score on the same holdout (None when there is none).
+    `champion_score` is the current champion's score on the same holdout (None when it has none).
+    The version is created with all its tags at once; the alias moves last, under the registry lock.
     """
     import mlflow
     from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
 
     name = registered_name(family)
     mlflow.log_artifacts(str(model_dir), artifact_path="model")
     client = MlflowClient()
+    _ensure_registered(client, name)
+    run = client.get_run(run_id)
+    run_tags = run.data.tags
+    with registry_lock():
+        champion = _alias_version(client, name)
+        verdict = judge(champion=champion, compared=run_tags.get(COMPARED_TAG), store=run_tags.get(STORE_TAG),
+                        champion_store=_version_tag(client, name, champion, STORE_TAG),
+                        candidate_score=candidate_score, champion_score=champion_score, metric=metric,
+                        higher_is_better=higher_is_better)
+        all_tags = {
+            "holdout_metric": metric,
+            "holdout_score": f"{candidate_score:.6f}",
+            "champion_score_same_holdout": _score_tag(champion_score),
+            "champion_at_registration": champion or "none",
+            "validation_status": verdict.status,
+            "validation_reason": verdict.reason,
+            **({STORE_TAG: run_tags[STORE_TAG]} if STORE_TAG in run_tags else {}),
+            **(tags or {}),
+        }
+        source = f"{run.info.artifact_uri}/model"
+        version = str(client.create_model_version(name, source=source, run_id=run_id, tags=all_tags).version)
+        if verdict.promote:
+            _move_champion(client, name, version, "training")
+    log.info("registered %s v%s: %s", name, version, verdict.reason)
+    return Registration(name, version, verdict.promote, verdict.reason)
+
+
+def _ensure_registered(client: Any, name: str) -> None:
+    from mlflow.exceptions import MlflowException
+
     try:
         client.get_registered_model(name)
     except MlflowException:  # not registered yet
-        client.create_registered_model(name)
-    source = f"{mlflow.get_run(run_id).info.artifact_uri}/model"
-    version = client.create_model_version(name, source=source, run_id=run_id).version
-    wins = champion_score is None or (
-        candidate_score > champion_score if higher_is_better else candidate_score < champion_score
-    )
-    all_tags = {
-        "holdout_metric": metric,
-        "holdout_score": f"{candidate_score:.6f}",
-        "champion_score_same_holdout": "none" if champion_score is None else f"{champion_score:.6f}",
-        "validation_status": "passed" if wins else "not_better_than_champion",
-        **(tags or {}),
-    }
-    for key, value in all_tags.items():
-        client.set_model_version_tag(name, version, key, value)
-    if wins:
-        _move_champion(client, name, str(version))
-        reason = "no champion yet" if champion_score is None else (
-            f"{metric} {candidate_score:.4f} beats champion {champion_score:.4f}"
-        )
-    else:
-        reason = f"{metric} {candidate_score:.4f} does not beat champion {champion_score:.4f}"
-    log.info("registered %s v%s: %s", name, version, reason)
-    return Registration(name, str(version), wins, reason)
+        try:
+            client.create_registered_model(name)
+        except MlflowException:  # another process registered it meanwhile
+            client.get_registered_model(name)
 
 
-def _history(client: object, name: str) -> list[str]:
-    model = client.get_registered_model(name)  # type: ignore[attr-defined]
+def _alias_version(client: Any, name: str) -> str | None:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return str(client.get_model_version_by_alias(name, CHAMPION).version)
+    except MlflowException:  # no model or no champion alias yet
+        return None
+
+
+def _version_tag(client: Any, name: str, version: str | None, key: str) -> str | None:
+    if version is None:
+        return None
+    return (client.get_model_version(name, version).tags or {}).get(key)
+
+
+def _history(client: Any, name: str) -> list[str]:
+    model = client.get_registered_model(name)
     raw = (model.tags or {}).get(HISTORY_TAG, "")
     return [v for v in raw.split(",") if v]
 
 
-def _move_champion(client: object, name: str, version: str) -> None:
+def _move_champion(client: Any, name: str, version: str, by: str) -> None:
+    """Point the alias at `version` first, then record it in the history (rollback tolerates a gap)."""
+    client.set_registered_model_alias(name, CHAMPION, version)
+    client.set_model_version_tag(name, version, PROMOTED_BY_TAG, by)
     history = _history(client, name)
     if not history or history[-1] != version:
         history.append(version)
-    client.set_registered_model_tag(name, HISTORY_TAG, ",".join(history[-50:]))  # type: ignore[attr-defined]
-    client.set_registered_model_alias(name, CHAMPION, version)  # type: ignore[attr-defined]
+    client.set_registered_model_tag(name, HISTORY_TAG, ",".join(history[-50:]))
 
 
 def champion_version(settings: Settings, family: str) -> str | None:
     """The version the `champion` alias points at, or None."""
     from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
 
     configure(settings)
-    try:
-        return str(MlflowClient().get_model_version_by_alias(registered_name(family), CHAMPION).version)
-    except MlflowException:  # no champion alias yet
-        return None
+    return _alias_version(MlflowClient(), registered_name(family))
 
 
 def download_model(settings: Settings, family: str, ref: str = CHAMPION) -> Path | None:
-    """Download a version's artefacts (`ref` is an alias or a version number); None if absent."""
+    """Download a version's artefacts (`ref` is an alias or a version number); None if absent.
+
+    Inside a run, downloading the champion records which version it was (`compared_with_champion`),
+    so that registration can tell whether the champion moved meanwhile. Artefacts of a registry
+    folder that was moved are read from their new place.
+    """
     import mlflow
+    from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
     configure(settings)
-    name = registered_name(family)
-    uri = f"models:/{name}/{ref}" if ref.isdigit() else f"models:/{name}@{ref}"
-    try:
-        return Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=tempfile.mkdtemp(prefix="shopml-model-")))
-    except (MlflowException, OSError) as exc:
-        log.info("no model at %s: %s", uri, exc)
+    client, name = MlflowClient(), registered_name(family)
+    version = ref if ref.isdigit() else _alias_version(client, name)
+    if ref == CHAMPION and mlflow.active_run() is not None:
+        mlflow.set_tag(COMPARED_TAG, version or "none")
+    if version is None:
+        log.info("no %s version at %r", name, ref)
         return None
+    dst = Path(tempfile.mkdtemp(prefix="shopml-model-"))
+    try:
+        source = _local_source(settings, client.get_model_version(name, version))
+        path = Path(mlflow.artifacts.download_artifacts(artifact_uri=source, dst_path=str(dst)))
+    except (MlflowException, OSError) as exc:
+        log.warning("cannot download %s v%s: %s", name, version, exc)
+        shutil.rmtree(dst, ignore_errors=True)
+        return None
+    if not any(p.is_file() for p in path.rglob("*")):
+        log.warning("%s v%s has no artefacts at %s", name, version, source)
+        shutil.rmtree(dst, ignore_errors=True)
+        return None
+    return path
+
+
+def discard_download(path: Path | None) -> None:
+    """Delete a folder that `download_model` returned, with its temporary parent."""
+    if path is None:
+        return
+    root = path.parent if path.parent.name.startswith("shopml-model-") else path
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _file_path(uri: str) -> Path:
+    return Path(unquote(urlparse(uri).path))
+
+
+def _local_source(settings: Settings, mv: Any) -> str:
+    """The version's artefact URI; for a moved default store, the same run folder under its new root."""
+    source = str(mv.source)
+    if settings.mlflow_tracking_uri or not source.startswith("file:") or _file_path(source).exists():
+        return source
+    parts = _file_path(source).parts
+    if mv.run_id and mv.run_id in parts:
+        moved = settings.artifact_root.joinpath(*parts[parts.index(mv.run_id):])
+        if moved.exists():
+            return moved.as_uri()
+    return source
 
 
 def promote(settings: Settings, family: str, version: str) -> None:
@@ -169,23 +327,28 @@ def promote(settings: Settings, family: str, version: str) -> None:
     client = MlflowClient()
     name = registered_name(family)
     client.get_model_version(name, version)  # raises for an unknown version
-    _move_champion(client, name, version)
+    with registry_lock():
+        _move_champion(client, name, version, "hand")
 
 
 def rollback(settings: Settings, family: str) -> str:
-    """Move `champion` back to the version that held it before; returns that version."""
+    """Move `champion` back to the version that held it before the current one; returns that version."""
     from mlflow import MlflowClient
 
     configure(settings)
     client = MlflowClient()
     name = registered_name(family)
-    history = _history(client, name)
-    if len(history) < 2:
-        raise ValueError(f"{name} has no earlier champion to roll back to")
-    history.pop()
-    previous = history[-1]
-    client.set_registered_model_tag(name, HISTORY_TAG, ",".join(history))
-    client.set_registered_model_alias(name, CHAMPION, previous)
+    with registry_lock():
+        history, current = _history(client, name), _alias_version(client, name)
+        while history and history[-1] == current:
+            history.pop()
+        if not history:
+            raise ValueError(f"{name} has no earlier champion to roll back to")
+        previous = history[-1]
+        client.get_model_version(name, previous)  # raises if it was deleted
+        client.set_registered_model_alias(name, CHAMPION, previous)
+        client.set_model_version_tag(name, previous, PROMOTED_BY_TAG, "rollback")
+        client.set_registered_model_tag(name, HISTORY_TAG, ",".join(history))
     return previous
 
 
@@ -197,7 +360,7 @@ def list_versions(settings: Settings, family: str) -> list[dict[str, str]]:
     configure(settings)
     client = MlflowClient()
     name = registered_name(family)
-    champion = champion_version(settings, family)
+    champion = _alias_version(client, name)
     try:
         versions = client.search_model_versions(f"name='{name}'")
     except MlflowException:  # nothing registered under that name

@@ -1,6 +1,8 @@
-"""`shopml models`: an unknown model name is refused up front, naming the argument and the families."""
+"""`shopml models`: an unknown model name is refused up front; `list` says which version is champion and why."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -24,3 +26,24 @@ def test_list_accepts_a_family_or_its_registered_name(settings: Settings, model:
     result = runner.invoke(app, ["models", "list", model])
     assert result.exit_code == 0, result.output
     assert "no models registered yet" in result.output
+
+
+def test_list_shows_the_champion_its_holdout_window_and_why(settings: Settings, tmp_path: Path) -> None:
+    from training import tracking
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "weights.json").write_text("{}")
+    for score, champion in [(0.3, None), (0.2, 0.3)]:
+        with tracking.tracked_run(settings, "recommender") as run_id:
+            tracking.register_model(run_id, "recommender", folder, candidate_score=score, champion_score=champion,
+                                    metric="ndcg@10", tags={"holdout_start": "2025-04-14",
+                                                            "data_end": "2025-06-23 12:44:41+00:00"})
+    result = runner.invoke(app, ["models", "list", "recommender"])
+    assert result.exit_code == 0, result.output
+    text = flat(result.output)
+    assert "2025-04-14 .. 2025-06-23" in text and "events.db" in text
+    assert "shopml-recommender v1: no champion yet" in text
+    assert "shopml-recommender v2: ndcg@10 0.2000 does not beat champion v1 0.3000" in text
+    champion_rows = [line for line in result.output.splitlines() if " yes " in line]
+    assert len(champion_rows) == 1 and " 1 " in champion_rows[0]

@@ -136,3 +136,17 @@ def test_mlflow_source_loads_the_champion_by_alias(settings: Settings, tmp_path:
     promote(settings, "recommender", v3)
     (outcome,) = holder.reload(families=["recommender"])
     assert outcome.outcome == "refused" and holder.snapshot.get("recommender").version == v1
+
+
+def test_mlflow_source_leaves_no_download_behind_and_no_stale_champion_tag(
+        settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    monkeypatch.setattr("serving.registry.runtime_class", lambda family: FolderRuntime)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    v1 = _register(settings, tmp_path, {"name": "first"}, 0.3, None)
+    model = MlflowSource(settings).fetch("recommender", v1)
+    assert model.runtime.payload == {"name": "first"}
+    assert not [p for p in (tmp_path / "tmp").iterdir() if p.name.startswith("shopml-model-")]
+    assert "champion" not in model.tags  # true only when it was loaded; GET /v1/models would go stale

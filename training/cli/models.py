@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import typer
 
@@ -10,7 +12,30 @@ from training import tracking
 from training.cli.apps import models_app
 from training.evaluation.report import print_table
 
-SHOWN_TAGS = ["holdout_metric", "holdout_score", "champion_score_same_holdout", "validation_status"]
+SHOWN_TAGS = ["promoted_by", "holdout_metric", "holdout_score", "champion_score_same_holdout", "validation_status",
+              "holdout", "store"]
+
+
+def holdout_window(row: dict[str, str]) -> str:
+    """The holdout a version was judged on, from its family's tags ('' when they are missing)."""
+    if "holdout_start" in row:  # recommender: the last window before the data end
+        return f"{row['holdout_start']} .. {row.get('data_end', '?')[:10]}"
+    if "holdout_as_of" in row:  # churn: as-of date, labels up to the serving date
+        return f"as of {row['holdout_as_of']}, labels to {row.get('serving_as_of', '?')}"
+    if "holdout_W" in row:  # forecast: the weekly validation origins
+        try:
+            weekly = json.loads(row["holdout_W"])
+            return f"W {str(weekly['first_origin'])[:10]} .. {str(weekly['end'])[:10]}"
+        except (ValueError, KeyError, TypeError):
+            return row["holdout_W"]
+    return ""
+
+
+def version_rows(families: list[str]) -> list[dict[str, str]]:
+    """One row per registered version of `families`, with its holdout window."""
+    settings = Settings()
+    rows = [r for fam in families for r in tracking.list_versions(settings, fam)]
+    return [{**r, "holdout": holdout_window(r), "champion": "yes" if r["champion"] == "True" else ""} for r in rows]
 
 
 def known_model(model: str | None) -> str | None:
@@ -26,15 +51,16 @@ MODEL_HELP = "recommender, churn or forecast"
 @models_app.command("list")
 def list_command(model: str = typer.Argument(None, callback=known_model, help=f"{MODEL_HELP}; all when omitted")) -> None:
     """List registered versions, their holdout scores and which one is champion."""
-    settings = Settings()
-    families = [model] if model else list(tracking.MODEL_NAMES)
-    rows = [r for fam in families for r in tracking.list_versions(settings, fam)]
+    rows = version_rows([model] if model else list(tracking.MODEL_NAMES))
     if not rows:
         typer.echo("no models registered yet: run `shopml train`")
         return
     frame = pd.DataFrame(rows)
     cols = ["model", "version", "champion"] + [c for c in SHOWN_TAGS if c in frame.columns]
     print_table(frame[cols].fillna("").set_index("model"), "registered models")
+    for row in rows:
+        if row.get("validation_reason"):
+            typer.echo(f"{row['model']} v{row['version']}: {row['validation_reason']}")
 
 
 @models_app.command("promote")

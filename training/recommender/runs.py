@@ -106,20 +106,23 @@ def run_training(settings: Settings, inputs: Inputs | None = None, config: Recom
     import mlflow
 
     from training.evaluation.report import log_table
-    from training.tracking import download_model, register_model, tracked_run
+    from training.tracking import discard_download, download_model, register_model, tracked_run
 
     config = config or RecommenderConfig()
     inputs = inputs or load_inputs(settings)
     if inputs.events.empty:
         raise NotEnoughData("the event store holds no purchases: run `shopml ingest` first")
     started = time.perf_counter()
-    champion_dir = download_model(settings, FAMILY)
     with tracked_run(settings, FAMILY, run_name="train") as run_id, \
             tempfile.TemporaryDirectory(prefix="shopml-recommender-") as tmp:
-        _log_common(config, inputs)
-        result = train_recommender(inputs.events, context=inputs.context(), items=inputs.items,
-                                   customers=inputs.customers, config=config, out_dir=Path(tmp) / "model",
-                                   champion_dir=champion_dir)
+        champion_dir = download_model(settings, FAMILY)  # in the run: it records which champion it compares with
+        try:
+            _log_common(config, inputs)
+            result = train_recommender(inputs.events, context=inputs.context(), items=inputs.items,
+                                       customers=inputs.customers, config=config, out_dir=Path(tmp) / "model",
+                                       champion_dir=champion_dir)
+        finally:
+            discard_download(champion_dir)
         mlflow.log_params({"holdout_start": str(result.holdout_start), "trained_until": str(result.data_end)})
         log_table(result.table, "recommender_holdout")
         seconds = {f"seconds_{k}": v for k, v in result.seconds.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import logging
 import math
 import os
@@ -12,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -26,6 +27,7 @@ HISTORY_TAG = "champion_history"
 STORE_TAG = "store"  # the event store a run trained on (run tag and version tag)
 COMPARED_TAG = "compared_with_champion"  # the champion version a run downloaded to compare with ("none")
 PROMOTED_BY_TAG = "promoted_by"  # how a version last became champion: training, hand or rollback
+DATA_END_TAG = "data_end"  # the last event a version was trained on
 MODEL_NAMES = {"recommender": "shopml-recommender", "churn": "shopml-churn", "forecast": "shopml-forecast"}
 
 
@@ -134,8 +136,12 @@ class Verdict:
 
 
 def judge(*, champion: str | None, compared: str | None, champion_store: str | None, store: str | None,
-          candidate_score: float, champion_score: float | None, metric: str, higher_is_better: bool) -> Verdict:
-    """Promote only over no champion, or over the champion that was scored on the same holdout and wins."""
+          candidate_score: float, champion_score: float | None, metric: str, higher_is_better: bool,
+          data_end: str | None = None, champion_data_end: str | None = None) -> Verdict:
+    """Promote only over no champion, or over the champion that was scored on the same holdout and wins.
+
+    A tie wins when the candidate was trained on later data: the champion's own recipe, refitted
+    before this holdout, scores exactly the candidate's score, and the candidate adds the newer events."""
     if champion is None:
         return Verdict(True, "passed", "no champion yet")
     if compared is not None and compared != champion:
@@ -148,10 +154,29 @@ def judge(*, champion: str | None, compared: str | None, champion_store: str | N
     if champion_score is None or math.isinf(champion_score) or math.isnan(champion_score):
         return Verdict(False, "not_compared", f"champion v{champion} could not be scored on this holdout; "
                        "registered, not promoted")
+    if math.isclose(candidate_score, champion_score, rel_tol=1e-12, abs_tol=1e-12) and _later(data_end, champion_data_end):
+        return Verdict(True, "passed", f"{metric} {candidate_score:.4f} ties champion v{champion} on the same "
+                       f"holdout with data to {data_end}, newer than its {champion_data_end}: refreshed")
     wins = candidate_score > champion_score if higher_is_better else candidate_score < champion_score
     verb = "beats" if wins else "does not beat"
     return Verdict(wins, "passed" if wins else "not_better_than_champion",
                    f"{metric} {candidate_score:.4f} {verb} champion v{champion} {champion_score:.4f}")
+
+
+def _later(data_end: str | None, champion_data_end: str | None) -> bool:
+    """Whether `data_end` is a later instant than `champion_data_end` (False when either is unknown)."""
+    import pandas as pd
+
+    try:
+        return bool(pd.Timestamp(data_end) > pd.Timestamp(champion_data_end))
+    except (TypeError, ValueError):
+        return False
+
+
+def recipe(config: object) -> str:
+    """A model's settings (a dataclass) as canonical JSON: equal strings mean the same recipe."""
+    value = asdict(config) if is_dataclass(config) and not isinstance(config, type) else config
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def _score_tag(score: float | None) -> str:
@@ -170,10 +195,12 @@ def register_model(
     metric: str,
     higher_is_better: bool = True,
     tags: dict[str, str] | None = None,
+    data_end: str | None = None,
 ) -> Registration:
     """Log `model_dir` as the run's `model` artefact, register it, and promote it only if it wins.
 
-    `champion_score` is the current champion's score on the same holdout (None when it has none).
+    `champion_score` is the current champion's score on the same holdout (None when it has none);
+    `data_end` (the last event trained on) breaks a tie in favour of the newer data (`judge`).
     The version is created with all its tags at once; the alias moves last, under the registry lock.
     """
     import mlflow
@@ -190,7 +217,8 @@ def register_model(
         verdict = judge(champion=champion, compared=run_tags.get(COMPARED_TAG), store=run_tags.get(STORE_TAG),
                         champion_store=_version_tag(client, name, champion, STORE_TAG),
                         candidate_score=candidate_score, champion_score=champion_score, metric=metric,
-                        higher_is_better=higher_is_better)
+                        higher_is_better=higher_is_better, data_end=data_end,
+                        champion_data_end=_version_tag(client, name, champion, DATA_END_TAG))
         all_tags = {
             "holdout_metric": metric,
             "holdout_score": f"{candidate_score:.6f}",
@@ -199,6 +227,7 @@ def register_model(
             "validation_status": verdict.status,
             "validation_reason": verdict.reason,
             **({STORE_TAG: run_tags[STORE_TAG]} if STORE_TAG in run_tags else {}),
+            **({DATA_END_TAG: data_end} if data_end else {}),
             **(tags or {}),
         }
         source = f"{run.info.artifact_uri}/model"

@@ -133,3 +133,24 @@ def test_runs_record_their_store_and_duration(settings: Settings, tmp_path: Path
 def test_configuring_mlflow_does_not_turn_the_default_store_into_a_setting(settings: Settings) -> None:
     tracking.configure(settings)
     assert Settings().mlflow_tracking_uri is None
+
+
+@pytest.mark.parametrize(("data_end", "champion_end", "promote"), [
+    ("2026-11-02 10:00:00+00:00", "2026-11-01 10:00:00+00:00", True),  # a tie on newer data: refreshed
+    ("2026-11-01 10:00:00+00:00", "2026-11-01 10:00:00+00:00", False),  # the same data again
+    ("2026-10-30 10:00:00+00:00", "2026-11-01 10:00:00+00:00", False),  # older data
+    ("2026-11-02 10:00:00+00:00", None, False),  # a champion that does not say what it saw
+])
+def test_a_tie_wins_only_with_newer_data(data_end: str, champion_end: str | None, promote: bool) -> None:
+    verdict = tracking.judge(champion="3", compared="3", champion_store=None, store=None, candidate_score=0.41,
+                             champion_score=0.41, metric="ndcg@10", higher_is_better=True, data_end=data_end,
+                             champion_data_end=champion_end)
+    assert verdict.promote is promote
+    assert ("refreshed" in verdict.reason) is promote
+
+
+def test_a_loss_on_newer_data_is_still_a_loss() -> None:
+    verdict = tracking.judge(champion="3", compared="3", champion_store=None, store=None, candidate_score=0.40,
+                             champion_score=0.41, metric="ndcg@10", higher_is_better=True,
+                             data_end="2026-11-02", champion_data_end="2026-11-01")
+    assert not verdict.promote and verdict.status == "not_better_than_champion"

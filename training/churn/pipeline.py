@@ -170,7 +170,8 @@ def train(settings: Settings, config: ChurnConfig | None = None, data: ShopData 
         mlflow.log_params({"serving_as_of": str(as_of.date()), "customers": len(ChurnRuntime.load(folder).customer_ids())})
         reg = register_model(run_id, "churn", folder, candidate_score=candidate, champion_score=champion,
                              metric=HOLDOUT_METRIC, higher_is_better=True,
-                             tags={"holdout_as_of": str(holdout_as_of.date()), "serving_as_of": str(as_of.date())})
+                             tags={"holdout_as_of": str(holdout_as_of.date()), "serving_as_of": str(as_of.date())},
+                             data_end=str(data.events["timestamp"].max()))
     return TrainResult(reg.version, reg.promoted, reg.reason, backtest.table, holdout_as_of, as_of,
                        config.horizon_days)
 

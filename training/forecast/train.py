@@ -32,9 +32,13 @@ def load_store(settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataF
         store.close()
 
 
-def _champion_score(settings: Settings, holdout: dict[str, object]) -> tuple[float | None, str]:
-    """The champion's holdout WAPE when it was validated on this very holdout window, else None."""
-    from training.tracking import download_model
+def _champion_score(settings: Settings, holdout: dict[str, object], cfg: ForecastConfig,
+                    candidate: float) -> tuple[float | None, str]:
+    """The champion's holdout WAPE on this holdout window, else None.
+
+    On a later holdout (new data) a champion with this run's very settings would, refitted before
+    that holdout, be this run: it scores `candidate`. A champion with other settings is not compared."""
+    from training.tracking import discard_download, download_model
 
     folder = download_model(settings, "forecast")
     if folder is None:
@@ -45,11 +49,29 @@ def _champion_score(settings: Settings, holdout: dict[str, object]) -> tuple[flo
         weekly = meta["freqs"]["W"]
         if weekly["holdout"] == holdout:
             return float(weekly["validation"][HOLDOUT_METRIC]), "champion validated on the same holdout"
-        return None, f"champion's holdout {weekly['holdout']} differs from {holdout}: new data"
-    except (KeyError, TypeError, ValueError) as exc:
+        if _saved_recipe(meta_path.parent) == _recipe(cfg, list(meta["freqs"])):  # type: ignore[union-attr]
+            return candidate, "champion has this run's settings: refitted before this holdout it is this run"
+        return None, f"champion's holdout {weekly['holdout']} differs from {holdout} and its settings differ"
+    except (KeyError, TypeError, ValueError, OSError) as exc:
         return None, f"champion folder unreadable: {exc}"
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        discard_download(folder)
+
+
+def _saved_recipe(folder: Path) -> str:
+    """The settings a trained folder was fitted with (its boosters' model.json per frequency)."""
+    from training.tracking import recipe
+
+    saved = {freq: json.loads((folder / freq / "model.json").read_text())
+             for freq in sorted(p.name for p in folder.iterdir() if (p / "model.json").exists())}
+    return recipe({freq: {"config": m["config"], "spec": m["spec"]} for freq, m in saved.items()})
+
+
+def _recipe(cfg: ForecastConfig, freqs: list[str]) -> str:
+    from training.tracking import recipe
+
+    config = {k: v for k, v in asdict(cfg).items() if k != "specs"}
+    return recipe({freq: {"config": config, "spec": asdict(cfg.specs[freq])} for freq in sorted(freqs)})
 
 
 def train_and_register(settings: Settings, *, events: pd.DataFrame | None = None,
@@ -75,9 +97,11 @@ def train_and_register(settings: Settings, *, events: pd.DataFrame | None = None
             mlflow.log_metrics({f"{freq}.{k}": v for k, v in fc.validation.items()})
             mlflow.log_metric(f"{freq}.series", len(fc.ids))
             mlflow.log_metric(f"{freq}.fit_seconds", fc.seconds)
-        champion, why = _champion_score(settings, weekly.holdout)
-        reg = register_model(run_id, "forecast", Path(result.folder), candidate_score=weekly.validation[HOLDOUT_METRIC],
+        candidate = weekly.validation[HOLDOUT_METRIC]
+        champion, why = _champion_score(settings, weekly.holdout, cfg, candidate)
+        reg = register_model(run_id, "forecast", Path(result.folder), candidate_score=candidate,
                              champion_score=champion, metric=HOLDOUT_METRIC, higher_is_better=False,
+                             data_end=str(events["timestamp"].max()),
                              tags={"champion_comparison": why, "origin_W": result.as_of.get("W", ""),
                                    "holdout_W": json.dumps(weekly.holdout, default=str)})
         seconds = time.perf_counter() - t0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from features.settings import Settings
@@ -35,6 +36,16 @@ def test_train_registers_and_keeps_the_better_champion(settings: Settings) -> No
     scores = list_versions(settings, "churn")[2]
     assert float(scores["champion_score_same_holdout"]) == pytest.approx(float(versions[1]["holdout_score"]), abs=1e-6)
     assert third.promoted == (float(scores["holdout_score"]) > float(scores["champion_score_same_holdout"]))
+
+
+def test_newer_data_with_the_same_settings_refreshes_the_champion(settings: Settings) -> None:
+    events, customers = small_events(n_customers=150, days=300)
+    older = events[events["timestamp"] <= events["timestamp"].max() - pd.Timedelta(days=7)]
+    first = train(settings, FAST, ShopData(older, customers, None))
+    assert first.promoted
+    newer = train(settings, FAST, ShopData(events, customers, None))
+    assert newer.promoted and "refreshed" in newer.reason
+    assert champion_version(settings, "churn") == newer.version
 
 
 def test_train_refuses_an_empty_store(settings: Settings) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pandas as pd
+
 from features.settings import Settings
 from tests.training.forecast.shop import small_events, small_items, tiny_config
 from training.forecast.runtime import ForecastRuntime
@@ -21,3 +25,14 @@ def test_register_then_same_holdout_is_not_promoted(settings: Settings) -> None:
     runtime = ForecastRuntime.load(folder)
     runtime.smoke_check()
     assert "_total" in runtime.series_ids()
+
+
+def test_a_retrain_on_newer_data_with_the_same_settings_is_promoted(settings: Settings) -> None:
+    events, items, cfg = small_events(n_items=8, days=237), small_items(8), tiny_config()
+    older = events[events["timestamp"] < events["timestamp"].min().normalize() + pd.Timedelta(days=230)]
+    assert train_and_register(settings, events=older, items=items, config=cfg)["promoted"] is True
+    newer = train_and_register(settings, events=events, items=items, config=cfg)
+    assert newer["promoted"] is True and "refreshed" in str(newer["reason"]), newer["reason"]
+    later = pd.concat([events, events.tail(3).assign(timestamp=events["timestamp"].max() + pd.Timedelta(days=1))])
+    different = train_and_register(settings, events=later, items=items, config=replace(cfg, n_estimators=cfg.n_estimators + 5))
+    assert different["promoted"] is False and "not" in str(different["reason"])  # new data and other settings

@@ -101,6 +101,14 @@ def tracked_run(settings: Settings, experiment: str, run_name: str | None = None
         mlflow.log_metric("run_seconds", time.perf_counter() - started)
 
 
+def log_data_window(events: Any) -> None:
+    """Log the training data's size and time span (`events`, `data_start`, `data_end`) to the active run."""
+    import mlflow
+
+    stamps = events["timestamp"]
+    mlflow.log_params({"events": len(events), "data_start": str(stamps.min()), "data_end": str(stamps.max())})
+
+
 @contextmanager
 def registry_lock() -> Iterator[None]:
     """Hold an exclusive lock on the registry of the current tracking URI (across processes)."""

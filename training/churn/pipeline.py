@@ -112,7 +112,7 @@ def champion_score(settings: Settings, data: ShopData, holdout: BacktestResult, 
     Otherwise it has seen the holdout labels, so its recipe (its saved config) is refitted on the
     windows before the holdout, exactly like the candidate, and scored on the same customers.
     """
-    from training.tracking import download_model
+    from training.tracking import discard_download, download_model
 
     path = download_model(settings, "churn")
     if path is None:
@@ -123,6 +123,8 @@ def champion_score(settings: Settings, data: ShopData, holdout: BacktestResult, 
     except (FileNotFoundError, ValueError, KeyError, TypeError) as exc:
         log.warning("champion cannot be scored on this holdout: %s", exc)
         return None
+    finally:
+        discard_download(path)  # the model is in memory now
     seen = [pd.Timestamp(d, tz="UTC") for d in champion.trained_on_ + champion.calibrated_on_]
     horizon = pd.Timedelta(days=champion.config.horizon_days)
     if seen and max(seen) + horizon <= holdout.as_of:
@@ -152,7 +154,7 @@ def train(settings: Settings, config: ChurnConfig | None = None, data: ShopData 
     import mlflow
 
     from training.evaluation.report import log_table
-    from training.tracking import register_model, tracked_run
+    from training.tracking import log_data_window, register_model, tracked_run
 
     config = config or ChurnConfig()
     data = data or read_store(settings)
@@ -161,6 +163,7 @@ def train(settings: Settings, config: ChurnConfig | None = None, data: ShopData 
     holdout_as_of = serving_as_of(data.events) - pd.Timedelta(days=config.horizon_days)
     with tracked_run(settings, "churn", run_name="train") as run_id:
         mlflow.log_params({"holdout_as_of": str(holdout_as_of.date()), **_flat(config)})
+        log_data_window(data.events)
         backtest = run_backtest(data.events, as_of=holdout_as_of, config=config, customers=data.customers, items=data.items)
         log_table(backtest.table, "holdout")
         candidate = float(backtest.table.loc["shopml", "ROC-AUC"])

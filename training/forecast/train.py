@@ -80,7 +80,7 @@ def train_and_register(settings: Settings, *, events: pd.DataFrame | None = None
     """Fit weekly and daily models on all history, log them, register and maybe promote."""
     import mlflow
 
-    from training.tracking import register_model, tracked_run
+    from training.tracking import log_data_window, register_model, tracked_run
 
     t0 = time.perf_counter()
     if events is None:
@@ -88,10 +88,11 @@ def train_and_register(settings: Settings, *, events: pd.DataFrame | None = None
     if events.empty:
         raise NotEnoughData("the event store holds no events: run `shopml ingest` first")
     cfg = config or ForecastConfig()
-    result: TrainResult = train_forecast_folder(events, items=items, promotions=promotions, config=cfg)
-    weekly = result.forecasts["W"]
-    with tracked_run(settings, "forecast", run_name="train") as run_id:
+    with tracked_run(settings, "forecast", run_name="train") as run_id:  # a failed fit marks the run FAILED
         mlflow.log_params({k: v for k, v in asdict(cfg).items() if k != "specs"})
+        log_data_window(events)
+        result: TrainResult = train_forecast_folder(events, items=items, promotions=promotions, config=cfg)
+        weekly = result.forecasts["W"]
         mlflow.log_params({f"origin_{f}": d for f, d in result.as_of.items()})
         for freq, fc in result.forecasts.items():
             mlflow.log_metrics({f"{freq}.{k}": v for k, v in fc.validation.items()})

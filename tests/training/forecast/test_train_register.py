@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pandas as pd
+import pytest
 
 from features.settings import Settings
 from tests.training.forecast.shop import small_events, small_items, tiny_config
@@ -36,3 +37,17 @@ def test_a_retrain_on_newer_data_with_the_same_settings_is_promoted(settings: Se
     later = pd.concat([events, events.tail(3).assign(timestamp=events["timestamp"].max() + pd.Timedelta(days=1))])
     different = train_and_register(settings, events=later, items=items, config=replace(cfg, n_estimators=cfg.n_estimators + 5))
     assert different["promoted"] is False and "not" in str(different["reason"])  # new data and other settings
+
+
+def test_a_failed_fit_leaves_a_failed_run_and_runs_log_their_data_window(settings: Settings) -> None:
+    import mlflow
+
+    events, items, cfg = small_events(n_items=8, days=230), small_items(8), tiny_config()
+    short = events[events["timestamp"] < events["timestamp"].min() + pd.Timedelta(days=20)]
+    with pytest.raises(Exception):  # noqa: B017 - whichever error the too-short history raises
+        train_and_register(settings, events=short, items=items, config=cfg)
+    ok = train_and_register(settings, events=events, items=items, config=cfg)
+    runs = mlflow.search_runs(experiment_names=["shopml-forecast"])
+    assert "FAILED" in set(runs["status"])
+    done = runs[runs["run_id"] == ok["run_id"]].iloc[0]
+    assert done["params.events"] == str(len(events)) and done["params.data_end"] == str(events["timestamp"].max())

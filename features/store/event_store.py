@@ -242,7 +242,10 @@ def _micros(value: pd.Timestamp | str) -> int:
 
 
 def _from_micros(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(pd.to_numeric(values), unit="us", utc=True).astype("datetime64[ns, UTC]")
+    """Stored microseconds (NULL for none) as UTC timestamps; whole numbers all the way, since pandas'
+    float path once raised FloatingPointError on an all-NULL column after a full training run."""
+    micros = pd.to_numeric(values).astype("Int64")
+    return pd.to_datetime(micros, unit="us", utc=True).astype("datetime64[ns, UTC]")
 
 
 def _event_frame(events: pd.DataFrame) -> pd.DataFrame:

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -227,3 +228,13 @@ def test_two_processes_opening_a_new_store_at_once_both_succeed(tmp_path: Path) 
     store = EventStore(url)
     assert store.count_events() == 0
     store.close()
+
+
+def test_stored_microseconds_read_back_without_float_arithmetic() -> None:
+    from features.store.event_store import _from_micros
+
+    with np.errstate(all="raise"):
+        empty = _from_micros(pd.Series([None, None], dtype=object))
+        mixed = _from_micros(pd.Series([1_600_000_000_123_456, None], dtype=object))
+    assert empty.isna().all() and str(empty.dtype) == "datetime64[ns, UTC]"
+    assert mixed.iloc[0] == pd.Timestamp("2020-09-13 12:26:40.123456", tz="UTC") and pd.isna(mixed.iloc[1])

@@ -58,3 +58,11 @@ def test_file_in_another_layout_says_so_and_suggests_format(settings: Settings, 
     assert f"{canonical_file}: rejected, nothing was stored" in out
     assert "column 'Country': required Online Retail column is missing" in out
     assert "read as --format online-retail; if the file has another layout, pass --format canonical" in out
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_format_without_source_is_refused(settings: Settings, command: str) -> None:
+    # the event store would be read whatever the layout: the option would be silently ignored
+    code, out = evaluate(command, "--format", "canonical")
+    assert code == 2, out
+    assert "Invalid value for --format: applies to a --source file only; without --source the event store is read" in out

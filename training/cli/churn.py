@@ -10,7 +10,7 @@ import typer
 
 from features.settings import Settings
 from training.cli.apps import TRAINERS, evaluate_app, run_trainer, train_app
-from training.cli.sources import Layout, contract_errors
+from training.cli.sources import Layout, check_format_has_source, contract_errors
 
 
 def train_churn(settings: Settings) -> object:
@@ -34,6 +34,7 @@ def train_command() -> None:
 
 @evaluate_app.command("churn")
 def evaluate_command(
+    ctx: typer.Context,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluation date: labels are purchases in the next "
                                               "horizon (default: the last date with a full horizon after it).")] = None,
     horizon_days: Annotated[int, typer.Option("--horizon-days", min=1, help="Churn = no purchase within this many days.")] = 90,
@@ -50,6 +51,7 @@ def evaluate_command(
     from training.evaluation.report import print_table
 
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    check_format_has_source(ctx, source)
     settings = Settings()
     if source is None:
         check_store(settings)

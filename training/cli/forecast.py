@@ -13,9 +13,10 @@ import typer
 from features.settings import Settings
 from features.timestamps import as_utc
 from training.cli.apps import TRAINERS, evaluate_app, forecast_app, run_trainer, train_app
-from training.cli.sources import contract_errors
+from training.cli.sources import check_format_has_source, contract_errors
 
 if TYPE_CHECKING:
+    from training.forecast.backtest import BacktestResult
     from training.forecast.config import ForecastConfig
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,22 @@ def earliest_cutoff(events: pd.DataFrame, freqs: list[str], horizon: int | None,
     return first_midnight(earliest, 0 if "W" in freqs else None), " and ".join(needs)
 
 
+def scored_products(result: BacktestResult, top: int) -> str:
+    """The products a backtest scored: 'top 200 products', or, when fewer than `top` products sold
+    before the cutoff, how many there were."""
+    n = result.forecasts["unique_id"].nunique()
+    return f"top {n} products" if n >= top else f"all {n} products sold before it (fewer than --top {top})"
+
+
+def empty_window_note(result: BacktestResult) -> str | None:
+    """A note when the scored products sold nothing in the test window (WAPE and bias are then NaN and the
+    scaled errors only measure how far each forecast is from zero)."""
+    if result.forecasts["y"].sum() > 0:
+        return None
+    return ("note: the scored products sold nothing in the test window, so WAPE and bias are undefined (nan) "
+            "and the scaled metrics only measure distance from zero; try another --cutoff")
+
+
 class ForecastLayout(str, Enum):
     """The layouts `evaluate forecast --source` reads (CDNOW has no products to forecast)."""
 
@@ -99,8 +116,9 @@ def _load_events(source: Path | None, fmt: ForecastLayout) -> tuple[object, obje
 
 @evaluate_app.command("forecast")
 def evaluate_command(
+    ctx: typer.Context,
     cutoff: str | None = typer.Option(None, help="first day of the test window, a Monday (default: the last "
-                                       "Monday with 8 weeks of data after it)"),
+                                       "Monday with 8 weeks of data after it, more for a longer --horizon)"),
     freq: str = typer.Option("both", help="W, D or both"),
     horizon: int | None = typer.Option(None, min=1, help="buckets to forecast (default 8 weeks / 28 days)"),
     top: int = typer.Option(200, min=1, help="products evaluated: the top N by units sold before the cutoff"),
@@ -119,15 +137,16 @@ def evaluate_command(
     freqs = {"both": ["W", "D"], "W": ["W"], "D": ["D"]}.get(freq)
     if freqs is None:
         raise typer.BadParameter(f"must be W, D or both, got {freq!r}", param_hint="--freq")
+    check_format_has_source(ctx, source)
     events, items, promotions = _load_events(source, fmt)
-    if cutoff is None:
-        cutoff = default_cutoff(events)  # type: ignore[arg-type]
+    test_days = max((horizon or SPECS[f].horizon) * (7 if f == "W" else 1) for f in freqs)
+    if cutoff is None:  # 8 weeks, or as many whole weeks as a longer --horizon needs
+        cutoff = default_cutoff(events, weeks=max(8, -(-test_days // 7)))  # type: ignore[arg-type]
     when = parse_date(cutoff, "--cutoff")
     if "W" in freqs and when.dayofweek != 0:
         monday = when - pd.Timedelta(days=when.dayofweek)
         raise typer.BadParameter(f"{when.date()} is a {when.day_name()}; weekly buckets start on Mondays "
                                  f"(e.g. {monday.date()})", param_hint="--cutoff")
-    test_days = max((horizon or SPECS[f].horizon) * (7 if f == "W" else 1) for f in freqs)
     earliest, needs = earliest_cutoff(events, freqs, horizon)  # type: ignore[arg-type]
     check_split(when, events["timestamp"], param="--cutoff", test_days=test_days,  # type: ignore[index]
                 weekday=0 if "W" in freqs else None, earliest=earliest, needs=needs)
@@ -136,9 +155,13 @@ def evaluate_command(
     def show(f: str, res: object) -> None:
         h = res.forecasts["ds"].nunique()  # type: ignore[attr-defined]
         name = "weekly" if f == "W" else "daily"
-        print_table(res.table, f"forecast backtest, {name}, horizon {h}, cutoff {cutoff}, top {top} products")  # type: ignore[attr-defined]
+        print_table(res.table, f"forecast backtest, {name}, horizon {h}, cutoff {cutoff}, "  # type: ignore[attr-defined]
+                    f"{scored_products(res, top)}")  # type: ignore[arg-type]
         print_table(comparison(res.table, intervals=res.intervals),  # type: ignore[attr-defined]
                     f"shopml vs best peer ({name}); ratio intervals: paired bootstrap over products")
+        note = empty_window_note(res)  # type: ignore[arg-type]
+        if note:
+            typer.echo(note)
         typer.echo(f"seconds: {res.seconds}")  # type: ignore[attr-defined]
 
     try:

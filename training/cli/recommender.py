@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from features.settings import Settings
 from training.cli.apps import TRAINERS, evaluate_app, run_trainer, train_app
-from training.cli.sources import Layout, contract_errors
+from training.cli.sources import Layout, check_format_has_source, contract_errors
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def train(settings: Settings) -> object:
@@ -37,6 +40,7 @@ def train_command() -> None:
 
 @evaluate_app.command("recommender")
 def evaluate_command(
+    ctx: typer.Context,
     cutoff: Annotated[str | None, typer.Option(help="Evaluation cutoff YYYY-MM-DD (default: window-days before the data end).")] = None,
     window_days: Annotated[int, typer.Option(min=1, help="Test window length in days.")] = 70,
     source: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
@@ -53,6 +57,7 @@ def evaluate_command(
     from training.recommender.model import RecommenderConfig
     from training.recommender.runs import load_inputs, run_evaluation, summary_rows
 
+    check_format_has_source(ctx, source)
     settings = Settings()
     if source is None:
         check_store(settings)
@@ -69,6 +74,11 @@ def evaluate_command(
     check_split(when, inputs.events["timestamp"], param="--cutoff", test_days=window_days,
                 history_days=window_days + 1)
     cutoff = str(when.date())
+    products = products_bought_before(inputs.events, when)
+    if products < 2:
+        typer.echo(f"cannot evaluate the recommender at {cutoff}: the purchases before it are of {products} "
+                   "product(s), so there is nothing to rank (a CDNOW file has one pseudo-product for every CD)", err=True)
+        raise typer.Exit(code=2)
     config = dataclasses.replace(RecommenderConfig(), window_days=window_days)
     try:
         table, info = run_evaluation(settings, inputs, cutoff=cutoff, config=config)
@@ -82,6 +92,14 @@ def evaluate_command(
                f"shopml / ALS NDCG@10 (new items): {ratios['shopml_over_als_new']:.3f} "
                f"(95% CI {info['ratio_new_ci_low']:.3f}-{info['ratio_new_ci_high']:.3f}); "
                "intervals: paired bootstrap over customers")
+
+
+def products_bought_before(events: pd.DataFrame, cutoff: pd.Timestamp) -> int:
+    """How many distinct products customers bought before `cutoff`."""
+    bought = events["customer_id"].notna() & (events["timestamp"] < cutoff)
+    if "event_type" in events.columns:
+        bought &= events["event_type"].eq("purchase")
+    return int(events.loc[bought, "item_id"].nunique())
 
 
 TRAINERS["recommender"] = train

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
+from pathlib import Path
 
 import typer
 
@@ -30,3 +31,12 @@ def contract_errors(layout: Enum) -> Iterator[None]:
         typer.echo(str(exc), err=True)
         typer.echo(f"(read as --format {layout.value}; if the file has another layout, pass {others})", err=True)
         raise typer.Exit(code=2) from exc
+
+
+def check_format_has_source(ctx: typer.Context, source: Path | None) -> None:
+    """Refuse a `--format` given without `--source`: it names the layout of that file, and the event
+    store has none."""
+    given = ctx.get_parameter_source("fmt")  # typer's own click: compare the enum member by name
+    if source is None and given is not None and given.name != "DEFAULT":
+        raise typer.BadParameter("applies to a --source file only; without --source the event store is read",
+                                 param_hint="--format")

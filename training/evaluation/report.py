@@ -37,9 +37,10 @@ def log_table(frame: pd.DataFrame, name: str) -> None:
     mlflow.log_text(frame.to_markdown() if _has_tabulate() else frame.to_string(), f"tables/{name}.md")
     metrics = {}
     for row, values in frame.iterrows():
+        label = ".".join(map(str, row)) if isinstance(row, tuple) else str(row)  # a MultiIndex row: its levels
         for col, value in values.items():
             if isinstance(value, (int, float)) and pd.notna(value):
-                metrics[_key(f"{name}.{row}.{col}")] = float(value)
+                metrics[_key(f"{name}.{label}.{col}")] = float(value)
     if metrics:
         mlflow.log_metrics(metrics)
 

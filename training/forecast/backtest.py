@@ -108,19 +108,27 @@ def comparison(table: pd.DataFrame, model: str = SHOPML,
     rows = []
     for metric, target, _ in TARGETS:
         best = peers[metric].min()
-        ratio = table.loc[model, metric] / best
+        with np.errstate(divide="ignore", invalid="ignore"):  # a perfect peer (0) gives inf, no peer NaN
+            ratio = table.loc[model, metric] / best
         rows.append({"metric": metric, "shopml": table.loc[model, metric], "best_peer": best,
                      "best_peer_name": str(peers[metric].idxmin()) if peers[metric].notna().any() else "",
                      "ratio": ratio, "target": f"<= {target:.2f}x",
                      "met": bool(ratio <= target)})
         if intervals is not None:
-            rows[-1]["ratio 95% CI"] = "{:.3f}-{:.3f}".format(*intervals.get(metric, (np.nan, np.nan)))
+            rows[-1]["ratio 95% CI"] = interval_text(intervals.get(metric))
     cov = table.loc[model, "coverage_p10_p90"]
     rows.append({"metric": "coverage_p10_p90", "shopml": cov, "best_peer": np.nan, "best_peer_name": "",
                  "ratio": np.nan, "target": "0.75..0.85", "met": bool(0.75 <= cov <= 0.85)})
     if intervals is not None:
         rows[-1]["ratio 95% CI"] = ""
     return pd.DataFrame(rows).set_index("metric")
+
+
+def interval_text(interval: tuple[float, float] | None) -> str:
+    """'low-high' to three decimals; 'n/a' when there is no interval (fewer than 2 products to resample)."""
+    if interval is None or not np.isfinite(interval).all():
+        return "n/a"
+    return "{:.3f}-{:.3f}".format(*interval)
 
 
 def ratio_intervals(result: BacktestResult, model: str = SHOPML, *, draws: int = 1000) -> dict[str, tuple[float, float]]:

@@ -44,7 +44,8 @@ def evaluate(events: pd.DataFrame, *, cutoff: str, freqs: list[str], horizon: in
 
 
 def log_results(settings: Settings, results: dict[str, BacktestResult], params: dict[str, object]) -> str:
-    """Log every table (and shopml vs best peer) to an MLflow run in shopml-forecast; returns the run id."""
+    """Log every table (and shopml vs best peer), with the horizon and the number of products scored per
+    frequency, to an MLflow run in shopml-forecast; returns the run id."""
     import mlflow
 
     from training.evaluation.report import log_table
@@ -53,6 +54,8 @@ def log_results(settings: Settings, results: dict[str, BacktestResult], params: 
     with tracked_run(settings, "forecast", run_name="evaluate") as run_id:
         mlflow.log_params(params)
         for freq, res in results.items():
+            mlflow.log_params({f"horizon_{freq}": res.forecasts["ds"].nunique(),
+                               f"products_{freq}": res.forecasts["unique_id"].nunique()})
             log_table(res.table, f"backtest_{freq}")
             comp = comparison(res.table, intervals=res.intervals)
             mlflow.log_text(comp.to_csv(), f"tables/targets_{freq}.csv")

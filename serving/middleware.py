@@ -69,10 +69,13 @@ CONVERTER = re.compile(r":\w+}")
 
 
 def route_template(scope: Scope) -> str:
-    """The matched route's path template without converters (`/v1/items/{item_id}/similar`), or `unmatched`."""
+    """The matched route's path template without converters (`/v1/items/{item_id}/similar`), the path of a
+    matched plain route (`/openapi.json`, `/docs`), or `unmatched`."""
     route = scope.get("route")
     path = getattr(route, "path", None)
-    return CONVERTER.sub("}", path) if isinstance(path, str) else "unmatched"
+    if isinstance(path, str):
+        return CONVERTER.sub("}", path)
+    return str(scope.get("path", "unmatched")) if scope.get("endpoint") is not None else "unmatched"
 
 
 class Observability:

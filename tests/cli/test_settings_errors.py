@@ -62,6 +62,15 @@ def test_serve_passes_a_valid_log_level_to_uvicorn(settings: Settings, monkeypat
         main()
     assert info.value.code == 0
     assert calls[0]["log_level"] == "warning"
+    assert calls[0]["timeout_worker_healthcheck"] >= 30  # type: ignore[operator]  # uvicorn's 5 s restarts busy workers
+
+
+def test_worker_patience_is_left_out_where_uvicorn_has_no_such_option() -> None:
+    from training.cli.serve import worker_patience
+
+    def old_config(app: object, workers: int = 1) -> None: ...
+
+    assert worker_patience(old_config) == {}  # type: ignore[arg-type]
 
 
 def test_serve_with_workers_creates_a_new_mlflow_store_before_they_start(

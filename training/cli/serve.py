@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -40,11 +41,23 @@ def serve_command(
             workers=n_workers,
             log_level=settings.log_level.lower(),
             access_log=False,
+            **worker_patience(uvicorn.Config),
         )
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
             os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)  # the folder it named is gone
+
+
+WORKER_STARTUP_SECONDS = 60  # a worker imports pandas, LightGBM and MLflow and loads every model first
+
+
+def worker_patience(config: type) -> dict[str, Any]:
+    """How long uvicorn waits for a worker's health answer before it kills and restarts it (its own
+    default, 5 s, restarted workers over and over on a busy 2-core machine); {} where uvicorn has no such option."""
+    if "timeout_worker_healthcheck" not in inspect.signature(config).parameters:
+        return {}
+    return {"timeout_worker_healthcheck": WORKER_STARTUP_SECONDS}
 
 
 def checked_settings() -> ServingSettings:

@@ -23,3 +23,11 @@ def test_route_label_has_no_converter(client: TestClient) -> None:
     client.get("/v1/recommendations/SHOP%2F42")
     text = client.get("/metrics").text
     assert 'route="/v1/recommendations/{customer_id}"' in text and ":path" not in text
+
+
+def test_the_schema_and_docs_are_counted_under_their_own_paths(client: TestClient) -> None:
+    assert client.get("/openapi.json").status_code == 200 and client.get("/docs").status_code == 200
+    client.get("/no/such/path")
+    text = client.get("/metrics").text
+    assert 'route="/openapi.json"' in text and 'route="/docs"' in text
+    assert 'route="/no/such/path"' not in text and 'route="unmatched"' in text

@@ -155,8 +155,9 @@ def evaluate_command(
     def show(f: str, res: object) -> None:
         h = res.forecasts["ds"].nunique()  # type: ignore[attr-defined]
         name = "weekly" if f == "W" else "daily"
+        aligned = ", shopml's days add up to its weekly means (as served)" if f == "D" and "W" in freqs else ""
         print_table(res.table, f"forecast backtest, {name}, horizon {h}, cutoff {cutoff}, "  # type: ignore[attr-defined]
-                    f"{scored_products(res, top)}")  # type: ignore[arg-type]
+                    f"{scored_products(res, top)}{aligned}")  # type: ignore[arg-type]
         print_table(comparison(res.table, intervals=res.intervals),  # type: ignore[attr-defined]
                     f"shopml vs best peer ({name}); ratio intervals: paired bootstrap over products")
         note = empty_window_note(res)  # type: ignore[arg-type]

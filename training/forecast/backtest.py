@@ -20,6 +20,7 @@ from training.forecast.global_model import GlobalForecaster
 from training.forecast.history import prepare, top_items, truth_matrix
 from training.forecast.metrics import METRICS, per_series, score
 from training.forecast.peers import all_peers
+from training.forecast.temporal import reconcile_days
 from training.forecast.windows import scale
 
 log = logging.getLogger(__name__)
@@ -51,8 +52,11 @@ def forecast_matrix(pred: pd.DataFrame, n: int, horizon: int) -> dict[str, np.nd
 
 def run_backtest(events: pd.DataFrame, *, cutoff: pd.Timestamp | str, spec: FreqSpec, horizon: int | None = None,
                  top: int = 200, items: pd.DataFrame | None = None, promotions: pd.DataFrame | None = None,
-                 config: ForecastConfig | None = None) -> BacktestResult:
-    """Fit shopml and the peers on data before `cutoff`, score them on the next `horizon` buckets."""
+                 config: ForecastConfig | None = None, weekly: BacktestResult | None = None) -> BacktestResult:
+    """Fit shopml and the peers on data before `cutoff`, score them on the next `horizon` buckets.
+
+    With `weekly` (the weekly backtest at the same cutoff), daily shopml forecasts are first rescaled
+    so their weeks add up to the weekly means, as the served daily forecasts are (`temporal`)."""
     cfg = config or ForecastConfig()
     h = horizon or spec.horizon
     if h > spec.horizon:
@@ -73,7 +77,10 @@ def run_backtest(events: pd.DataFrame, *, cutoff: pd.Timestamp | str, spec: Freq
     truth = truth_matrix(events, ids=train_ids[:eval_n], start=cut, buckets=h, freq=spec.freq)
     history = prep.uncapped[:eval_n]
     scl = scale(history)
-    forecasts: dict[str, dict[str, np.ndarray | None]] = {SHOPML: dict(forecast_matrix(pred, eval_n, h))}
+    own = forecast_matrix(pred, eval_n, h)
+    if weekly is not None and spec.freq == "D":
+        own = aligned_to_weeks(own, weekly, train_ids[:eval_n], cut)
+    forecasts: dict[str, dict[str, np.ndarray | None]] = {SHOPML: dict(own)}
     t1 = time.perf_counter()
     forecasts.update(all_peers(history, hist.dates, spec, h))
     seconds["peers"] = time.perf_counter() - t1
@@ -82,6 +89,15 @@ def run_backtest(events: pd.DataFrame, *, cutoff: pd.Timestamp | str, spec: Freq
     table.index.name = "model"
     return BacktestResult(table=table, forecasts=_long(forecasts, truth, train_ids[:eval_n], cut, spec),
                           seconds=seconds, per_series={name: per_series(truth, fc, scl) for name, fc in forecasts.items()})
+
+
+def aligned_to_weeks(daily: dict[str, np.ndarray], weekly: BacktestResult, ids: list[str],
+                     cut: pd.Timestamp) -> dict[str, np.ndarray]:
+    """Daily shopml forecasts [n, days] from `cut` rescaled to the weekly backtest's shopml means."""
+    own = weekly.forecasts[weekly.forecasts["model"] == SHOPML]
+    means = own.pivot(index="unique_id", columns="ds", values="mean").reindex(ids)
+    days = pd.DatetimeIndex([cut + pd.Timedelta(days=k) for k in range(daily["mean"].shape[1])])
+    return reconcile_days(daily, days, means.to_numpy(dtype=float), pd.DatetimeIndex(means.columns))
 
 
 def _long(forecasts: dict[str, dict[str, np.ndarray | None]], truth: np.ndarray, ids: list[str],

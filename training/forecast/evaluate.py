@@ -27,7 +27,9 @@ def evaluate(events: pd.DataFrame, *, cutoff: str, freqs: list[str], horizon: in
              items: pd.DataFrame | None = None, promotions: pd.DataFrame | None = None,
              config: ForecastConfig | None = None,
              on_table: Callable[[str, BacktestResult], None] | None = None) -> dict[str, BacktestResult]:
-    """Run the backtest of each frequency; `on_table` is called with each result as soon as it is ready."""
+    """Run the backtest of each frequency; `on_table` is called with each result as soon as it is ready.
+
+    With both frequencies (weekly first), the daily shopml forecasts are aligned to the weekly ones, as served."""
     cfg = config or ForecastConfig()
     results: dict[str, BacktestResult] = {}
     for freq in freqs:
@@ -36,7 +38,7 @@ def evaluate(events: pd.DataFrame, *, cutoff: str, freqs: list[str], horizon: in
         if h > spec.horizon:
             spec = replace(spec, horizon=h, served_horizon=max(h, spec.served_horizon))
         results[freq] = run_backtest(events, cutoff=cutoff, spec=spec, horizon=h, top=top, items=items,
-                                     promotions=promotions, config=cfg)
+                                     promotions=promotions, config=cfg, weekly=results.get("W"))
         results[freq].intervals = ratio_intervals(results[freq])
         if on_table is not None:
             on_table(freq, results[freq])

@@ -82,3 +82,21 @@ def test_evaluate_keeps_the_ratio_intervals_with_each_result(events: pd.DataFram
     assert seen == ["W"]  # the intervals are there when the table is shown
     assert res.intervals == ratio_intervals(res)
     assert set(res.intervals) == {"wape_p50", "rmsse_mean", "pinball_scaled"}
+
+
+def test_with_both_frequencies_the_scored_days_add_up_to_the_weekly_means(events: pd.DataFrame) -> None:
+    cfg = tiny_config()
+    weekly = run_backtest(events, cutoff=CUTOFF, spec=cfg.specs["W"], top=10, config=cfg, horizon=4)
+    daily = run_backtest(events, cutoff=CUTOFF, spec=cfg.specs["D"], top=10, config=cfg, horizon=28, weekly=weekly)
+    alone = run_backtest(events, cutoff=CUTOFF, spec=cfg.specs["D"], top=10, config=cfg, horizon=28)
+
+    def shopml(res: object) -> pd.DataFrame:
+        f = res.forecasts  # type: ignore[attr-defined]
+        return f[f["model"] == SHOPML].assign(week=lambda d: d["ds"] - pd.to_timedelta(d["ds"].dt.dayofweek, "D"))
+
+    days = shopml(daily).groupby(["unique_id", "week"])["mean"].sum()
+    weeks = shopml(weekly).set_index(["unique_id", "ds"])["mean"]
+    np.testing.assert_allclose(days.to_numpy(), weeks.reindex(days.index).to_numpy(), rtol=1e-9)
+    assert not np.allclose(shopml(alone)["mean"].to_numpy(), shopml(daily)["mean"].to_numpy())
+    peers = daily.table.drop(index=SHOPML)
+    pd.testing.assert_frame_equal(peers, alone.table.drop(index=SHOPML))  # the peers are untouched

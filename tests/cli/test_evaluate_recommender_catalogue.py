@@ -25,3 +25,10 @@ def test_one_product_is_nothing_to_rank(settings: Settings, tmp_path: Path) -> N
     assert result.exit_code == 2, out
     assert ("cannot evaluate the recommender at 2024-08-17: the purchases before it are of 1 product(s), "
             "so there is nothing to rank") in out
+
+
+def test_a_champion_that_cannot_be_compared_is_said_in_words() -> None:
+    from training.cli.recommender import champion_text
+
+    assert champion_text(float("inf")).startswith("not comparable")
+    assert champion_text(None) == "none" and champion_text(0.41234) == "0.4123"

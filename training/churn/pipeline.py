@@ -31,6 +31,7 @@ class ShopData:
     events: pd.DataFrame
     customers: pd.DataFrame | None
     items: pd.DataFrame | None
+    source: str = "event store"  # where the tables came from (logged with an evaluation)
 
 
 def read_store(settings: Settings) -> ShopData:
@@ -53,7 +54,7 @@ def read_source(path: Path, fmt: str) -> ShopData:
     if fmt not in LOADERS:
         raise ValueError(f"unknown format {fmt!r}; allowed: {', '.join(LOADERS)}")
     result = LOADERS[fmt](path)
-    return ShopData(result.events, result.customers, result.items)
+    return ShopData(result.events, result.customers, result.items, source=f"{path} ({fmt})")
 
 
 def serving_as_of(events: pd.DataFrame) -> pd.Timestamp:
@@ -69,10 +70,11 @@ def evaluate(data: ShopData, *, as_of: pd.Timestamp | str, config: ChurnConfig, 
         import mlflow
 
         from training.evaluation.report import log_table
-        from training.tracking import tracked_run
+        from training.tracking import log_data_window, tracked_run
 
         with tracked_run(settings, "churn", run_name=f"evaluate-{pd.Timestamp(as_of).date()}"):
-            mlflow.log_params({"as_of": str(pd.Timestamp(as_of).date()), **_flat(config)})
+            mlflow.log_params({"as_of": str(pd.Timestamp(as_of).date()), "source": data.source, **_flat(config)})
+            log_data_window(data.events)
             log_table(result.table, "backtest")
             log_table(result.targets()[["shopml", "bar"]], "targets")
             _, gap, low, high = result.auc_gap

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -23,7 +24,7 @@ def train(settings: Settings) -> object:
 
     result, registration = run_training(settings)
     print_table(result.table, f"recommender holdout {result.holdout_start.date()} .. {result.data_end.date()}")
-    champion = "none" if result.champion_score is None else f"{result.champion_score:.4f}"
+    champion = champion_text(result.champion_score)
     typer.echo(f"candidate NDCG@10 (all items) {result.candidate_score:.4f}, champion on the same holdout {champion}")
     typer.echo(f"{registration.name} v{registration.version}: "  # type: ignore[attr-defined]
                f"{'promoted to champion' if registration.promoted else 'not promoted'} "  # type: ignore[attr-defined]
@@ -92,6 +93,15 @@ def evaluate_command(
                f"shopml / ALS NDCG@10 (new items): {ratios['shopml_over_als_new']:.3f} "
                f"(95% CI {info['ratio_new_ci_low']:.3f}-{info['ratio_new_ci_high']:.3f}); "
                "intervals: paired bootstrap over customers")
+
+
+def champion_text(score: float | None) -> str:
+    """How the champion scored on the candidate's holdout, in words where it has no score."""
+    if score is None:
+        return "none"
+    if not math.isfinite(score):
+        return "not comparable (its rankers learned from this holdout)"
+    return f"{score:.4f}"
 
 
 def products_bought_before(events: pd.DataFrame, cutoff: pd.Timestamp) -> int:

@@ -167,6 +167,9 @@ def test_evaluate_logs_the_auc_gap_and_its_interval(shop: ShopData, settings: Se
     assert len(runs) == 1
     assert runs.loc[0, "metrics.auc_gap_to_best_peer"] == pytest.approx(gap)
     assert runs.loc[0, "metrics.auc_gap_ci_low"] == pytest.approx(low)
+    assert runs.loc[0, "params.source"] == "event store"  # which data an evaluation ran on
+    assert runs.loc[0, "params.data_end"] == str(shop.events["timestamp"].max())
+    assert runs.loc[0, "params.events"] == str(len(shop.events))
 
 
 def test_customer_sample_keeps_whole_histories_and_is_seeded(shop: ShopData) -> None:

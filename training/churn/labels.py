@@ -1,4 +1,4 @@
-"""The churn label: no purchase in (as_of, as_of + horizon_days]."""
+"""The churn label: no purchase in [as_of, as_of + horizon_days)."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ import pytest
 
 from features.settings import Settings
 from training import tracking
+from training.promotion import judge
 
 
 def _folder(tmp_path: Path, label: str) -> Path:
@@ -142,7 +143,7 @@ def test_configuring_mlflow_does_not_turn_the_default_store_into_a_setting(setti
     ("2026-11-02 10:00:00+00:00", None, False),  # a champion that does not say what it saw
 ])
 def test_a_tie_wins_only_with_newer_data(data_end: str, champion_end: str | None, promote: bool) -> None:
-    verdict = tracking.judge(champion="3", compared="3", champion_store=None, store=None, candidate_score=0.41,
+    verdict = judge(champion="3", compared="3", champion_store=None, store=None, candidate_score=0.41,
                              champion_score=0.41, metric="ndcg@10", higher_is_better=True, data_end=data_end,
                              champion_data_end=champion_end)
     assert verdict.promote is promote
@@ -150,7 +151,7 @@ def test_a_tie_wins_only_with_newer_data(data_end: str, champion_end: str | None
 
 
 def test_a_loss_on_newer_data_is_still_a_loss() -> None:
-    verdict = tracking.judge(champion="3", compared="3", champion_store=None, store=None, candidate_score=0.40,
+    verdict = judge(champion="3", compared="3", champion_store=None, store=None, candidate_score=0.40,
                              champion_score=0.41, metric="ndcg@10", higher_is_better=True,
                              data_end="2026-11-02", champion_data_end="2026-11-01")
     assert not verdict.promote and verdict.status == "not_better_than_champion"

@@ -60,7 +60,7 @@ def _champion_score(settings: Settings, holdout: dict[str, object], cfg: Forecas
 
 def _saved_recipe(folder: Path) -> str:
     """The settings a trained folder was fitted with (its boosters' model.json per frequency)."""
-    from training.tracking import recipe
+    from training.promotion import recipe
 
     saved = {freq: json.loads((folder / freq / "model.json").read_text())
              for freq in sorted(p.name for p in folder.iterdir() if (p / "model.json").exists())}
@@ -68,7 +68,7 @@ def _saved_recipe(folder: Path) -> str:
 
 
 def _recipe(cfg: ForecastConfig, freqs: list[str]) -> str:
-    from training.tracking import recipe
+    from training.promotion import recipe
 
     config = {k: v for k, v in asdict(cfg).items() if k != "specs"}
     return recipe({freq: {"config": config, "spec": asdict(cfg.specs[freq])} for freq in sorted(freqs)})

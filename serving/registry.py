@@ -110,7 +110,20 @@ class MlflowSource:
         finally:
             discard_download(path)  # the runtime holds everything in memory
         row = next((row for row in list_versions(self.settings, family) if row.get("version") == version), {})
+        warn_if_other_store(family, version, row, self.settings)
         return LoadedModel(family, version, runtime, serving_tags(row))
+
+
+def warn_if_other_store(family: str, version: str, tags: Mapping[str, str], settings: Settings) -> bool:
+    """Log a warning (and return True) when a version was trained on another event store than the one
+    this service reads: its customers and items may not be this shop's."""
+    from training.tracking import store_label
+
+    trained_on, serving = tags.get("store"), store_label(settings)
+    if not trained_on or trained_on == serving:
+        return False
+    log.warning("%s v%s was trained on the event store %s; this service reads %s", family, version, trained_on, serving)
+    return True
 
 
 def serving_tags(row: Mapping[str, str]) -> dict[str, str]:

@@ -150,3 +150,16 @@ def test_mlflow_source_leaves_no_download_behind_and_no_stale_champion_tag(
     assert model.runtime.payload == {"name": "first"}
     assert not [p for p in (tmp_path / "tmp").iterdir() if p.name.startswith("shopml-model-")]
     assert "champion" not in model.tags  # true only when it was loaded; GET /v1/models would go stale
+
+
+def test_a_champion_from_another_event_store_is_warned_about(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from features.settings import Settings
+    from serving.registry import warn_if_other_store
+    from training.tracking import store_label
+
+    settings = Settings(home=tmp_path)
+    assert not warn_if_other_store("churn", "1", {"store": store_label(settings)}, settings)
+    assert not warn_if_other_store("churn", "1", {}, settings)  # versions from before stores were recorded
+    with caplog.at_level("WARNING", logger="serving.registry"):
+        assert warn_if_other_store("churn", "2", {"store": "postgresql+psycopg://shop@db/other"}, settings)
+    assert "churn v2 was trained on the event store postgresql+psycopg://shop@db/other" in caplog.text

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -61,9 +62,10 @@ def _rankers(frames: list[tuple[pd.DataFrame, np.ndarray]], until: pd.Timestamp,
     frame = pd.concat([f for f, _ in frames], ignore_index=True)
     labels = np.concatenate([y for _, y in frames])
     new = (frame["pair_orders"] == 0).to_numpy()
-    return Rankers(all_items=fit_ranker(frame, labels, config.ranker),
-                   new_items=fit_ranker(frame.loc[new].reset_index(drop=True), labels[new], config.new_ranker),
-                   trained_until=until)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # LightGBM trains outside the GIL: one core each
+        all_items = pool.submit(fit_ranker, frame, labels, config.ranker)
+        new_items = pool.submit(fit_ranker, frame.loc[new].reset_index(drop=True), labels[new], config.new_ranker)
+        return Rankers(all_items=all_items.result(), new_items=new_items.result(), trained_until=until)
 
 
 def champion_holdout_score(champion_dir: Path | None, holdout: Holdout, config: RecommenderConfig) -> float | None:

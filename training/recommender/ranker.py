@@ -88,7 +88,8 @@ def _fit_one(frame: pd.DataFrame, labels: np.ndarray, config: RankerConfig) -> l
     groups = np.unique(data["c"].to_numpy(), return_counts=True)[1]
     if len(groups) < MIN_GROUPS:
         raise NotEnoughData(f"{len(groups)} customer(s) bought one of their candidates in the label windows; "
-                            f"the ranker needs at least {MIN_GROUPS} (use more history or a later cutoff)")
+                            f"the ranker needs at least {MIN_GROUPS}: it needs more customers who buy again in the "
+                            "windows before the cutoff, that is more purchase history before it")
     log.info("ranker: %d rows, %d customers, %.3f positives", len(data), len(groups), float(y.mean()))
     params = {
         "objective": config.objective, "learning_rate": config.learning_rate, "num_leaves": config.num_leaves,

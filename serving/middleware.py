@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -68,13 +69,18 @@ class BodySizeLimit:
 CONVERTER = re.compile(r":\w+}")
 
 
+@functools.lru_cache(maxsize=256)  # one entry per route: the templates are few
+def _template(path: str) -> str:
+    return CONVERTER.sub("}", path)
+
+
 def route_template(scope: Scope) -> str:
     """The matched route's path template without converters (`/v1/items/{item_id}/similar`), the path of a
     matched plain route (`/openapi.json`, `/docs`), or `unmatched`."""
     route = scope.get("route")
     path = getattr(route, "path", None)
     if isinstance(path, str):
-        return CONVERTER.sub("}", path)
+        return _template(path)
     return str(scope.get("path", "unmatched")) if scope.get("endpoint") is not None else "unmatched"
 
 

@@ -34,7 +34,7 @@ def judge(*, champion: str | None, compared: str | None, champion_store: str | N
     if champion_store and store and champion_store != store:
         return Verdict(False, "not_compared", f"champion v{champion} was trained on another event store "
                        f"({champion_store}); registered, not promoted")
-    if champion_score is None or math.isinf(champion_score) or math.isnan(champion_score):
+    if champion_score is None or not math.isfinite(champion_score):
         return Verdict(False, "not_compared", f"champion v{champion} could not be scored on this holdout; "
                        "registered, not promoted")
     if math.isclose(candidate_score, champion_score, rel_tol=1e-12, abs_tol=1e-12) and _later(data_end, champion_data_end):

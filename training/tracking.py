@@ -169,11 +169,11 @@ def register_model(
     run_tags = run.data.tags
     with registry_lock():
         champion = _alias_version(client, name)
+        held = _version_tags(client, name, champion)
         verdict = judge(champion=champion, compared=run_tags.get(COMPARED_TAG), store=run_tags.get(STORE_TAG),
-                        champion_store=_version_tag(client, name, champion, STORE_TAG),
-                        candidate_score=candidate_score, champion_score=champion_score, metric=metric,
-                        higher_is_better=higher_is_better, data_end=data_end,
-                        champion_data_end=_version_tag(client, name, champion, DATA_END_TAG))
+                        champion_store=held.get(STORE_TAG), candidate_score=candidate_score,
+                        champion_score=champion_score, metric=metric, higher_is_better=higher_is_better,
+                        data_end=data_end, champion_data_end=held.get(DATA_END_TAG))
         all_tags = {
             "holdout_metric": metric,
             "holdout_score": f"{candidate_score:.6f}",
@@ -214,10 +214,11 @@ def _alias_version(client: Any, name: str) -> str | None:
         return None
 
 
-def _version_tag(client: Any, name: str, version: str | None, key: str) -> str | None:
+def _version_tags(client: Any, name: str, version: str | None) -> dict[str, str]:
+    """A version's tags ({} for no version)."""
     if version is None:
-        return None
-    return (client.get_model_version(name, version).tags or {}).get(key)
+        return {}
+    return dict(client.get_model_version(name, version).tags or {})
 
 
 def _history(client: Any, name: str) -> list[str]:

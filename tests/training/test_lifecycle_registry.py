@@ -155,3 +155,9 @@ def test_a_loss_on_newer_data_is_still_a_loss() -> None:
                              champion_score=0.41, metric="ndcg@10", higher_is_better=True,
                              data_end="2026-11-02", champion_data_end="2026-11-01")
     assert not verdict.promote and verdict.status == "not_better_than_champion"
+
+
+def test_the_store_label_recorded_with_runs_hides_the_password(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, database_url="postgresql+psycopg://shop:s3cret@db:5432/orders")
+    label = tracking.store_label(settings)
+    assert "s3cret" not in label and label.startswith("postgresql+psycopg://shop:***@db:5432/orders")

@@ -15,6 +15,7 @@ from features.settings import Settings
 from training.errors import NotEnoughData
 from training.forecast.config import ForecastConfig
 from training.forecast.pipeline import TrainResult, train_forecast_folder
+from training.promotion import recipe
 
 log = logging.getLogger(__name__)
 HOLDOUT_METRIC = "holdout_wape_p50"
@@ -60,16 +61,13 @@ def _champion_score(settings: Settings, holdout: dict[str, object], cfg: Forecas
 
 def _saved_recipe(folder: Path) -> str:
     """The settings a trained folder was fitted with (its boosters' model.json per frequency)."""
-    from training.promotion import recipe
-
     saved = {freq: json.loads((folder / freq / "model.json").read_text())
              for freq in sorted(p.name for p in folder.iterdir() if (p / "model.json").exists())}
     return recipe({freq: {"config": m["config"], "spec": m["spec"]} for freq, m in saved.items()})
 
 
 def _recipe(cfg: ForecastConfig, freqs: list[str]) -> str:
-    from training.promotion import recipe
-
+    """This run's settings, in the form `_saved_recipe` reads back."""
     config = {k: v for k, v in asdict(cfg).items() if k != "specs"}
     return recipe({freq: {"config": config, "spec": asdict(cfg.specs[freq])} for freq in sorted(freqs)})
 

@@ -59,11 +59,12 @@ def load_inputs(settings: Settings, source: Path | None = None, fmt: str = "onli
         customers = result.customers if result.customers is not None else pd.DataFrame(columns=["customer_id"])
         return Inputs(result.events, items, customers, str(source))
     from features.store import EventStore
+    from training.tracking import store_label
 
     store = EventStore.from_settings(settings)
     try:
         events = store.read_events(event_types=["purchase"])
-        return Inputs(events, store.read_items(), store.read_customers(), settings.store_url)
+        return Inputs(events, store.read_items(), store.read_customers(), store_label(settings))
     finally:
         store.close()
 
@@ -71,14 +72,15 @@ def load_inputs(settings: Settings, source: Path | None = None, fmt: str = "onli
 def _log_common(config: RecommenderConfig, inputs: Inputs) -> None:
     import mlflow
 
+    from training.tracking import log_data_window
+
     params = {f"candidates.{k}": v for k, v in asdict(config.candidates).items()}
     params.update({f"ranker.{k}": v for k, v in asdict(config.ranker).items()})
     params.update({f"new_ranker.{k}": v for k, v in asdict(config.new_ranker).items()})
     params.update({"window_days": config.window_days, "train_windows": config.train_windows, "k": config.k,
-                   "source": inputs.source, "events": len(inputs.events),
-                   "data_start": str(inputs.events["timestamp"].min()),
-                   "data_end": str(inputs.events["timestamp"].max())})
+                   "source": inputs.source})
     mlflow.log_params(params)
+    log_data_window(inputs.events)
 
 
 def run_evaluation(settings: Settings, inputs: Inputs, *, cutoff: str, config: RecommenderConfig

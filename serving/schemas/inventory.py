@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -22,5 +24,7 @@ class ReplenishmentResponse(BaseModel):
     reorder_point: float | None = None
     suggested_order_quantity: float | None = None
     stockout_probability: float | None = None
+    demand_from: dt.date | None = Field(default=None, description="the first day the lead time covers: the day "
+                                        "after the last sale in the training data")
     missing: list[str] = Field(default_factory=list)
     model_version: str

@@ -152,10 +152,13 @@ def _number(row: pd.Series | None, column: str) -> float | None:
     return float(row[column])
 
 
-def write_folder(folder: Path, forecasts: dict[str, FreqForecast], items: dict[str, dict[str, object]]) -> None:
-    """Write the served model folder (npz without object arrays, JSON, LightGBM text boosters)."""
+def write_folder(folder: Path, forecasts: dict[str, FreqForecast], items: dict[str, dict[str, object]],
+                 forecast_start: pd.Timestamp) -> None:
+    """Write the served model folder (npz without object arrays, JSON, LightGBM text boosters).
+
+    `forecast_start` is the first day without observed sales (the day after the last event)."""
     folder.mkdir(parents=True, exist_ok=True)
-    meta: dict[str, object] = {"format": 1, "freqs": {}}
+    meta: dict[str, object] = {"format": 1, "freqs": {}, "forecast_start": forecast_start.strftime("%Y-%m-%d")}
     for freq, fc in forecasts.items():
         np.savez_compressed(folder / f"forecast_{freq}.npz", ids=np.array(fc.ids, dtype=str),
                             dates=np.array([d.strftime("%Y-%m-%d") for d in fc.dates], dtype=str),
@@ -181,5 +184,5 @@ def train_forecast_folder(events: pd.DataFrame, *, items: pd.DataFrame | None = 
     if "W" in out.forecasts and "D" in out.forecasts:
         align_days(out.forecasts["D"], out.forecasts["W"])
     weekly = out.forecasts.get("W") or next(iter(out.forecasts.values()))
-    write_folder(out.folder, out.forecasts, item_table(weekly, items))
+    write_folder(out.folder, out.forecasts, item_table(weekly, items), history_end(events, "D"))
     return out

@@ -9,13 +9,15 @@ Public API (stable; the serving package codes against it):
   above `max_horizon(freq)` or an unknown freq
 - `.replenishment(item_id, *, service_level, lead_time_days, on_hand) -> dict`: safety_stock,
   reorder_point, suggested_order_quantity, stockout_probability, order_up_to, eoq, days_of_cover,
-  abc, xyz and `missing` (what was unknown, e.g. ["stock_on_hand"]); lead time and stock on hand fall
+  abc, xyz, `demand_from` (the first day the lead time covers: the day after the last sale) and
+  `missing` (what was unknown, e.g. ["stock_on_hand"]); lead time and stock on hand fall
   back to the items table; KeyError for an unknown item
 - `.smoke_check() -> None`: raises if the folder is inconsistent
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,11 +114,22 @@ class ForecastRuntime:
         table = self._table("W")
         row = table.index[item_id]
         v = table.values
+        elapsed = self.elapsed_days()
         answer = replenishment(v["mean"][row], v["p10"][row], v["p90"][row], bucket_days=BUCKET_DAYS["W"],
-                               service_level=service_level, lead_time_days=lead, on_hand=stock)
-        answer.update(item_id=item_id, abc=info.get("abc"), xyz=info.get("xyz"), category=info.get("category"),
+                               service_level=service_level, lead_time_days=lead, on_hand=stock, elapsed_days=elapsed)
+        start = dt.date.fromisoformat(table.dates[0]) + dt.timedelta(days=elapsed)
+        answer.update(item_id=item_id, demand_from=start.isoformat(), abc=info.get("abc"), xyz=info.get("xyz"), category=info.get("category"),
                       lead_time_source=_source(lead_time_days, lead), on_hand_source=_source(on_hand, stock))
         return answer
+
+    def elapsed_days(self) -> int:
+        """Days of the first weekly bucket already observed: the lead time starts after them (0 for
+        folders written before the forecast start was recorded)."""
+        start = self.meta.get("forecast_start")
+        if start is None:
+            return 0
+        first = dt.date.fromisoformat(self._table("W").dates[0])
+        return min(max((dt.date.fromisoformat(str(start)) - first).days, 0), BUCKET_DAYS["W"] - 1)
 
     def smoke_check(self) -> None:
         """Raise if a table is empty, inconsistent, or holds non-finite or disordered quantiles."""

@@ -1,9 +1,10 @@
 """Replenishment from a forecast distribution: safety stock, reorder point, order quantity, stockout risk.
 
 Lead-time demand is the sum of the forecast buckets that the lead time covers (a partly covered bucket
-counts pro rata). Its spread comes from each bucket's p10..p90 interval (sigma = (p90 - p10) / 2.563,
-the normal width of an 80% interval), buckets taken as independent. Numpy and the standard library
-only, so serving can call it per request.
+counts pro rata). The lead time starts today: when the first bucket is a week already begun
+(`elapsed_days` of it observed), only its remaining days count. Its spread comes from each bucket's
+p10..p90 interval (sigma = (p90 - p10) / 2.563, the normal width of an 80% interval), buckets taken
+as independent. Numpy and the standard library only, so serving can call it per request.
 
 The reorder point covers the lead time (order when stock falls to it); the order-up-to level covers the
 lead time plus the review period (order up to it at each review). The stockout probability is the chance
@@ -29,9 +30,9 @@ class LeadTimeTooLong(ValueError):
     """The lead time plus the review period reaches past the stored forecast."""
 
 
-def longest_lead_time(n_buckets: int, bucket_days: int, review_days: int = REVIEW_DAYS) -> int:
+def longest_lead_time(n_buckets: int, bucket_days: int, review_days: int = REVIEW_DAYS, elapsed_days: int = 0) -> int:
     """The longest lead time (days) whose demand, review period included, the forecast covers."""
-    return n_buckets * bucket_days - review_days
+    return n_buckets * bucket_days - elapsed_days - review_days
 
 
 def normal_ppf(p: float) -> float:
@@ -60,12 +61,13 @@ def coverage_weights(n_buckets: int, bucket_days: int, days: float) -> np.ndarra
 
 
 def demand_over(days: float, mean: Sequence[float], p10: Sequence[float], p90: Sequence[float],
-                bucket_days: int) -> tuple[float, float]:
-    """Mean and standard deviation of total demand over the next `days` days."""
+                bucket_days: int, elapsed_days: int = 0) -> tuple[float, float]:
+    """Mean and standard deviation of total demand over the `days` days that start `elapsed_days`
+    into the first bucket."""
     m, lo, hi = (np.asarray(a, dtype=float) for a in (mean, p10, p90))
-    if bucket_days * len(m) < days:
-        raise ValueError(f"the forecast covers {bucket_days * len(m)} days, fewer than the {days} asked for")
-    w = coverage_weights(len(m), bucket_days, days)
+    if bucket_days * len(m) - elapsed_days < days:
+        raise ValueError(f"the forecast covers {bucket_days * len(m) - elapsed_days} days, fewer than the {days} asked for")
+    w = coverage_weights(len(m), bucket_days, elapsed_days + days) - coverage_weights(len(m), bucket_days, elapsed_days)
     sigma = np.maximum(hi - lo, 0.0) / Z80
     return float((w * m).sum()), float(math.sqrt(float((w * sigma**2).sum())))
 
@@ -73,19 +75,23 @@ def demand_over(days: float, mean: Sequence[float], p10: Sequence[float], p90: S
 def replenishment(mean: Sequence[float], p10: Sequence[float], p90: Sequence[float], *, bucket_days: int,
                   service_level: float, lead_time_days: int | None, on_hand: float | None,
                   review_days: int = REVIEW_DAYS, order_cost: float | None = None,
-                  holding_cost: float | None = None) -> dict[str, object]:
+                  holding_cost: float | None = None, elapsed_days: int = 0) -> dict[str, object]:
     """Safety stock, reorder point, order-up-to quantity (EOQ when costs are known) and stockout risk.
 
     `holding_cost` is per unit and year; `order_cost` per order. Quantities are units, rounded up.
+    `elapsed_days`: days of the first bucket already observed (the lead time starts after them).
     """
+    if not 0 <= elapsed_days < bucket_days:
+        raise ValueError(f"elapsed_days must be in [0, {bucket_days}), got {elapsed_days}")
     if not 0.5 <= service_level < 1.0:
         raise ValueError(f"service_level must be in [0.5, 1), got {service_level}")
     if lead_time_days is not None and lead_time_days < 0:
         raise ValueError(f"lead_time_days must be >= 0, got {lead_time_days}")
-    longest = longest_lead_time(len(mean), bucket_days, review_days)
+    longest = longest_lead_time(len(mean), bucket_days, review_days, elapsed_days)
     if lead_time_days is not None and lead_time_days > longest:
         raise LeadTimeTooLong(f"lead_time_days must be at most {longest} (the forecast covers "
-                              f"{len(mean) * bucket_days} days, {review_days} of them the review period), "
+                              f"{len(mean) * bucket_days - elapsed_days} days from today, {review_days} of them "
+                              "the review period), "
                               f"got {lead_time_days}")
     z = normal_ppf(service_level)
     missing: list[str] = []
@@ -100,8 +106,8 @@ def replenishment(mean: Sequence[float], p10: Sequence[float], p90: Sequence[flo
         out.update(lead_time_demand=None, safety_stock=None, reorder_point=None, order_up_to=None,
                    suggested_order_quantity=None, stockout_probability=None)
     else:
-        mu_l, sd_l = demand_over(lead_time_days, mean, p10, p90, bucket_days)
-        mu_lr, sd_lr = demand_over(lead_time_days + review_days, mean, p10, p90, bucket_days)
+        mu_l, sd_l = demand_over(lead_time_days, mean, p10, p90, bucket_days, elapsed_days)
+        mu_lr, sd_lr = demand_over(lead_time_days + review_days, mean, p10, p90, bucket_days, elapsed_days)
         safety = z * sd_l
         order_up_to = mu_lr + z * sd_lr
         out.update(lead_time_demand=mu_l, safety_stock=math.ceil(safety), reorder_point=math.ceil(mu_l + safety),

@@ -124,10 +124,27 @@ def test_replenishment_says_what_is_missing(folder: Path) -> None:
     assert partial["reorder_point"] is not None
     with pytest.raises(KeyError):
         rt.replenishment("nope", service_level=0.95, lead_time_days=7, on_hand=1)
+    assert rt.elapsed_days() == 0  # the history ends on a Sunday
     longest = rt.max_horizon("W") * 7 - 7
     assert rt.replenishment("item01", service_level=0.9, lead_time_days=longest, on_hand=5)["reorder_point"] is not None
     with pytest.raises(LeadTimeTooLong, match=f"at most {longest}"):
         rt.replenishment("item01", service_level=0.9, lead_time_days=longest + 1, on_hand=5)
+
+
+def test_lead_time_counts_from_the_day_after_the_last_sale(events: pd.DataFrame, tmp_path: Path) -> None:
+    begun = events[events["timestamp"] < pd.Timestamp("2023-10-05", tz="UTC")]  # ends on Wednesday 2023-10-04
+    train_forecast_folder(begun, items=small_items(), config=tiny_config(), folder=tmp_path, freqs=("W",))
+    rt = ForecastRuntime.load(tmp_path)
+    assert rt.meta["forecast_start"] == "2023-10-05" and rt.forecast("item00", 1, "W")[0]["date"] == "2023-10-02"
+    assert rt.elapsed_days() == 3
+    plan = rt.replenishment("item00", service_level=0.95, lead_time_days=7, on_hand=0.0)
+    assert plan["demand_from"] == "2023-10-05"
+    weeks = rt.forecast("item00", 2, "W")
+    assert plan["lead_time_demand"] == pytest.approx(4 / 7 * weeks[0]["mean"] + 3 / 7 * weeks[1]["mean"])
+    longest = rt.max_horizon("W") * 7 - 3 - 7
+    assert rt.replenishment("item00", service_level=0.9, lead_time_days=longest, on_hand=5)["reorder_point"] is not None
+    with pytest.raises(LeadTimeTooLong, match=f"at most {longest}"):
+        rt.replenishment("item00", service_level=0.9, lead_time_days=longest + 1, on_hand=5)
 
 
 def test_items_table_changes_reach_replenishment_without_retraining(folder: Path) -> None:

@@ -33,6 +33,26 @@ def test_lead_time_demand_pro_rata() -> None:
         demand_over(100, MEAN, P10, P90, bucket_days=7)
 
 
+def test_lead_time_starts_after_the_observed_days_of_a_begun_week() -> None:
+    mean = [70.0, 140.0, 140.0, 140.0]  # the begun week at 10 a day, then 20 a day
+    lo = hi = mean
+    mu, _ = demand_over(7, mean, lo, hi, bucket_days=7, elapsed_days=3)
+    assert mu == pytest.approx(4 * 10 + 3 * 20)  # Thursday..Sunday of week 0, then three days of week 1
+    assert demand_over(7, mean, lo, hi, bucket_days=7)[0] == pytest.approx(70.0)
+    with pytest.raises(ValueError, match="covers 25 days"):
+        demand_over(26, mean, lo, hi, bucket_days=7, elapsed_days=3)
+    late = replenishment(MEAN, P10, P90, bucket_days=7, service_level=0.95, lead_time_days=14, on_hand=0.0,
+                         elapsed_days=4)
+    on_time = replenishment(MEAN, P10, P90, bucket_days=7, service_level=0.95, lead_time_days=14, on_hand=0.0)
+    assert late["reorder_point"] == on_time["reorder_point"]  # flat demand: the same 14 days' worth
+    with pytest.raises(ValueError, match="at most 45"):
+        replenishment(MEAN, P10, P90, bucket_days=7, service_level=0.95, lead_time_days=46, on_hand=0.0,
+                      elapsed_days=4)
+    with pytest.raises(ValueError, match="elapsed_days"):
+        replenishment(MEAN, P10, P90, bucket_days=7, service_level=0.95, lead_time_days=7, on_hand=0.0,
+                      elapsed_days=7)
+
+
 def test_reorder_point_order_and_stockout() -> None:
     r = replenishment(MEAN, P10, P90, bucket_days=7, service_level=0.95, lead_time_days=14, on_hand=100.0)
     assert r["missing"] == []

@@ -26,11 +26,11 @@ from training.forecast.aggregate import aggregate_history, reconcile
 from training.forecast.config import ForecastConfig, FreqSpec
 from training.forecast.global_model import GlobalForecaster
 from training.forecast.history import Prepared, prepare, top_items
+from training.forecast.runtime import KEYS
 from training.forecast.temporal import reconcile_days
 from training.inventory.classes import abc_classes, coefficient_of_variation, xyz_classes
 
 log = logging.getLogger(__name__)
-KEYS = ("mean", "p10", "p50", "p90")
 
 
 @dataclass

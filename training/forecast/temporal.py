@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-KEYS = ("mean", "p10", "p50", "p90")
+from training.forecast.runtime import KEYS
+
 MIN_WEEK_MEAN = 1e-6  # below this the daily week holds no demand to rescale
 
 

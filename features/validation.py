@@ -108,9 +108,26 @@ def _iso_utc(text: pd.Series, fallback_formats: tuple[str, ...]) -> pd.Series:
     return out.astype("datetime64[ns, UTC]")
 
 
-def validate_events(frame: pd.DataFrame, file: str) -> pd.DataFrame:
-    """Return the canonical events frame, or raise ContractError naming the first bad cells."""
+FUTURE_TOLERANCE = pd.Timedelta(days=1)  # clock skew and time zones: later than this past now is an error
+
+
+def latest_event_time() -> pd.Timestamp:
+    """The latest timestamp an event may carry: now plus a day. A later one is a clock or format bug,
+    and one such event would stretch every demand series years ahead."""
+    return pd.Timestamp.now(tz="UTC") + FUTURE_TOLERANCE
+
+
+def future_reason(latest: pd.Timestamp) -> str:
+    """The error text of a timestamp after `latest` ({value} is the cell)."""
+    return "{value} is in the future (after " + latest.strftime("%Y-%m-%d %H:%M UTC") + ")"
+
+
+def validate_events(frame: pd.DataFrame, file: str, *, latest: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Return the canonical events frame, or raise ContractError naming the first bad cells.
+
+    A timestamp after `latest` (default: `latest_event_time()`) is an error."""
     check_columns(frame, EVENTS, file)
+    latest = latest_event_time() if latest is None else latest
     errs = _Collector()
     customer = _text(frame["customer_id"])
     item = _text(frame["item_id"])
@@ -122,6 +139,7 @@ def validate_events(frame: pd.DataFrame, file: str) -> pd.DataFrame:
 
     ts = parse_timestamps(frame["timestamp"])
     errs.add_mask(ts.isna(), "timestamp", frame["timestamp"], "{value} is not an ISO-8601 timestamp")
+    errs.add_mask((ts > latest).fillna(False), "timestamp", frame["timestamp"], future_reason(latest))
 
     event_type = _text(frame["event_type"]).str.lower() if "event_type" in frame else None
     if event_type is None:

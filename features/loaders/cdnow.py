@@ -10,6 +10,7 @@ import pandas as pd
 from features.errors import ContractError, RowError
 from features.loaders.result import LoadResult
 from features.readers import file_kind
+from features.validation import future_reason, latest_event_time
 
 CDNOW_ITEM = "CDNOW"
 
@@ -32,6 +33,9 @@ def load_cdnow(path: Path | str) -> LoadResult:
     cds = pd.to_numeric(raw["cds"], errors="coerce")
     dollars = pd.to_numeric(raw["dollars"], errors="coerce")
     errors = [RowError(int(i) + 1, "yyyymmdd", f"{raw['date'].iloc[i]!r} is not a date") for i in np.flatnonzero(ts.isna())]
+    latest = latest_event_time()
+    errors += [RowError(int(i) + 1, "yyyymmdd", future_reason(latest).format(value=repr(raw["date"].iloc[i])))
+               for i in np.flatnonzero((ts > latest).fillna(False))]
     for column, values in (("dollars", dollars), ("cds", cds)):
         errors += [RowError(int(i) + 1, column, f"{str(raw[column].iloc[i])!r} is not a number")
                    for i in np.flatnonzero(values.isna())]

@@ -11,7 +11,7 @@ import pandas as pd
 from features.errors import ContractError, RowError
 from features.loaders.result import LoadResult
 from features.readers import read_raw
-from features.validation import parse_timestamps
+from features.validation import future_reason, latest_event_time, parse_timestamps
 
 # Original column -> contract column, for both layouts ("Online Retail II" first).
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -79,16 +79,23 @@ def load_online_retail(path: Path | str) -> LoadResult:
     ts = parse_timestamps(raw[cols["timestamp"]], fallback_formats=US_DATES)
 
     bad_ts = ts.isna()
+    latest = latest_event_time()
+    future = (ts > latest).fillna(False)
     bad_qty = qty.isna() | (np.floor(qty) != qty)
-    if bad_ts.any() or bad_qty.any():
+    if bad_ts.any() or future.any() or bad_qty.any():
+        shown = raw[cols["timestamp"]]
         errors = [
-            RowError(int(i) + 1, cols["timestamp"], f"{raw[cols['timestamp']].iloc[i]!r} is not a date")
+            RowError(int(i) + 1, cols["timestamp"], f"{shown.iloc[i]!r} is not a date")
             for i in np.flatnonzero(bad_ts.to_numpy())[:20]
+        ] + [
+            RowError(int(i) + 1, cols["timestamp"], future_reason(latest).format(value=repr(str(shown.iloc[i]))))
+            for i in np.flatnonzero(future.to_numpy())[:20]
         ] + [
             RowError(int(i) + 1, cols["quantity"], f"{raw[cols['quantity']].iloc[i]!r} is not an integer")
             for i in np.flatnonzero(bad_qty.to_numpy())[:20]
         ]
-        raise ContractError(file, sorted(errors, key=lambda e: e.row or 0), int(bad_ts.sum() + bad_qty.sum()))
+        total = int(bad_ts.sum() + future.sum() + bad_qty.sum())
+        raise ContractError(file, sorted(errors, key=lambda e: e.row or 0), total)
 
     cancelled = order.str.upper().str.startswith("C").fillna(False)
     reasons = {

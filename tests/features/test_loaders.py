@@ -82,6 +82,15 @@ def test_bad_uci_date_names_row(tmp_path: Path) -> None:
         load_online_retail(path)
 
 
+def test_a_future_uci_date_names_row(tmp_path: Path) -> None:
+    data = frame(LAYOUT_II)
+    data.loc[1, "InvoiceDate"] = pd.Timestamp("2199-06-01")
+    path = tmp_path / "retail.parquet"
+    data.to_parquet(path)
+    with pytest.raises(ContractError, match=r"row 2, column 'InvoiceDate': '2199-06-01 00:00:00' is in the future \(after "):
+        load_online_retail(path)
+
+
 def test_month_first_csv_dates_of_the_shared_uci_copies(tmp_path: Path) -> None:
     data = frame(LAYOUT_I)
     data["InvoiceDate"] = [f"{t.month}/{t.day}/{t.year} {t.hour}:{t.minute:02d}" for t in data["InvoiceDate"]]
@@ -107,6 +116,13 @@ def test_cdnow_bad_date(tmp_path: Path) -> None:
     path = tmp_path / "cdnow.txt"
     path.write_text(" 00004 0001 19971301  2   29.33\n")
     with pytest.raises(ContractError, match="row 1, column 'yyyymmdd': '19971301' is not a date"):
+        load_cdnow(path)
+
+
+def test_cdnow_future_date(tmp_path: Path) -> None:
+    path = tmp_path / "cdnow.txt"
+    path.write_text(" 00004 0001 19970101  2   29.33\n 00004 0001 21990101  2   29.33\n")
+    with pytest.raises(ContractError, match="row 2, column 'yyyymmdd': '21990101' is in the future"):
         load_cdnow(path)
 
 

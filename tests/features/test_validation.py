@@ -48,6 +48,14 @@ def test_unparseable_timestamp(tmp_path: Path) -> None:
     assert f"{path}: row 2, column 'timestamp': 'yesterday' is not an ISO-8601 timestamp" in rejected(path)
 
 
+def test_a_timestamp_in_the_future_is_rejected(tmp_path: Path) -> None:
+    tomorrow = (pd.Timestamp.now(tz="UTC") + pd.Timedelta(hours=20)).isoformat()  # clock skew: allowed
+    path = write(tmp_path, HEADER + GOOD + f"c1,i1,{tomorrow},purchase,1,1.0,o2\nc1,i1,2199-06-01,purchase,1,1.0,o3\n")
+    message = rejected(path)
+    assert f"{path}: row 3, column 'timestamp': '2199-06-01' is in the future (after " in message
+    assert "row 2" not in message
+
+
 def test_naive_timestamps_are_utc_even_after_one_with_an_offset(tmp_path: Path) -> None:
     body = HEADER + "".join(f"c1,i1,{ts},purchase,1,1.0,o{n}\n" for n, ts in enumerate([
         "2024-02-01T12:00:00+05:00", "2024-02-01 10:00:00", "2024-02-01T10:00:00", "2024-02-01",

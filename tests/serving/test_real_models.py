@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -67,7 +68,8 @@ def test_purchase_event_is_reflected_without_retraining(real: TestClient) -> Non
     shown = {i["item_id"] for i in real.get(f"/v1/recommendations/{customer}", params={"k": 10}).json()["items"]}
     in_stock = [i["item_id"] for i in real.get("/v1/recommendations/nobody", params={"k": 50}).json()["items"]]
     item = next(i for i in reversed(in_stock) if i not in shown)
-    event = {"customer_id": customer, "item_id": item, "timestamp": "2030-01-02T10:00:00Z", "event_type": "purchase"}
+    now = pd.Timestamp.now(tz="UTC").isoformat()  # later than the training data, not in the future
+    event = {"customer_id": customer, "item_id": item, "timestamp": now, "event_type": "purchase"}
     assert real.post("/v1/events", json={"events": [event]}).status_code == 202
     after = real.get(f"/v1/recommendations/{customer}", params={"k": 10}).json()["items"]
     assert item in {i["item_id"] for i in after}

@@ -69,3 +69,23 @@ def test_a_folder_instead_of_a_file_is_refused(settings: Settings, tmp_path: Pat
     named = "events" if option is None else option
     assert f"Invalid value for '{named}': file '{folder}' is a directory" in flat(out.output)
     assert EventStore.from_settings(settings).count_events() == 0
+
+
+def test_items_alone_update_stock_without_an_events_file(settings: Settings, tmp_path: Path) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text("customer_id,item_id,timestamp\nc1,i1,2024-01-01T00:00:00Z\n")
+    assert runner.invoke(app, ["ingest", str(events)]).exit_code == 0
+    items = tmp_path / "items.csv"
+    items.write_text("item_id,in_stock,stock_on_hand\ni1,false,0\n")
+    out = runner.invoke(app, ["ingest", "--items", str(items)])
+    assert out.exit_code == 0, out.output
+    assert re.search(r"items\s+1 rows loaded", out.output) and "read " not in out.output
+    store = EventStore.from_settings(settings)
+    row = store.read_items().set_index("item_id").loc["i1"]
+    assert not bool(row["in_stock"]) and row["stock_on_hand"] == 0
+    assert store.count_events() == 1
+
+
+def test_ingest_without_any_file_is_refused(settings: Settings) -> None:
+    out = runner.invoke(app, ["ingest"])
+    assert out.exit_code == 2 and "give an events file, or at least one of --items" in flat(out.output)

@@ -37,13 +37,43 @@ def _known(events: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     return events.loc[mask]
 
 
+def _order_key(lines: pd.DataFrame) -> pd.Series:
+    """The order a line belongs to: its order id, or else its timestamp."""
+    if "order_id" not in lines:
+        return lines["timestamp"].astype(str)
+    return lines["order_id"].astype(object).where(lines["order_id"].notna(), lines["timestamp"].astype(str))
+
+
+def net_purchases(events: pd.DataFrame) -> pd.DataFrame:
+    """The purchase lines of `events` net of the returns (cancellations) among them.
+
+    Each return line is matched to the latest purchase line of the same customer and item at or
+    before it (`merge_asof` by customer and item); the returned quantity is subtracted from that
+    line, floored at 0, and lines with nothing left are dropped. So an order that was cancelled in
+    full is no order at all, and values computed from the result are net of returns. A return with
+    no earlier purchase of its item (bought before the history starts) changes nothing here; it
+    still counts in the return features. Quantities are read as absolute values, whatever sign a
+    source gives returns. Pass only the events known at the as-of date (strictly before it).
+    """
+    known = events[events["customer_id"].notna()]
+    buys = known[known["event_type"] == "purchase"].reset_index(drop=True)
+    returns = known[known["event_type"] == "return"]
+    if buys.empty or returns.empty:
+        return buys
+    keys = ["customer_id", "item_id"]
+    lines = buys[[*keys, "timestamp"]].assign(line=np.arange(len(buys))).sort_values("timestamp", kind="stable")
+    back = returns[[*keys, "timestamp"]].assign(returned=returns["quantity"].abs().to_numpy())
+    matched = pd.merge_asof(back.sort_values("timestamp", kind="stable"), lines, on="timestamp", by=keys,
+                            direction="backward").dropna(subset=["line"])
+    returned = matched.groupby(matched["line"].astype("int64"))["returned"].sum()
+    left = buys["quantity"].abs() - returned.reindex(np.arange(len(buys)), fill_value=0).to_numpy()
+    return buys.assign(quantity=left.clip(lower=0)).loc[left > 0].reset_index(drop=True)
+
+
 def _orders(purchases: pd.DataFrame) -> pd.DataFrame:
     """One row per order (customer, order id or else timestamp): time, value, quantity, lines."""
     frame = purchases.assign(
-        value=purchases["quantity"] * purchases["price"].fillna(0.0),
-        order_key=purchases["order_id"].astype(object).where(
-            purchases["order_id"].notna(), purchases["timestamp"].astype(str)
-        ),
+        value=purchases["quantity"] * purchases["price"].fillna(0.0), order_key=_order_key(purchases),
     )
     orders = frame.groupby(["customer_id", "order_key"], sort=False).agg(
         timestamp=("timestamp", "min"), value=("value", "sum"), quantity=("quantity", "sum"),
@@ -116,17 +146,22 @@ def _season_features(days: pd.DataFrame, as_of: pd.Timestamp, index: pd.Index) -
     return out
 
 
-def _return_features(returns: pd.DataFrame, base: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Count, value and quantity share of returns, and days since the last one."""
-    value = returns["quantity"] * returns["price"].fillna(0.0)
-    grouped = returns.assign(value=value).groupby("customer_id")
+def _return_features(returns: pd.DataFrame, bought: pd.DataFrame, base: pd.DataFrame,
+                     as_of: pd.Timestamp) -> pd.DataFrame:
+    """Returns: how many return orders (cancellation invoices, or return events of one order id or
+    timestamp), the returned value and quantity as shares of the value and quantity bought (gross,
+    before returns), and days since the last return."""
+    quantity = returns["quantity"].abs()
+    grouped = returns.assign(quantity=quantity, value=quantity * returns["price"].fillna(0.0),
+                             order_key=_order_key(returns)).groupby("customer_id")
+    gross = bought.assign(quantity=bought["quantity"].abs(),
+                          value=bought["quantity"].abs() * bought["price"].fillna(0.0)).groupby("customer_id")
     out = pd.DataFrame(index=base.index)
-    out["returns"] = grouped.size().reindex(base.index, fill_value=0).astype(float)
+    out["returns"] = grouped["order_key"].nunique().reindex(base.index, fill_value=0).astype(float)
     ret_value = grouped["value"].sum().reindex(base.index, fill_value=0.0)
     ret_qty = grouped["quantity"].sum().reindex(base.index, fill_value=0).astype(float)
-    out["return_value_share"] = ret_value / (base["monetary_total"] + ret_value).replace(0, np.nan)
-    bought_qty = base["quantity_per_order"] * base["frequency"]
-    out["return_quantity_share"] = ret_qty / (bought_qty + ret_qty).replace(0, np.nan)
+    out["return_value_share"] = ret_value / gross["value"].sum().reindex(base.index).replace(0, np.nan)
+    out["return_quantity_share"] = ret_qty / gross["quantity"].sum().reindex(base.index).replace(0, np.nan)
     last = grouped["timestamp"].max().reindex(base.index)
     out["days_since_return"] = (as_of - last) / DAY
     return out
@@ -163,13 +198,15 @@ def customer_features(
 ) -> pd.DataFrame:
     """Features of every customer with a purchase before `as_of`, one row each, indexed by customer_id.
 
-    Only events with timestamp < as_of and a customer are used. Durations are in days. Columns are
+    Only events with timestamp < as_of and a customer are used. Orders, values, gaps, windows and
+    breadth are net of returns (`net_purchases`): an order cancelled in full is not an order. The
+    return features count the returns themselves. Durations are in days. Columns are
     FEATURE_COLUMNS; `region` comes from `customers` (None when unknown). NaN means "not defined yet"
     (for example gaps of a one-order customer).
     """
     as_of = as_utc(as_of)
     known = _known(events, as_of)
-    purchases = known[known["event_type"] == "purchase"]
+    purchases = net_purchases(known)
     if purchases.empty:
         return empty_features()
     orders = _orders(purchases)
@@ -200,7 +237,8 @@ def customer_features(
         base,
         _gap_features(days, base["recency_days"]),
         _window_features(orders, as_of, base),
-        _return_features(known[known["event_type"] == "return"], base, as_of),
+        _return_features(known[known["event_type"] == "return"], known[known["event_type"] == "purchase"], base,
+                         as_of),
         _breadth_features(purchases, items, base),
         _season_features(days, as_of, base.index),
     ]

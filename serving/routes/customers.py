@@ -17,18 +17,29 @@ from serving.schemas.customers import (
     ChurnResponse,
     ErasureResponse,
     ProfileResponse,
+    StageName,
 )
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 log = logging.getLogger(__name__)
 
 
+STAGE_HELP = ("lifecycle stages to list, one or more (repeat the parameter): new, active, at_risk, churned, "
+              "won_back. Default: at_risk and churned, the customers overdue by their own buying rhythm or "
+              "gone; at_risk alone is the early-warning list, churned alone the win-back list")
+
+
 @router.get("/at-risk", response_model=AtRiskResponse)
 async def at_risk(model: ChurnDep,
-                  limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"1..{MAX_LIMIT}")] = 100) -> Response:
-    """The most valuable at-risk customers first."""
-    rows = plain(model.runtime.at_risk(limit))
-    return json_answer(AtRiskResponse(customers=rows, model_version=model.version))
+                  limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"1..{MAX_LIMIT}")] = 100,
+                  offset: Annotated[int, Query(ge=0, description="customers to skip (paging)")] = 0,
+                  stage: Annotated[list[StageName] | None, Query(description=STAGE_HELP)] = None) -> Response:
+    """Customers with at least a medium churn risk in the chosen lifecycle stages, the most expected
+    value lost first, one page at a time (`total` counts every page)."""
+    page = plain(model.runtime.at_risk(limit, offset=offset, stages=stage))
+    stages = [s.replace(" ", "_") for s in page.pop("stages")]
+    return json_answer(AtRiskResponse(**page, offset=offset, stages=stages, horizon_days=model.runtime.horizon_days,
+                                      as_of=model.runtime.as_of, model_version=model.version))
 
 
 @router.get("/{customer_id:path}/churn", response_model=ChurnResponse,

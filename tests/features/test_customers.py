@@ -37,11 +37,12 @@ def test_rfm_and_gaps(events: pd.DataFrame) -> None:
     assert list(f.columns) == list(FEATURE_COLUMNS)
     assert sorted(f.index) == ["a", "b"]  # c only viewed; anonymous rows are ignored
     a = f.loc["a"]
-    assert a["recency_days"] == 20 and a["tenure_days"] == 60 and a["frequency"] == 3
-    assert a["monetary_total"] == pytest.approx(25 + 10 + 30)
-    assert a["gap_mean_days"] == 20 and a["gap_median_days"] == 20 and a["gap_ratio"] == pytest.approx(1.0)
-    assert a["orders_30d"] == 1 and a["orders_90d"] == 3
-    assert a["returns"] == 1 and a["return_value_share"] == pytest.approx(10 / 75)
+    # the return of x on day 42 cancels the latest earlier purchase of x, order o2: it is no order
+    assert a["recency_days"] == 20 and a["tenure_days"] == 60 and a["frequency"] == 2
+    assert a["monetary_total"] == pytest.approx(25 + 30)
+    assert a["gap_mean_days"] == 40 and a["gap_median_days"] == 40 and a["gap_ratio"] == pytest.approx(0.5)
+    assert a["orders_30d"] == 1 and a["orders_90d"] == 2
+    assert a["returns"] == 1 and a["return_value_share"] == pytest.approx(10 / 65)  # of the value bought
     assert a["distinct_items"] == 3 and a["region"] == "north"
     b = f.loc["b"]
     assert np.isnan(b["gap_mean_days"]) and b["frequency"] == 1 and b["region"] is None

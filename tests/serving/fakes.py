@@ -136,6 +136,9 @@ class FakeForecast:
 class FakeChurn:
     """Churn probabilities and profiles for the customers of HISTORY."""
 
+    horizon_days = 90
+    as_of = "2026-11-02"
+
     def __init__(self) -> None:
         self.customers = {c: 0.1 * (n + 1) for n, c in enumerate(HISTORY)}
 
@@ -145,16 +148,18 @@ class FakeChurn:
     def churn(self, customer_id: str) -> dict[str, Any]:
         p = self.customers[customer_id]
         return {"probability": p, "risk": "high" if p > 0.3 else "low", "horizon_days": 90,
-                "top_factors": ["40 days since the last purchase", "fewer orders than usual"]}
+                "top_factors": ["40 days since the last purchase", "fewer orders than usual"], "as_of": self.as_of}
 
     def profile(self, customer_id: str) -> dict[str, Any]:
         p = self.customers[customer_id]
-        return {"rfm_segment": "loyal", "lifecycle_stage": "active", "expected_value_12m": 100 * (1 - p)}
+        return {"rfm_segment": "loyal", "lifecycle_stage": "active", "expected_value_12m": 100 * (1 - p),
+                "as_of": self.as_of}
 
-    def at_risk(self, limit: int) -> list[dict[str, Any]]:
+    def at_risk(self, limit: int, *, offset: int = 0, stages: list[str] | None = None) -> dict[str, Any]:
         ranked = sorted(self.customers.items(), key=lambda kv: -kv[1])
-        return [{"customer_id": c, "probability": p, "expected_value_lost": 100 * p, "rfm_segment": "loyal"}
-                for c, p in ranked][:limit]
+        rows = [{"customer_id": c, "probability": p, "expected_value_lost": 100 * p, "rfm_segment": "loyal",
+                 "lifecycle_stage": "at risk"} for c, p in ranked]
+        return {"customers": rows[offset:offset + limit], "total": len(rows), "stages": ["at risk", "churned"]}
 
     def forget_customer(self, customer_id: str) -> bool:
         return self.customers.pop(customer_id, None) is not None

@@ -32,12 +32,15 @@ def _clean(value: float) -> float | None:
 
 
 def build_profiles(snap: Snapshot, model: ChurnModel, *, horizon_days: int) -> dict[str, object]:
-    """Per-customer answers at the snapshot date, and the at-risk customer ids by expected value lost."""
+    """Per-customer answers at the snapshot date, and the win-back list: every customer with at least
+    a medium churn risk, by expected value lost (churn probability x expected value over 12 months),
+    whatever their stage (the runtime filters by stage)."""
     feats = snap.features
+    as_of = str(snap.as_of.date())
     if feats.empty:
-        return {"as_of": str(snap.as_of), "horizon_days": horizon_days, "customers": {}, "at_risk": []}
+        return {"as_of": as_of, "horizon_days": horizon_days, "customers": {}, "at_risk": []}
     prob = model.predict_proba(feats)
-    reasons = top_factors(feats, model.contributions(feats))
+    reasons = top_factors(feats, model.contributions(feats), horizon_days=horizon_days)
     segment = rfm_segment(rfm_scores(feats), feats["frequency"])
     stage = lifecycle_stage(feats, horizon_days=horizon_days)
     value = feats["expected_value_12m"].fillna(0.0).to_numpy()
@@ -53,10 +56,9 @@ def build_profiles(snap: Snapshot, model: ChurnModel, *, horizon_days: int) -> d
             "expected_purchases_12m": _clean(feats["expected_purchases_12m"].iloc[i]),
             "expected_value_lost": round(float(lost[i]), 6),
         }
-    at_risk_mask = (prob >= RISK_MEDIUM) & (stage.isin(["at risk", "active", "won back", "new"]).to_numpy())
     order = np.argsort(-lost, kind="stable")
-    at_risk = [str(feats.index[i]) for i in order if at_risk_mask[i]]
-    return {"as_of": str(snap.as_of), "horizon_days": horizon_days, "customers": customers, "at_risk": at_risk}
+    at_risk = [str(feats.index[i]) for i in order if prob[i] >= RISK_MEDIUM]
+    return {"as_of": as_of, "horizon_days": horizon_days, "customers": customers, "at_risk": at_risk}
 
 
 def write_profiles(folder: Path, profiles: dict[str, object]) -> Path:

@@ -6,20 +6,28 @@ import os
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from features.settings import Settings
-from training.cli.apps import TRAINERS, evaluate_app, run_trainer, train_app
+from training.churn.labels import DEFAULT_HORIZON_DAYS
+from training.cli.apps import TRAINERS, evaluate_app, train_app
 from training.cli.sources import Layout, check_format_has_source, contract_errors
 
+# The longest churn horizon the commands accept: ten years, far beyond any shop's history, and well
+# inside pandas' timestamp range (a horizon of 100000 days overflows it).
+MAX_HORIZON_DAYS = 3650
+HORIZON_HELP = f"Churn = no purchase within this many days (1..{MAX_HORIZON_DAYS})."
 
-def train_churn(settings: Settings) -> object:
+
+def train_churn(settings: Settings, horizon_days: int = DEFAULT_HORIZON_DAYS) -> object:
     """Train, log and register the churn model from the event store (the `TRAINERS` entry)."""
+    from training.churn.model import ChurnConfig
     from training.churn.pipeline import train
     from training.evaluation.report import print_table
 
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    result = train(settings)
+    result = train(settings, ChurnConfig(horizon_days=horizon_days))
     print_table(result.table, f"churn holdout as of {result.holdout_as_of.date()} (horizon {result.horizon_days} days)")
     typer.echo(f"shopml-churn v{result.version}: {'promoted to champion' if result.promoted else 'not promoted'} "
                f"({result.reason}); answers as of {result.serving_as_of.date()}")
@@ -27,9 +35,44 @@ def train_churn(settings: Settings) -> object:
 
 
 @train_app.command("churn")
-def train_command() -> None:
+def train_command(
+    horizon_days: Annotated[int, typer.Option("--horizon-days", min=1, max=MAX_HORIZON_DAYS, help=HORIZON_HELP
+                                              + " The served answers are for this horizon.")] = DEFAULT_HORIZON_DAYS,
+) -> None:
     """Train the churn model on the ingested events, log to MLflow, register, promote if better."""
-    run_trainer("churn", Settings())
+    from training.cli.store import check_store
+    from training.errors import NotEnoughData
+
+    settings = Settings()
+    check_store(settings)
+    try:
+        train_churn(settings, horizon_days)
+    except NotEnoughData as exc:
+        typer.echo(f"cannot train churn: {exc} (the serving model is unchanged)", err=True)
+        raise typer.Exit(code=2) from exc
+
+
+def check_horizon(timestamps: pd.Series, horizon_days: int) -> None:
+    """An error naming --horizon-days when no as-of date has the history and the complete label
+    window that a backtest with this horizon needs; it gives the longest horizon the events allow."""
+    from training.churn.model import ChurnConfig, required_history_days
+    from training.cli.dates import split_range
+
+    def fits(days: int) -> bool:
+        earliest, latest = split_range(timestamps, test_days=days,
+                                       history_days=required_history_days(ChurnConfig(horizon_days=days)))
+        return earliest <= latest
+
+    if fits(horizon_days):
+        return
+    longest = next((d for d in range(horizon_days - 1, 0, -1) if fits(d)), None)
+    first, last = timestamps.min(), timestamps.max()
+    allowed = f"the longest these events allow is {longest} days" if longest else "no horizon fits them"
+    raise typer.BadParameter(
+        f"the events ({first.date()} to {last.date()}) are too short for a {horizon_days}-day horizon: an "
+        f"evaluation needs {required_history_days(ChurnConfig(horizon_days=horizon_days))} days of history "
+        f"before the as-of date and a complete {horizon_days}-day label window after it; {allowed}",
+        param_hint="--horizon-days")
 
 
 @evaluate_app.command("churn")
@@ -37,7 +80,8 @@ def evaluate_command(
     ctx: typer.Context,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluation date: labels are purchases in the next "
                                               "horizon (default: the last date with a full horizon after it).")] = None,
-    horizon_days: Annotated[int, typer.Option("--horizon-days", min=1, help="Churn = no purchase within this many days.")] = 90,
+    horizon_days: Annotated[int, typer.Option("--horizon-days", min=1, max=MAX_HORIZON_DAYS,
+                                              help=HORIZON_HELP)] = DEFAULT_HORIZON_DAYS,
     source: Annotated[Path | None, typer.Option("--source", exists=True, dir_okay=False,
                                                 help="Read events from this file instead of the store.")] = None,
     fmt: Annotated[Layout, typer.Option("--format", help="Layout of --source.")] = Layout.online_retail,
@@ -60,9 +104,10 @@ def evaluate_command(
     if data.events.empty:
         typer.echo("no events: pass --source FILE or run `shopml ingest` first", err=True)
         raise typer.Exit(code=2)
-    if as_of is None:
-        as_of = str(latest_as_of(data.events, horizon_days).date())
-    when = parse_date(as_of, "--as-of")
+    when = parse_date(as_of, "--as-of") if as_of is not None else None
+    check_horizon(data.events["timestamp"], horizon_days)
+    if when is None:
+        when = latest_as_of(data.events, horizon_days)
     config = ChurnConfig(horizon_days=horizon_days)
     check_split(when, data.events["timestamp"], param="--as-of", test_days=horizon_days,
                 history_days=required_history_days(config), window="label")

@@ -27,6 +27,19 @@ def first_midnight(at_least: pd.Timestamp, weekday: int | None = None) -> pd.Tim
     return day
 
 
+def split_range(timestamps: pd.Series, *, test_days: int, history_days: int = 1,
+                weekday: int | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The earliest and latest cutoff with `history_days` of events before it and a whole window of
+    `test_days` after it (the day of the last event counts); with `weekday`, both on that day. No
+    cutoff fits when earliest > latest."""
+    first, last = as_utc(timestamps.min()), as_utc(timestamps.max())
+    earliest = first_midnight(first + pd.Timedelta(days=history_days), weekday)
+    latest = last.normalize() + pd.Timedelta(days=1) - pd.Timedelta(days=test_days)
+    if weekday is not None:
+        latest -= pd.Timedelta(days=(latest.dayofweek - weekday) % 7)
+    return earliest, latest
+
+
 def check_split(cutoff: pd.Timestamp, timestamps: pd.Series, *, param: str, test_days: int,
                 history_days: int = 1, weekday: int | None = None, window: str = "test",
                 earliest: pd.Timestamp | None = None, needs: str | None = None) -> None:
@@ -36,12 +49,9 @@ def check_split(cutoff: pd.Timestamp, timestamps: pd.Series, *, param: str, test
     With `weekday` (0 = Monday) the dates the message suggests fall on that day, and they are accepted."""
     first, last = as_utc(timestamps.min()), as_utc(timestamps.max())
     name = param.lstrip("-")
-    if earliest is None:
-        earliest = first_midnight(first + pd.Timedelta(days=history_days), weekday)
+    default_earliest, latest = split_range(timestamps, test_days=test_days, history_days=history_days, weekday=weekday)
+    earliest = default_earliest if earliest is None else earliest
     needs = needs or f"{history_days} days of events"
-    latest = last.normalize() + pd.Timedelta(days=1) - pd.Timedelta(days=test_days)
-    if weekday is not None:
-        latest -= pd.Timedelta(days=(latest.dayofweek - weekday) % 7)
     if earliest > latest:
         raise typer.BadParameter(
             f"the events ({first.date()} to {last.date()}) are too short for any {name}: it needs {needs} "

@@ -10,6 +10,9 @@ SEGMENTS: tuple[str, ...] = (
 )
 STAGES: tuple[str, ...] = ("new", "active", "at risk", "churned", "won back")
 NEW_DAYS = 60
+# The shortest silence that makes a customer overdue, however often they buy: a frequent buyer is
+# not at risk after a long weekend.
+MIN_OVERDUE_DAYS = 14.0
 
 
 def _score(values: pd.Series, higher_is_better: bool = True) -> pd.Series:
@@ -43,12 +46,28 @@ def rfm_segment(scores: pd.DataFrame, frequency: pd.Series) -> pd.Series:
 
 
 def lifecycle_stage(features: pd.DataFrame, *, horizon_days: int = 90) -> pd.Series:
-    """Stage per customer: new (first order within NEW_DAYS), churned (no order for 2 x horizon),
-    won back (came back after a gap longer than the horizon), at risk (silent for more than twice the
-    usual gap, at least 30 days, or longer than the horizon), else active."""
+    """Stage per customer, the first that applies:
+
+    - churned: no order for more than 2 x horizon_days;
+    - new: first order within NEW_DAYS;
+    - won back: came back after a gap longer than the horizon, and is not overdue again;
+    - at risk (overdue): silent for more than twice the customer's usual gap (median days between
+      their order days; twice, because gaps vary around a customer's rhythm), but at least
+      MIN_OVERDUE_DAYS and at most the horizon. A customer with one order day has no rhythm yet:
+      they are overdue once silent longer than the shop's usual gap (the median of the customers'
+      usual gaps; the horizon when nobody has two order days), with the same floor and cap, since
+      a customer who is coming back like the others would have done so by then;
+    - active: everyone else.
+
+    The stage reads only the customer's own rhythm (and the shop's, for one-order customers), not
+    the churn model, so it can disagree with the churn probability: it says where the customer is
+    in their life cycle, the probability what they will do next.
+    """
     recency = features["recency_days"]
-    usual = features["gap_median_days"].fillna(float(horizon_days))
-    overdue = (recency > np.maximum(2.0 * usual, 30.0)) | (recency > horizon_days)
+    gaps = features["gap_median_days"].dropna()
+    shop_gap = float(gaps.median()) if len(gaps) else float(horizon_days)
+    allowed = (2.0 * features["gap_median_days"]).fillna(shop_gap)
+    overdue = recency > np.minimum(np.maximum(allowed, MIN_OVERDUE_DAYS), float(horizon_days))
     won_back = (features["gap_last_days"] > horizon_days) & ~overdue
     conditions = [recency > 2 * horizon_days, features["tenure_days"] <= NEW_DAYS, won_back, overdue]
     stage = np.select(conditions, ["churned", "new", "won back", "at risk"], default="active")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from features.customers import net_purchases
 from features.timestamps import as_utc
 from training.value.bgnbd import BetaGeoModel, FitError
 from training.value.gamma_gamma import GammaGammaModel
@@ -21,10 +22,15 @@ VALUE_HORIZON_DAYS = 365
 def rfm_summary(events: pd.DataFrame, *, as_of: pd.Timestamp | str) -> pd.DataFrame:
     """Per customer with a purchase before `as_of`: frequency (repeat purchase days), recency and T in
     days (time from the first purchase day to the last one, and to as_of), monetary (mean value of the
-    repeat purchase days, 0 without repeats) and total_value. Indexed by customer_id."""
+    repeat purchase days, 0 without repeats) and total_value. Indexed by customer_id.
+
+    Purchases are net of the returns known before `as_of` (`features.customers.net_purchases`: each
+    return line comes off the latest earlier purchase line of the same customer and item, floored at
+    0). A purchase day with nothing left (every line of it returned) is no purchase day, and values
+    are net of returns, so a cancelled order counts neither as an order nor as spend.
+    """
     as_of = as_utc(as_of)
-    mask = (events["event_type"] == "purchase") & events["customer_id"].notna() & (events["timestamp"] < as_of)
-    buys = events.loc[mask, ["customer_id", "timestamp", "quantity", "price"]]
+    buys = net_purchases(events.loc[events["timestamp"] < as_of])
     cols = ["frequency", "recency", "T", "monetary", "total_value"]
     if buys.empty:
         return pd.DataFrame(columns=cols, index=pd.Index([], name="customer_id", dtype=object), dtype=float)
@@ -93,11 +99,20 @@ def customer_value(summary: pd.DataFrame, models: ValueModels, *, horizon_days: 
 
 
 def _order_value(summary: pd.DataFrame, gg: GammaGammaModel | None) -> np.ndarray:
+    """Expected value of each customer's future orders.
+
+    Repeat buyers get Gamma-Gamma's posterior mean from their x repeat days of mean value m. A
+    customer with one purchase day has no repeat, and Gamma-Gamma's answer for x = 0 is the shop's
+    mean order value whatever they spent; instead their first (only) day counts as the one observed
+    order: E = p (v + x m) / (p x + q - 1) with x = 1 and m = that day's net value, so the estimate
+    lies between their own spend and the shop's mean. Without a Gamma-Gamma fit, each customer's
+    own mean order value.
+    """
     x = summary["frequency"].to_numpy(dtype=float)
     own_mean = (summary["total_value"] / (x + 1.0)).to_numpy(dtype=float)
     if gg is None:
         return own_mean
-    value = gg.expected_order_value(x, summary["monetary"].to_numpy(dtype=float))
-    pop = gg.population_mean()
-    fallback = own_mean if not np.isfinite(pop) else pop
-    return np.where((x > 0) & np.isfinite(value), value, fallback)
+    observed = np.where(x > 0, x, 1.0)
+    spend = np.where(x > 0, summary["monetary"].to_numpy(dtype=float), own_mean)
+    value = gg.expected_order_value(observed, spend)
+    return np.where(np.isfinite(value), value, own_mean)

@@ -1,4 +1,4 @@
-"""Churn, profile, at-risk list and DELETE /v1/customers/{id}."""
+"""Churn, profile, the at-risk list (stages, paging) and DELETE /v1/customers/{id}, on the real churn runtime."""
 
 from __future__ import annotations
 
@@ -8,20 +8,54 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from serving.config import MAX_LIMIT
+from serving.registry import LoadedModel
 from tests.serving.conftest import ADMIN
+from tests.serving.fakes import FakeSource
+from training.churn.runtime import ChurnRuntime
+
+# customer: (probability, risk, lifecycle stage, expected value over 12 months); value lost = p x value
+ANSWERS = {"C1": (0.1, "low", "active", 90.0), "C2": (0.4, "medium", "churned", 50.0),
+           "C3": (0.5, "medium", "at risk", 100.0), "C4": (0.7, "high", "at risk", 20.0),
+           "C5": (0.9, "high", "new", 200.0)}
+AS_OF = "2026-11-02 00:00:00+00:00"  # as build_profiles wrote it before it wrote dates only
+
+
+def churn_runtime() -> ChurnRuntime:
+    """The real churn runtime over five precomputed answers (horizon 60 days)."""
+    customers = {c: {"probability": p, "risk": risk, "top_factors": ["no order for 40 days, usually every 9 days"],
+                     "rfm_segment": "loyal", "recency_days": 40.0, "frequency": 3, "monetary": 300.0,
+                     "lifecycle_stage": stage, "expected_value_12m": value, "p_alive": 0.8,
+                     "expected_purchases_12m": 2.0, "expected_value_lost": p * value}
+                 for c, (p, risk, stage, value) in ANSWERS.items()}
+    ranked = sorted((c for c in customers if ANSWERS[c][0] >= 0.35), key=lambda c: -customers[c]["expected_value_lost"])
+    return ChurnRuntime(customers, ranked, horizon_days=60, as_of=AS_OF)
+
+
+class ChurnSource(FakeSource):
+    """The fake registry, serving the real churn runtime."""
+
+    def fetch(self, family: str, version: str) -> LoadedModel:
+        loaded = super().fetch(family, version)
+        return LoadedModel(family, version, churn_runtime(), loaded.tags) if family == "churn" else loaded
+
+
+@pytest.fixture()
+def source() -> FakeSource:
+    return ChurnSource()
 
 
 def test_churn(client: TestClient) -> None:
     r = client.get("/v1/customers/C3/churn")
     assert r.status_code == 200
     body = r.json()
-    assert body["customer_id"] == "C3" and 0 <= body["probability"] <= 1
-    assert body["risk"] and body["horizon_days"] == 90 and body["top_factors"]
+    assert body["customer_id"] == "C3" and body["probability"] == 0.5 and body["risk"] == "medium"
+    assert body["horizon_days"] == 60 and body["top_factors"] and body["as_of"] == "2026-11-02"
 
 
 def test_profile(client: TestClient) -> None:
     body = client.get("/v1/customers/C1/profile").json()
     assert body["customer_id"] == "C1" and body["rfm_segment"] == "loyal" and body["expected_value_12m"] == 90.0
+    assert body["as_of"] == "2026-11-02" and body["lifecycle_stage"] == "active"
 
 
 @pytest.mark.parametrize("path", ["/v1/customers/NOPE/churn", "/v1/customers/NOPE/profile"])
@@ -29,9 +63,44 @@ def test_unknown_customer_is_404(client: TestClient, path: str) -> None:
     assert client.get(path).status_code == 404
 
 
-def test_at_risk_most_at_risk_first(client: TestClient) -> None:
-    body = client.get("/v1/customers/at-risk", params={"limit": 2}).json()
-    assert [c["customer_id"] for c in body["customers"]] == ["C5", "C4"]
+def _ids(body: dict) -> list[str]:
+    return [c["customer_id"] for c in body["customers"]]
+
+
+def test_at_risk_lists_the_overdue_and_the_churned_by_value_lost(client: TestClient) -> None:
+    body = client.get("/v1/customers/at-risk").json()
+    assert _ids(body) == ["C3", "C2", "C4"] and body["total"] == 3  # not C5 (new), not C1 (low risk)
+    assert body["stages"] == ["at_risk", "churned"] and body["offset"] == 0
+    assert body["as_of"] == "2026-11-02" and body["horizon_days"] == 60
+    assert [c["lifecycle_stage"] for c in body["customers"]] == ["at risk", "churned", "at risk"]
+
+
+@pytest.mark.parametrize(("stages", "expected"), [
+    (["churned"], ["C2"]), (["at_risk"], ["C3", "C4"]), (["new"], ["C5"]), (["active"], []),
+    (["new", "churned"], ["C5", "C2"]), (["won_back", "at_risk", "new"], ["C5", "C3", "C4"]),
+])
+def test_at_risk_by_stage(client: TestClient, stages: list[str], expected: list[str]) -> None:
+    body = client.get("/v1/customers/at-risk", params={"stage": stages}).json()
+    assert _ids(body) == expected and body["total"] == len(expected)
+
+
+@pytest.mark.parametrize("stage", ["at risk", "lost", ""])
+def test_an_unknown_stage_is_422_naming_the_parameter(client: TestClient, stage: str) -> None:
+    r = client.get("/v1/customers/at-risk", params={"stage": ["churned", stage]})
+    assert r.status_code == 422 and "query parameter 'stage'" in r.json()["message"]
+    assert "'at_risk'" in r.json()["message"]  # the allowed values
+
+
+def test_at_risk_pages_with_offset_and_total(client: TestClient) -> None:
+    pages = [client.get("/v1/customers/at-risk", params={"limit": 2, "offset": o}).json() for o in (0, 2, 4)]
+    assert [_ids(p) for p in pages] == [["C3", "C2"], ["C4"], []]
+    assert [p["total"] for p in pages] == [3, 3, 3] and [p["offset"] for p in pages] == [0, 2, 4]
+
+
+@pytest.mark.parametrize("offset", ["-1", "two"])
+def test_offset_is_validated(client: TestClient, offset: str) -> None:
+    r = client.get("/v1/customers/at-risk", params={"offset": offset})
+    assert r.status_code == 422 and "'offset'" in r.json()["message"]
 
 
 @pytest.mark.parametrize("limit", [0, MAX_LIMIT + 1])

@@ -100,18 +100,19 @@ def test_model_round_trip_and_contributions(backtest: BacktestResult, tmp_path: 
     np.testing.assert_allclose(1 / (1 + np.exp(-contrib.sum(axis=1))), raw, rtol=1e-6)
 
 
-def test_runtime_answers(model_dir: Path) -> None:
+def test_runtime_answers(model_dir: Path, shop: ShopData) -> None:
     rt = ChurnRuntime.load(model_dir)
     rt.smoke_check()
     ids = rt.customer_ids()
     assert len(ids) > 100
     churn = rt.churn(ids[0])
-    assert set(churn) == {"probability", "risk", "horizon_days", "top_factors"}
+    assert set(churn) == {"probability", "risk", "horizon_days", "top_factors", "as_of"}
+    assert churn["as_of"] == rt.as_of == str(pipeline.serving_as_of(shop.events).date())
     assert 0 <= churn["probability"] <= 1 and churn["risk"] in ("low", "medium", "high") and churn["horizon_days"] == 90
     assert len(churn["top_factors"]) == 3 and all(isinstance(f, str) for f in churn["top_factors"])
     profile = rt.profile(ids[0])
     assert set(profile) == {"rfm_segment", "recency_days", "frequency", "monetary", "lifecycle_stage",
-                            "expected_value_12m", "p_alive", "expected_purchases_12m"}
+                            "expected_value_12m", "p_alive", "expected_purchases_12m", "as_of"}
     assert profile["lifecycle_stage"] in ("new", "active", "at risk", "churned", "won back")
     with pytest.raises(KeyError):
         rt.churn("nobody")
@@ -121,14 +122,16 @@ def test_runtime_answers(model_dir: Path) -> None:
 
 def test_at_risk_is_ordered_by_value_lost_and_forget_removes(model_dir: Path) -> None:
     rt = ChurnRuntime.load(model_dir)
-    rows = rt.at_risk(20)
-    assert rows and len(rows) <= 20
+    page = rt.at_risk(20)
+    rows = page["customers"]
+    assert rows and len(rows) <= 20 and page["total"] >= len(rows) and page["stages"] == ["at risk", "churned"]
     lost = [r["expected_value_lost"] for r in rows]
     assert lost == sorted(lost, reverse=True)
-    assert set(rows[0]) == {"customer_id", "probability", "expected_value_lost", "rfm_segment"}
+    assert set(rows[0]) == {"customer_id", "probability", "expected_value_lost", "rfm_segment", "lifecycle_stage"}
     first = rows[0]["customer_id"]
     rt.forget_customer(first)
-    assert first not in rt.customer_ids() and all(r["customer_id"] != first for r in rt.at_risk(20))
+    assert first not in rt.customer_ids() and all(r["customer_id"] != first for r in rt.at_risk(20)["customers"])
+    assert rt.at_risk(20)["total"] == page["total"] - 1
     with pytest.raises(KeyError):
         rt.churn(first)
 
@@ -149,10 +152,10 @@ def test_a_long_silence_that_lowers_the_risk_says_why() -> None:
     contrib = pd.DataFrame(0.0, index=features.index, columns=[c for cols in GROUPS.values() for c in cols])
     contrib["recency_days"] = [-0.5, -0.5, 0.5, -0.5]
     factors = top_factors(features, contrib, k=2)
-    assert factors["a"][0] == "no order for 164 days, usually every 118, a shorter silence than the typical " \
+    assert factors["a"][0] == "no order for 164 days, usually every 118 days, a shorter silence than the typical " \
                               "207 days (lowers the risk)"
     assert factors["b"][0].endswith("but the buying history still points to an active customer (lowers the risk)")
-    assert factors["c"][0] == "no order for 30 days, usually every 20 (raises the risk)"
+    assert factors["c"][0] == "no order for 30 days, usually every 20 days (raises the risk)"
     assert "1 order in less than a month as a customer" in factors["a"][1]
 
 

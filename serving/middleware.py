@@ -25,7 +25,7 @@ class BodyTooLarge(HTTPException):
 
 
 def _json_error(status: int, detail: str) -> tuple[Message, Message]:
-    body = json.dumps({"detail": detail}).encode()
+    body = json.dumps({"detail": detail, "message": detail}).encode()
     start = {"type": "http.response.start", "status": status,
              "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]}
     return start, {"type": "http.response.body", "body": body}

@@ -18,6 +18,8 @@ from serving.sync import WorkerJournal
 log = logging.getLogger(__name__)
 
 RELOAD_SWITCH_INTERVAL = 0.0005  # seconds; see ServiceState.reload
+LIVE_CHANGES = ("purchase", "return")  # the event types the serving recommender takes in without training
+CUSTOMER_FAMILIES = ("recommender", "churn")  # the families that hold something about each customer
 
 
 @dataclass
@@ -31,7 +33,7 @@ class ServiceState:
     journal: WorkerJournal | None = None
     holder: ModelHolder = field(init=False)
     _reloading: int = field(default=0, init=False)
-    _pending_purchases: list[tuple[str, str]] = field(default_factory=list, init=False)
+    _pending: list[tuple[str, str, str]] = field(default_factory=list, init=False)  # (kind, customer, item)
     _erased_live: set[str] = field(default_factory=set, init=False)
     _deferred: list[dict[str, Any]] = field(default_factory=list, init=False)  # journal ops from a reload on
     _switch_interval: float = field(default=0.005, init=False)
@@ -72,15 +74,17 @@ class ServiceState:
 
     # ---- models --------------------------------------------------------------------------
     def prepare(self, family: str, runtime: Any) -> None:
-        """Bring a freshly loaded runtime up to date with the store before it serves: erasures, and the
-        items and customers tables as they are now (stock, categories, lead times, opt-outs)."""
+        """Bring a freshly loaded runtime up to date with the store before it serves: erasures, the
+        items and customers tables as they are now (stock, categories, lead times, opt-outs), and for
+        the recommender the purchases and returns stored since its training data end."""
         if self.store is None:
             return
-        if family in ("recommender", "churn"):
+        if family in CUSTOMER_FAMILIES:
             for customer_id in self.store.erased_customers():
                 _forget(runtime, customer_id)
         if family == "recommender":
             _prepare_recommender(runtime, self.store.read_items(), self.store.read_customers())
+            _replay_stored_changes(runtime, self.store)
         elif family == "forecast":
             _prepare_forecast(runtime, self.store.read_items())
 
@@ -96,8 +100,10 @@ class ServiceState:
     async def reload(self, *, force: bool = False, announce: bool = True) -> list[FamilyReload]:
         """Reload the champions here (off the event loop) and ask the other workers to do the same.
 
-        Purchases and erasures that arrive while a reload runs are replayed into the new models
-        right after the swap, on the event loop, so none of them is lost.
+        Purchases, returns and erasures that arrive while a reload runs are replayed into the new
+        models right after the swap, on the event loop, so none of them is lost. Some of them may also
+        be in the store the new recommender was prepared from; replaying them again changes nothing,
+        since the recommender keeps the last purchase or return of each item.
         """
         if not self._reloading:
             # While a thread loads models, the event loop thread waits for the GIL after every
@@ -113,15 +119,15 @@ class ServiceState:
                 sys.setswitchinterval(self._switch_interval)
         fresh = {r.family for r in report if r.outcome == "loaded"}
         snapshot = self.holder.snapshot
-        for family in fresh & {"recommender", "churn"}:
+        for family in fresh & set(CUSTOMER_FAMILIES):
             runtime = snapshot.models[family].runtime
             for customer_id in self._erased_live:
                 _forget(runtime, customer_id)
             if family == "recommender":
-                for customer_id, item_id in self._pending_purchases:
-                    runtime.record_purchase(customer_id, item_id)
+                for kind, customer_id, item_id in self._pending:
+                    _record(runtime, kind, customer_id, item_id)
         if not self._reloading:
-            self._pending_purchases.clear()
+            self._pending.clear()
         await self._apply_store_erasures()
         if announce and self.journal is not None:
             self.journal.publish("reload", force=force)
@@ -141,28 +147,48 @@ class ServiceState:
             self.forget_customer(customer_id, announce=False)
 
     # ---- live changes --------------------------------------------------------------------
-    def record_purchase(self, customer_id: str, item_id: str, *, announce: bool = True) -> bool:
-        """Reflect a purchase in the serving recommender at once (and in the other workers).
+    def record(self, kind: str, customer_id: str, item_id: str, *, announce: bool = True) -> bool:
+        """Reflect a purchase or a return (`kind`, one of LIVE_CHANGES) in the serving recommender at
+        once, and in the other workers.
 
-        Returns whether the serving recommender took it in: False when none is serving or it does
-        not know the item (the purchase is in the store all the same).
+        Returns whether the serving recommender took it in: False when none is serving, it does not
+        know the item, or (a return) no purchase of the item was recorded since training. The event
+        is in the store all the same.
         """
+        if announce:
+            self.catch_up()  # the other workers' changes first: a return here may cancel a purchase there
         model = self.holder.snapshot.get("recommender")
         if self._reloading:
-            self._pending_purchases.append((customer_id, item_id))
-        applied = model is not None and model.runtime.record_purchase(customer_id, item_id) is not False
+            self._pending.append((kind, customer_id, item_id))
+        applied = model is not None and _record(model.runtime, kind, customer_id, item_id)
         if announce and self.journal is not None:
-            self.journal.publish("purchase", customer_id=customer_id, item_id=item_id)
+            self.journal.publish(kind, customer_id=customer_id, item_id=item_id)
         return applied
 
     def forget_customer(self, customer_id: str, *, announce: bool = True) -> list[str]:
-        """Drop a customer from every serving model; returns the families that held them."""
+        """Drop a customer from every serving model; returns the families that held something about
+        them, in FAMILIES order.
+
+        For an erasure asked here (`announce`) the answer is the same whichever worker answers: the
+        changes the other workers published are applied first, so a repeated erasure answers [] (or
+        the families that took in a purchase posted since the previous erasure).
+        """
+        stale = announce and self._erasure_waiting(customer_id)
         self._erased_live.add(customer_id)
-        forgotten = [family for family, model in self.holder.snapshot.models.items()
-                     if family in ("recommender", "churn") and _forget(model.runtime, customer_id)]
+        models = self.holder.snapshot.models
+        forgotten = [family for family in CUSTOMER_FAMILIES
+                     if family in models and _forget(models[family].runtime, customer_id)]
         if announce and self.journal is not None:
             self.journal.publish("forget", customer_id=customer_id)
-        return forgotten
+        return [] if stale else forgotten
+
+    def _erasure_waiting(self, customer_id: str) -> bool:
+        """Apply the other workers' changes now; True when one of them erased the customer but the
+        change must wait for a reload to finish (the models here still hold what it forgets)."""
+        self.catch_up()
+        if self.journal is not None and (self._reloading or self._deferred):
+            self._deferred += self._poll()  # still applied later, in order, by apply_journal
+        return any(op.get("op") == "forget" and op.get("customer_id") == customer_id for op in self._deferred)
 
     async def follow_journal(self) -> None:
         """Apply the other workers' changes every `sync_interval_seconds`, until cancelled."""
@@ -209,11 +235,11 @@ class ServiceState:
             return []
 
     def _apply_live(self, op: dict[str, Any]) -> None:
-        """Apply one purchase or erasure published by another worker."""
+        """Apply one purchase, return or erasure published by another worker."""
         kind = op.get("op")
         try:
-            if kind == "purchase":
-                self.record_purchase(str(op["customer_id"]), str(op["item_id"]), announce=False)
+            if kind in LIVE_CHANGES:
+                self.record(str(kind), str(op["customer_id"]), str(op["item_id"]), announce=False)
             elif kind == "forget":
                 self.forget_customer(str(op["customer_id"]), announce=False)
         except Exception as exc:  # noqa: BLE001 - one bad line must not stop the follower
@@ -244,6 +270,30 @@ def _prepare_forecast(runtime: Any, items: Any) -> None:
     rows = {item: {k: (None if pd.isna(v) else v) for k, v in row.items()}
             for item, row in frame.to_dict("index").items()}
     runtime.set_items(rows)
+
+
+def _replay_stored_changes(runtime: Any, store: Any) -> None:
+    """Replay into a freshly loaded recommender the purchases and returns stored since its training
+    data end (one query), so a reload or a restart keeps what the API took in since training."""
+    data_end = getattr(runtime, "data_end", None)
+    if not data_end:
+        log.warning("the recommender model has no data_end: purchases stored since its training wait "
+                    "for the next training")
+        return
+    events = store.read_events(start=data_end, event_types=LIVE_CHANGES)
+    applied = 0
+    for customer_id, item_id, kind in zip(events["customer_id"], events["item_id"], events["event_type"]):
+        if isinstance(customer_id, str):
+            applied += _record(runtime, str(kind), customer_id, str(item_id))
+    log.info("replayed %d of %d purchases and returns stored since %s into the recommender",
+             applied, len(events), data_end)
+
+
+def _record(runtime: Any, kind: str, customer_id: str, item_id: str) -> bool:
+    """Record one purchase or return in a recommender runtime; whether it took it in."""
+    if kind == "purchase":
+        return runtime.record_purchase(customer_id, item_id) is not False
+    return bool(runtime.record_return(customer_id, item_id))
 
 
 def _forget(runtime: Any, customer_id: str) -> bool:

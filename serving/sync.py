@@ -1,4 +1,4 @@
-"""Keeps the worker processes of one service in step: purchases, erasures and reloads.
+"""Keeps the worker processes of one service in step: purchases, returns, erasures and reloads.
 
 Each worker keeps its models in memory, so an event posted to one worker must reach the others.
 Workers append one JSON line per change to a journal file under SHOPML_HOME (appends of a few
@@ -6,7 +6,8 @@ hundred bytes are atomic with O_APPEND). Each worker reads the lines the others 
 answers a request (one `stat` when nothing changed), so a purchase or an erasure acknowledged by one
 worker holds on the next request to any worker; reloads run in the background, polled every
 `sync_interval_seconds`. The journal only carries changes made while the service runs; a worker
-that starts reads erasures from the event store and the models from the registry.
+that starts reads the models from the registry and, from the event store, the erasures and the
+purchases and returns stored since each recommender's training data end.
 """
 
 from __future__ import annotations

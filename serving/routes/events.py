@@ -13,6 +13,7 @@ from serving.deps import MetricsDep, ServiceDep, StoreDep
 from serving.errors import contract_errors, unprocessable
 from serving.responses import json_answer
 from serving.schemas.events import EventBatch, EventsAccepted
+from serving.state import LIVE_CHANGES
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
@@ -26,13 +27,18 @@ def events_frame(batch: EventBatch) -> pd.DataFrame:
 @router.post("", status_code=202, response_model=EventsAccepted,
              responses={413: {"description": "body too large"}, 422: {"description": "bad event; nothing stored"}})
 async def post_events(batch: EventBatch, service: ServiceDep, store: StoreDep, metrics: MetricsDep) -> Response:
-    """Store up to 1,000 events atomically (all or none), then reflect purchases in recommendations."""
+    """Store up to 1,000 events atomically (all or none), then reflect purchases and returns in
+    recommendations."""
     try:
         frame = events_frame(batch)
     except ContractError as exc:
         return unprocessable(contract_errors(exc))
     stored = await asyncio.to_thread(store.append_events, frame, source="api")
     metrics.events_stored.inc(stored)
-    applied = sum(service.record_purchase(e.customer_id, e.item_id) for e in batch.events if e.event_type == "purchase")
+    applied = 0
+    for e in batch.events:  # in batch order: a return cancels a purchase posted since training
+        if e.event_type in LIVE_CHANGES:
+            took = service.record(e.event_type, e.customer_id, e.item_id)
+            applied += took and e.event_type == "purchase"
     answer = EventsAccepted(received=len(batch.events), stored=int(stored), purchases_applied=applied)
     return json_answer(answer, status_code=202)

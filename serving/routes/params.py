@@ -1,14 +1,29 @@
-"""Path and query parameters shared by the routers, with their bounds."""
+"""Path and query parameters shared by the routers, with their bounds.
+
+Path ids are normalised as the events and the ingest normalise them (surrounding whitespace
+stripped), and a trailing slash in the URL (`/v1/recommendations/C1/`) is not part of the id, so it
+answers as for `C1`. A slash inside an id is sent as `%2F` and kept (`SHOP%2F42` is `SHOP/42`).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import Path, Query
+from pydantic import BeforeValidator
 
 from serving.config import MAX_ID_LENGTH, MAX_K
 
-CustomerId = Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH, description="customer id")]
-ItemId = Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH, description="item id")]
+
+def path_id(value: object) -> object:
+    """A path id without surrounding whitespace and without a trailing slash."""
+    return value.strip().rstrip("/").strip() if isinstance(value, str) else value
+
+
+_ID_HELP = "surrounding whitespace and a trailing slash are not part of the id; send a slash inside it as %2F"
+CustomerId = Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH, description=f"customer id ({_ID_HELP})"),
+                       BeforeValidator(path_id)]
+ItemId = Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH, description=f"item id ({_ID_HELP})"),
+                   BeforeValidator(path_id)]
 K = Annotated[int, Query(ge=1, le=MAX_K, description=f"how many items to return (1..{MAX_K})")]
 Category = Annotated[str | None, Query(max_length=MAX_ID_LENGTH, description="only items of this category")]

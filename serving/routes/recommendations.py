@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from serving.config import MAX_K
 from serving.deps import MetricsDep, RecommenderDep
 from serving.metrics import ServiceMetrics
 from serving.registry import LoadedModel
@@ -22,8 +23,10 @@ router = APIRouter(prefix="/v1/recommendations", tags=["recommendations"])
 
 
 def ranked(items: Any) -> list[RecommendedItem]:
-    """Runtime `(item_id, score, reason)` triples as response items."""
-    return [RecommendedItem(item_id=str(i), score=float(s), reason=str(r)) for i, s, r in items]
+    """Runtime `(item_id, score, reason)` triples, best first, as response items with their rank and
+    position score (see RecommendedItem.score); the sources' own scores are on different scales."""
+    return [RecommendedItem(item_id=str(i), rank=n, score=(1 + MAX_K - n) / MAX_K, reason=str(r))
+            for n, (i, _, r) in enumerate(items, start=1)]
 
 
 def _answer(customer_id: str | None, answer: Any, model: LoadedModel) -> RecommendationResponse:

@@ -14,9 +14,10 @@ LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 
 
 class EventIn(BaseModel):
-    """One event; a timestamp without a zone is taken as UTC; extra fields are ignored."""
+    """One event: the columns of the events data contract (features.schema.EVENTS), no others (an
+    unknown field is refused with 422); a timestamp without a zone is taken as UTC."""
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     customer_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
     item_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
@@ -36,7 +37,9 @@ class EventIn(BaseModel):
 
 
 class EventBatch(BaseModel):
-    """The body of POST /v1/events."""
+    """The body of POST /v1/events; unknown fields are refused (422)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     events: list[EventIn] = Field(min_length=1, max_length=MAX_EVENTS)
 

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from serving.config import MAX_BATCH_CUSTOMERS, MAX_ID_LENGTH, MAX_K, MAX_RECENT_ITEMS
 
 Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH)]
+SCORE_HELP = (f"position score: (1 + {MAX_K} - rank) / {MAX_K}, so 1.0 for the first item and {1 / MAX_K:g} less "
+              "for each next one. It follows the list order, which is the ranking (personal sources, then "
+              "popular fill items), and means the same in every answer; it is not a probability")
 
 
 class RecommendedItem(BaseModel):
-    """One recommended product, its score and why it was chosen."""
+    """One recommended product, its place in the list, its score and why it was chosen."""
 
     item_id: str
-    score: float
+    rank: int = Field(ge=1, le=MAX_K, description="1 for the best item; the list is in rank order")
+    score: float = Field(gt=0, le=1, description=SCORE_HELP)
     reason: str
 
 
@@ -25,11 +29,16 @@ class RecommendationResponse(BaseModel):
     customer_id: str | None
     items: list[RecommendedItem]
     model_version: str
-    fallback: bool = Field(description="true when the cold-start answer was used (unknown customer, opt-out)")
+    fallback: bool = Field(description="true when no item of the answer comes from a personal source (the "
+                                       "customer's or visitor's own history): unknown customer, opt-out, or only "
+                                       "popular, regional, trending or new items left after the filters")
 
 
 class BatchRecommendationRequest(BaseModel):
-    """Either `customer_ids` (a batch) or `recent_items` (an anonymous visitor), not both."""
+    """Either `customer_ids` (a batch) or `recent_items` (an anonymous visitor), not both; unknown fields
+    are refused (422), so a misspelt filter is not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
 
     customer_ids: list[Id] | None = Field(default=None, min_length=1, max_length=MAX_BATCH_CUSTOMERS)
     recent_items: list[Id] | None = Field(default=None, min_length=1, max_length=MAX_RECENT_ITEMS)

@@ -23,8 +23,11 @@ class RecAnswer:
 class FakeRecommender:
     """Repeat purchases first, then popularity; unknown or opted-out customers get popularity only."""
 
+    data_end = "2026-11-02T00:00:00+00:00"  # the end of the (pretended) training data
+
     def __init__(self, broken: bool = False) -> None:
         self.history = {c: list(items) for c, items in HISTORY.items()}
+        self.live: set[tuple[str, str]] = set()  # purchases recorded since training
         self.in_stock: dict[str, bool] = {}
         self.opt_outs: set[str] = set()
         self.broken = broken
@@ -61,7 +64,21 @@ class FakeRecommender:
     def record_purchase(self, customer_id: str, item_id: str) -> bool:
         if item_id not in CATEGORY:
             return False
-        self.history.setdefault(customer_id, []).append(item_id)
+        history = self.history.setdefault(customer_id, [])
+        if (customer_id, item_id) in self.live:  # as the real runtime: recording again changes nothing
+            history.remove(item_id)
+        history.append(item_id)
+        self.live.add((customer_id, item_id))
+        return True
+
+    def record_return(self, customer_id: str, item_id: str) -> bool:
+        if (customer_id, item_id) not in self.live:
+            return False
+        self.live.discard((customer_id, item_id))
+        history = self.history[customer_id]
+        del history[len(history) - 1 - history[::-1].index(item_id)]
+        if not history:
+            del self.history[customer_id]
         return True
 
     def forget_customer(self, customer_id: str) -> bool:

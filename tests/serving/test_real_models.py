@@ -146,7 +146,8 @@ def test_forecasts_and_replenishment(real: TestClient) -> None:
         assert r.status_code == 422 and "'horizon'" in r.json()["message"]
     plan = real.get(f"/v1/inventory/{series[0]}/replenishment", params={"on_hand": 3})
     assert plan.status_code == 200 and plan.json()["item_id"] == series[0]
-    longest = model.runtime.max_horizon("W") * 7 - 7  # the review week must fit in the forecast too
+    # the review week must fit in the forecast too, and the lead time starts after the begun week's past days
+    longest = model.runtime.max_horizon("W") * 7 - model.runtime.elapsed_days() - 7
     fits = real.get(f"/v1/inventory/{series[0]}/replenishment", params={"lead_time_days": longest})
     assert fits.status_code == 200
     beyond = real.get(f"/v1/inventory/{series[0]}/replenishment", params={"lead_time_days": longest + 1})

@@ -6,6 +6,8 @@ Public API (stable; the serving layer codes against it):
   .recommend_recent(recent_items, k, *, category=None) -> RecAnswer
   .similar(item_id, k) -> list[(item_id, score, reason)]    KeyError for an unknown item
   .record_purchase(customer_id, item_id) -> bool   reflected at once; False for an unknown item
+  .record_return(customer_id, item_id) -> bool     cancels that item's recorded purchase; False if none
+  .data_end -> str | None                    the end of the training data (purchases from then on are new)
   .forget_customer(customer_id) -> bool      the customer becomes unknown (cold start); True if held
   .set_in_stock({item_id: bool}), .set_opt_outs({customer_id, ...}), .set_categories({item_id: category})
   .customer_ids(), .item_ids(), .smoke_check()
@@ -13,10 +15,14 @@ Public API (stable; the serving layer codes against it):
 Business rules hold on every path: out-of-stock items are never returned, `category` filters,
 `exclude_purchased` drops every item the customer bought (recorded purchases included), opted-out
 customers get non-personalised items only, and K items come back whenever K eligible items exist.
-`RecAnswer.fallback` is True when the customer is unknown to the model (cold start), opted out of
-personalisation, or nothing personal could be said; every item carries the reason (the path) that
-produced it. An erased customer's trained history never comes back: purchases recorded after the
-erasure start a new history.
+`RecAnswer.fallback` is True when no item of the answer comes from a personal source (PERSONAL_REASONS):
+the customer is unknown to the model (cold start), opted out of personalisation, or only popular,
+regional, trending or new items are left (after `category` or stock filters, say); every item carries
+the reason (the path) that produced it. Recorded purchases are the ones posted after training; a
+recorded return of the same item cancels it (it no longer counts as bought), whatever the quantities.
+Recording is idempotent: the last purchase or return of an item wins, so replaying the same changes
+again leaves the same answers. An erased customer's trained history never comes back: purchases
+recorded after the erasure start a new history.
 """
 
 from __future__ import annotations
@@ -34,6 +40,9 @@ log = logging.getLogger(__name__)
 
 REASON_REPEAT, REASON_REGION, REASON_POPULAR, REASON_TRENDING = 0, 4, 5, 6
 REASON_RECENT_PURCHASE, REASON_RECENT_ITEMS, REASON_OPT_OUT = 9, 10, 11
+# Reasons (codes of artifacts.REASONS) that come from the customer's or visitor's own history:
+# bought before, ALS, item-kNN, co-purchase, bought recently, similar to recent items, product names.
+PERSONAL_REASONS = frozenset({REASON_REPEAT, 1, 2, 3, REASON_RECENT_PURCHASE, REASON_RECENT_ITEMS, 12})
 
 
 @dataclass
@@ -60,6 +69,7 @@ class RecommenderRuntime:
         self.meta = meta
         reasons = meta["reasons"]
         self.reasons: list[str] = [str(r) for r in reasons] if isinstance(reasons, list) else []
+        self._personal = {self.reasons[c] for c in PERSONAL_REASONS if c < len(self.reasons)}
         self._items = [str(x) for x in arrays["items"]]
         self._item_index = {item: j for j, item in enumerate(self._items)}
         self._customers = [str(x) for x in arrays["customers"]]
@@ -95,6 +105,12 @@ class RecommenderRuntime:
             arrays = {k: data[k] for k in data.files}
         return cls(meta, arrays)
 
+    @property
+    def data_end(self) -> str | None:
+        """The end of the training data (ISO-8601): events from then on are not in the model."""
+        end = self.meta.get("data_end")
+        return str(end) if end else None
+
     # ----- request-time state -------------------------------------------------------------------
 
     def record_purchase(self, customer_id: str, item_id: str) -> bool:
@@ -106,6 +122,18 @@ class RecommenderRuntime:
         if j in recorded:
             recorded.remove(j)
         recorded.append(j)
+        return True
+
+    def record_return(self, customer_id: str, item_id: str) -> bool:
+        """Cancel a recorded purchase of the item; False when none was recorded (a return of an item
+        bought before training leaves the trained history as it is)."""
+        cid, j = str(customer_id), self._item_index.get(str(item_id))
+        recorded = self._recorded.get(cid)
+        if j is None or not recorded or j not in recorded:
+            return False
+        recorded.remove(j)
+        if not recorded:
+            del self._recorded[cid]
         return True
 
     def forget_customer(self, customer_id: str) -> bool:
@@ -161,13 +189,11 @@ class RecommenderRuntime:
             if row is not None:
                 banned |= set(self._bought_indices[self._bought_indptr[row]:self._bought_indptr[row + 1]].tolist())
         if cid in self._opt_out:
-            return RecAnswer(self._fill([], k, category, banned, [self._popular_opt_out()]), fallback=True)
+            return self._answer(self._fill([], k, category, banned, [self._popular_opt_out()]))
         region = self._region_of(cid)
         if row is None:
-            if recorded:
-                picks = self._from_items(recorded, banned)
-                return RecAnswer(self._fill(picks, k, category, banned, [region, self._trending, self._popular]), False)
-            return RecAnswer(self._fill([], k, category, banned, [region, self._trending, self._popular]), True)
+            picks = self._from_items(recorded, banned) if recorded else []
+            return self._answer(self._fill(picks, k, category, banned, [region, self._trending, self._popular]))
         items, scores, reasons = self._lists[exclude_purchased]
         picks = [(j, s, r) for j, s, r in zip(items[row].tolist(), scores[row].tolist(), reasons[row].tolist())
                  if j >= 0]
@@ -175,15 +201,13 @@ class RecommenderRuntime:
             top = picks[0][1] if picks else 1.0
             fresh = [(j, top, REASON_RECENT_PURCHASE) for j in reversed(recorded)]
             picks = fresh + [p for p in picks if p[0] not in set(recorded)]
-        return RecAnswer(self._fill(picks, k, category, banned, [region, self._popular]), fallback=False)
+        return self._answer(self._fill(picks, k, category, banned, [region, self._popular]))
 
     def recommend_recent(self, recent_items: list[str], k: int, *, category: str | None = None) -> RecAnswer:
         """Item-based top-k for an anonymous visitor from the items they just looked at or bought."""
         known = [self._item_index[i] for i in map(str, recent_items) if i in self._item_index]
-        if not known:
-            return RecAnswer(self._fill([], k, category, set(), [self._trending, self._popular]), fallback=True)
-        picks = self._from_items(known, set(known))
-        return RecAnswer(self._fill(picks, k, category, set(known), [self._trending, self._popular]), fallback=False)
+        picks = self._from_items(known, set(known)) if known else []
+        return self._answer(self._fill(picks, k, category, set(known), [self._trending, self._popular]))
 
     def similar(self, item_id: str, k: int) -> list[tuple[str, float, str]]:
         """Items bought together with, or similar in taste to, `item_id` (never itself)."""
@@ -212,6 +236,10 @@ class RecommenderRuntime:
         self.recommend("__smoke_check_unknown__", k)
 
     # ----- helpers ------------------------------------------------------------------------------
+
+    def _answer(self, items: list[tuple[str, float, str]]) -> RecAnswer:
+        """The answer, a fallback when none of its items comes from a personal source."""
+        return RecAnswer(items, fallback=not any(reason in self._personal for _, _, reason in items))
 
     def _ranked(self, values: np.ndarray, reason: int) -> list[tuple[int, float, int]]:
         order = np.argsort(-values, kind="stable")

@@ -97,6 +97,7 @@ def test_body_above_the_limit_is_413(client: TestClient, app: FastAPI) -> None:
     limit = app.state.service.settings.max_body_bytes
     r = client.post("/v1/events", content=b"{" + b" " * limit + b"}", headers={"content-type": "application/json"})
     assert r.status_code == 413 and stored(app) == 0
+    assert r.json()["message"] == r.json()["detail"] and str(limit) in r.json()["message"]
 
 
 def test_streamed_body_above_the_limit_is_413(client: TestClient, app: FastAPI) -> None:

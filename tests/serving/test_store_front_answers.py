@@ -1,0 +1,122 @@
+"""Storefront defects: unknown request fields, scores in list order, path ids, error bodies."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from serving.config import MAX_K
+from tests.serving.conftest import ADMIN
+
+EVENT = {"customer_id": "C1", "item_id": "I9", "timestamp": "2026-11-03T10:00:00Z", "event_type": "purchase"}
+
+
+# ---- unknown fields -------------------------------------------------------------------------------
+@pytest.mark.parametrize(("body", "field"), [
+    ({"customer_ids": ["C1"], "k": 2, "categroy": "toys"}, "categroy"),
+    ({"recent_items": ["I1"], "k": 2, "exclude_purchsed": True}, "exclude_purchsed"),
+])
+def test_a_misspelt_recommendation_field_is_refused(client: TestClient, body: dict[str, Any], field: str) -> None:
+    r = client.post("/v1/recommendations", json=body)
+    assert r.status_code == 422
+    assert r.json()["message"].startswith(f"{field}: unknown field")
+
+
+@pytest.mark.parametrize(("body", "where"), [
+    ({"events": [{**EVENT, "qty": 2}]}, "events[0].qty"),
+    ({"events": [EVENT], "source": "shop"}, "source"),
+])
+def test_an_unknown_event_field_is_refused_and_nothing_stored(client: TestClient, body: dict[str, Any],
+                                                             where: str) -> None:
+    r = client.post("/v1/events", json=body)
+    assert r.status_code == 422 and f"{where}: unknown field" in r.json()["message"]
+    assert client.get("/v1/recommendations/C1", params={"k": 1}).json()["items"][0]["item_id"] != "I9"
+
+
+# ---- scores -----------------------------------------------------------------------------------------
+def _lists(client: TestClient) -> list[list[dict[str, Any]]]:
+    client.post("/v1/events", json={"events": [EVENT]})  # a "bought recently" item on top of C1's list
+    answers = [client.get(f"/v1/recommendations/{c}", params={"k": 20}).json() for c in ("C1", "C3", "nobody")]
+    answers += client.post("/v1/recommendations", json={"recent_items": ["I1"], "k": 7}).json()["results"]
+    answers.append(client.get("/v1/items/I1/similar", params={"k": 9}).json())
+    return [a["items"] for a in answers]
+
+
+def test_scores_follow_the_list_order_on_one_scale(client: TestClient) -> None:
+    for items in _lists(client):
+        assert [i["rank"] for i in items] == list(range(1, len(items) + 1))
+        assert [i["score"] for i in items] == [(1 + MAX_K - n) / MAX_K for n in range(1, len(items) + 1)]
+        assert all(a["score"] > b["score"] for a, b in pairwise(items))
+
+
+def test_the_order_and_the_items_are_the_runtimes(client: TestClient) -> None:
+    runtime = client.app.state.service.holder.snapshot.get("recommender").runtime  # type: ignore[attr-defined]
+    expected = [i for i, _, _ in runtime.recommend("C3", 10).items]
+    assert [i["item_id"] for i in client.get("/v1/recommendations/C3").json()["items"]] == expected
+
+
+def test_the_score_is_documented(client: TestClient) -> None:
+    item = client.get("/openapi.json").json()["components"]["schemas"]["RecommendedItem"]["properties"]
+    assert "rank" in item and "position score" in item["score"]["description"]
+
+
+# ---- path ids --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", ["/v1/recommendations/C1/", "/v1/recommendations/%20C1", "/v1/recommendations/C1%20"])
+def test_path_ids_are_normalised(client: TestClient, path: str) -> None:
+    plain = client.get("/v1/recommendations/C1", params={"k": 3}).json()
+    r = client.get(path, params={"k": 3})
+    assert r.status_code == 200 and r.json() == plain and plain["fallback"] is False
+
+
+def test_item_and_customer_path_ids_are_normalised(client: TestClient) -> None:
+    assert client.get("/v1/items/%20I1%20/similar").json()["item_id"] == "I1"
+    assert client.get("/v1/customers/%20C1/churn").json()["customer_id"] == "C1"
+    assert client.get("/v1/recommendations/SHOP%2F42").json()["customer_id"] == "SHOP/42"
+
+
+def test_an_id_of_only_blanks_is_refused(client: TestClient) -> None:
+    r = client.get("/v1/recommendations/%20%20")
+    assert r.status_code == 422 and "customer_id" in r.json()["message"]
+
+
+# ---- error bodies ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("method", "path", "headers", "status"), [
+    ("POST", "/v1/admin/reload", {}, 401),
+    ("POST", "/v1/admin/reload", {"X-API-Key": "wrong"}, 403),
+    ("GET", "/v1/items/nothing/similar", {}, 404),
+    ("GET", "/no/such/path", {}, 404),
+    ("PUT", "/v1/events", {}, 405),
+])
+def test_every_error_body_has_a_message(client: TestClient, method: str, path: str, headers: dict[str, str],
+                                         status: int) -> None:
+    r = client.request(method, path, headers=headers)
+    body = r.json()
+    assert r.status_code == status and isinstance(body["detail"], str)
+    assert isinstance(body["message"], str) and body["message"]
+
+
+def test_the_router_errors_say_what_was_refused(client: TestClient) -> None:
+    assert "/no/such/path" in client.get("/no/such/path").json()["message"]
+    assert client.put("/v1/events").json()["message"] == "PUT is not allowed on /v1/events; allowed: POST"
+    assert client.post("/v1/admin/reload", headers=ADMIN).status_code == 200
+
+
+def test_a_body_without_content_type_names_the_header(client: TestClient) -> None:
+    import json
+
+    r = client.post("/v1/events", content=json.dumps({"events": [EVENT]}).encode())
+    assert r.status_code == 422
+    assert r.json()["message"] == "request body: the Content-Type header must be application/json (it is missing)"
+    r = client.post("/v1/events", content=b"{}", headers={"Content-Type": "text/plain"})
+    assert "must be application/json (it is 'text/plain')" in r.json()["message"]
+
+
+def test_a_body_that_is_not_json_says_where(client: TestClient) -> None:
+    r = client.post("/v1/events", content=b'{"events": [\n  {"customer_id": "C1",}]}',
+                    headers={"Content-Type": "application/json"})
+    assert r.status_code == 422 and isinstance(r.json()["detail"], list)
+    assert r.json()["message"] == ("request body is not valid JSON: Expecting property name enclosed in double quotes"
+                                   " at line 2, column 24 (character 36)")

@@ -4,12 +4,15 @@ Lead-time demand is the sum of the forecast buckets that the lead time covers (a
 counts pro rata). The lead time starts today: when the first bucket is a week already begun
 (`elapsed_days` of it observed), only its remaining days count. Its spread comes from each bucket's
 p10..p90 interval (sigma = (p90 - p10) / 2.563, the normal width of an 80% interval), buckets taken
-as independent. Numpy and the standard library only, so serving can call it per request.
+as independent. Demand over the lead time is then a count distribution with that mean and spread
+(`training.inventory.demand`: negative binomial, or Poisson), never negative.
 
-The reorder point covers the lead time (order when stock falls to it); the order-up-to level covers the
-lead time plus the review period (order up to it at each review). The stockout probability is the chance
-that demand over the lead time, before an order placed today can arrive, exceeds the stock on hand, so
-stock at the reorder point carries a risk of about 1 - service_level.
+The reorder point is the lead-time demand's quantile at the service level (order when stock falls to
+it); the safety stock is what it holds above the expected lead-time demand. The order-up-to level is
+the same quantile over the lead time plus the review period (order up to it at each review). The
+stockout probability is the chance that demand over the lead time, before an order placed today can
+arrive, exceeds the stock on hand, so stock at the reorder point carries a risk of at most
+1 - service_level.
 
 Nothing is invented: without a lead time there is no safety stock or reorder point, without stock on
 hand no order quantity, stockout probability or days of cover; the answer lists what was missing.
@@ -22,6 +25,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from training.inventory.demand import CountDemand
+
 Z80 = 2.0 * 1.2815515655446004  # p90 - p10 of a standard normal
 REVIEW_DAYS = 7  # days between two order reviews
 
@@ -33,25 +38,6 @@ class LeadTimeTooLong(ValueError):
 def longest_lead_time(n_buckets: int, bucket_days: int, review_days: int = REVIEW_DAYS, elapsed_days: int = 0) -> int:
     """The longest lead time (days) whose demand, review period included, the forecast covers."""
     return n_buckets * bucket_days - elapsed_days - review_days
-
-
-def normal_ppf(p: float) -> float:
-    """Inverse standard normal CDF (bisection on `normal_cdf`, accurate to ~1e-12)."""
-    if not 0.0 < p < 1.0:
-        raise ValueError(f"probability must be in (0, 1), got {p}")
-    lo, hi = -10.0, 10.0
-    for _ in range(80):  # bisection on the exact CDF: simple and precise enough
-        mid = (lo + hi) / 2.0
-        if normal_cdf(mid) < p:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2.0
-
-
-def normal_cdf(x: float) -> float:
-    """Standard normal CDF."""
-    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
 
 
 def coverage_weights(n_buckets: int, bucket_days: int, days: float) -> np.ndarray:
@@ -93,7 +79,6 @@ def replenishment(mean: Sequence[float], p10: Sequence[float], p90: Sequence[flo
                               f"{len(mean) * bucket_days - elapsed_days} days from today, {review_days} of them "
                               "the review period), "
                               f"got {lead_time_days}")
-    z = normal_ppf(service_level)
     missing: list[str] = []
     out: dict[str, object] = {"service_level": service_level, "lead_time_days": lead_time_days,
                               "on_hand": on_hand, "review_days": review_days}
@@ -106,28 +91,21 @@ def replenishment(mean: Sequence[float], p10: Sequence[float], p90: Sequence[flo
         out.update(lead_time_demand=None, safety_stock=None, reorder_point=None, order_up_to=None,
                    suggested_order_quantity=None, stockout_probability=None)
     else:
-        mu_l, sd_l = demand_over(lead_time_days, mean, p10, p90, bucket_days, elapsed_days)
-        mu_lr, sd_lr = demand_over(lead_time_days + review_days, mean, p10, p90, bucket_days, elapsed_days)
-        safety = z * sd_l
-        order_up_to = mu_lr + z * sd_lr
-        out.update(lead_time_demand=mu_l, safety_stock=math.ceil(safety), reorder_point=math.ceil(mu_l + safety),
-                   order_up_to=math.ceil(order_up_to))
+        lead = CountDemand(*demand_over(lead_time_days, mean, p10, p90, bucket_days, elapsed_days))
+        cycle = CountDemand(*demand_over(lead_time_days + review_days, mean, p10, p90, bucket_days, elapsed_days))
+        reorder_point = lead.quantile(service_level)
+        order_up_to = cycle.quantile(service_level)
+        out.update(lead_time_demand=lead.mean, safety_stock=max(0, math.ceil(reorder_point - lead.mean)),
+                   reorder_point=reorder_point, order_up_to=order_up_to)
         if on_hand is None:
             out.update(suggested_order_quantity=None, stockout_probability=None)
         else:
             out["suggested_order_quantity"] = max(0, math.ceil(order_up_to - on_hand))
-            out["stockout_probability"] = _stockout(on_hand, mu_l, sd_l)
+            out["stockout_probability"] = lead.exceeds(on_hand)
     out["days_of_cover"] = None if on_hand is None else (on_hand / daily if daily > 0 else math.inf)
     out["eoq"] = _eoq(daily * 365.0, order_cost, holding_cost)
     out["missing"] = sorted(set(missing))
     return out
-
-
-def _stockout(on_hand: float, mu: float, sd: float) -> float:
-    """P(demand before an order placed now arrives > stock on hand)."""
-    if sd <= 0:
-        return 1.0 if mu > on_hand else 0.0
-    return 1.0 - normal_cdf((on_hand - mu) / sd)
 
 
 def _eoq(annual_demand: float, order_cost: float | None, holding_cost: float | None) -> float | None:

@@ -7,9 +7,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from training.inventory.classes import abc_classes, turnover_days, xyz_classes
-from training.inventory.policy import Z80, demand_over, normal_cdf, normal_ppf, replenishment
+from training.inventory.demand import CountDemand
+from training.inventory.policy import Z80, demand_over, replenishment
 
 WEEKS = 8
 MEAN = [70.0] * WEEKS  # 10 a day
@@ -17,11 +19,31 @@ P10 = [70.0 - Z80 / 2 * 14] * WEEKS  # sigma 14 a week
 P90 = [70.0 + Z80 / 2 * 14] * WEEKS
 
 
-def test_normal_helpers() -> None:
-    assert normal_ppf(0.95) == pytest.approx(1.6448536, abs=1e-6)
-    assert normal_cdf(normal_ppf(0.2)) == pytest.approx(0.2)
+def nbinom(mean: float, sd: float) -> stats.rv_discrete:
+    """scipy's negative binomial with this mean and sd: the oracle the tests check against."""
+    r = mean**2 / (sd**2 - mean)
+    return stats.nbinom(r, r / (r + mean))
+
+
+def test_count_demand_against_scipy() -> None:
+    over = CountDemand(140.0, 14 * math.sqrt(2))  # variance above the mean: negative binomial
+    oracle = nbinom(140.0, 14 * math.sqrt(2))
+    for units in (0, 100, 140, 171.5):
+        assert over.cdf(units) == pytest.approx(oracle.cdf(math.floor(units)), rel=1e-9)
+    assert over.quantile(0.95) == int(oracle.ppf(0.95))
+    poisson = CountDemand(5.0, 1.0)  # variance below the mean: Poisson
+    assert poisson.exceeds(3) == pytest.approx(stats.poisson(5.0).sf(3))
+    assert poisson.quantile(0.9) == int(stats.poisson(5.0).ppf(0.9))
+    assert CountDemand(0.0, 0.0).exceeds(0) == 0.0 and CountDemand(0.0, 0.0).quantile(0.99) == 0
     with pytest.raises(ValueError):
-        normal_ppf(1.0)
+        CountDemand(-1.0, 1.0)
+
+
+def test_no_stock_of_a_steady_seller_is_a_near_certain_stockout() -> None:
+    """A normal with sd above the mean said 0.80 for a daily seller with nothing on the shelf."""
+    assert CountDemand(1325.0, 1539.0).exceeds(0) > 0.99
+    slow = CountDemand(0.22, 0.5)  # a slow mover: most lead times see no sale at all
+    assert 0.1 < slow.exceeds(0) < 0.3 and slow.exceeds(0) == pytest.approx(nbinom(0.22, 0.5).sf(0))
 
 
 def test_lead_time_demand_pro_rata() -> None:
@@ -55,20 +77,21 @@ def test_lead_time_starts_after_the_observed_days_of_a_begun_week() -> None:
 
 def test_reorder_point_order_and_stockout() -> None:
     r = replenishment(MEAN, P10, P90, bucket_days=7, service_level=0.95, lead_time_days=14, on_hand=100.0)
+    lead, cycle = nbinom(140.0, 14 * math.sqrt(2)), nbinom(210.0, 14 * math.sqrt(3))
     assert r["missing"] == []
-    assert r["safety_stock"] == math.ceil(1.6448536 * 14 * math.sqrt(2))
-    assert r["reorder_point"] == math.ceil(140 + 1.6448536 * 14 * math.sqrt(2))
-    order_up_to = 210 + 1.6448536 * 14 * math.sqrt(3)
-    assert r["suggested_order_quantity"] == math.ceil(order_up_to - 100)
-    assert r["stockout_probability"] == pytest.approx(1 - normal_cdf((100 - 140) / (14 * math.sqrt(2))))
+    assert r["lead_time_demand"] == pytest.approx(140.0)
+    assert r["reorder_point"] == int(lead.ppf(0.95)) and r["safety_stock"] == math.ceil(lead.ppf(0.95) - 140)
+    assert r["order_up_to"] == int(cycle.ppf(0.95))
+    assert r["suggested_order_quantity"] == math.ceil(cycle.ppf(0.95) - 100)
+    assert r["stockout_probability"] == pytest.approx(lead.sf(100))
     at_reorder_point = replenishment(MEAN, P10, P90, bucket_days=7, service_level=0.95, lead_time_days=14,
-                                     on_hand=140 + 1.6448536 * 14 * math.sqrt(2))
-    assert at_reorder_point["stockout_probability"] == pytest.approx(0.05, abs=1e-4)
+                                     on_hand=float(r["reorder_point"]))  # type: ignore[arg-type]
+    assert 0.04 < at_reorder_point["stockout_probability"] <= 0.05  # type: ignore[operator]
     assert r["days_of_cover"] == pytest.approx(10.0)
     higher = replenishment(MEAN, P10, P90, bucket_days=7, service_level=0.99, lead_time_days=14, on_hand=100.0)
-    assert higher["safety_stock"] > r["safety_stock"]
+    assert higher["safety_stock"] > r["safety_stock"]  # type: ignore[operator]
     plenty = replenishment(MEAN, P10, P90, bucket_days=7, service_level=0.95, lead_time_days=14, on_hand=1000.0)
-    assert plenty["suggested_order_quantity"] == 0 and plenty["stockout_probability"] < 1e-6
+    assert plenty["suggested_order_quantity"] == 0 and plenty["stockout_probability"] < 1e-6  # type: ignore[operator]
 
 
 def test_missing_inputs_are_reported_not_invented() -> None:

@@ -86,7 +86,7 @@ class ServiceState:
             _prepare_recommender(runtime, self.store.read_items(), self.store.read_customers())
             _replay_stored_changes(runtime, self.store)
         elif family == "forecast":
-            _prepare_forecast(runtime, self.store.read_items())
+            runtime.take_items_table(self.store.read_items())
 
     def _models_changed(self, snapshot: Snapshot, report: list[FamilyReload]) -> None:
         for r in report:
@@ -257,19 +257,6 @@ def _prepare_recommender(runtime: Any, items: Any, customers: Any) -> None:
     if len(customers) and "personalization_opt_out" in customers:
         opted = customers[customers["personalization_opt_out"].fillna(False).astype(bool)]
         runtime.set_opt_outs({str(c) for c in opted["customer_id"]})
-
-
-def _prepare_forecast(runtime: Any, items: Any) -> None:
-    """Give a forecast runtime the items table's current category, stock on hand and lead time."""
-    if not len(items):
-        return
-    import pandas as pd
-
-    columns = [c for c in ("category", "stock_on_hand", "lead_time_days") if c in items]
-    frame = items.set_index(items["item_id"].astype(str))[columns]
-    rows = {item: {k: (None if pd.isna(v) else v) for k, v in row.items()}
-            for item, row in frame.to_dict("index").items()}
-    runtime.set_items(rows)
 
 
 def _replay_stored_changes(runtime: Any, store: Any) -> None:

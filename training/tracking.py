@@ -205,12 +205,13 @@ def _ensure_registered(client: Any, name: str) -> None:
             client.get_registered_model(name)
 
 
-def _alias_version(client: Any, name: str) -> str | None:
+def _alias_version(client: Any, name: str, alias: str = CHAMPION) -> str | None:
+    """The version `alias` points at, or None (no model, or no such alias)."""
     from mlflow.exceptions import MlflowException
 
     try:
-        return str(client.get_model_version_by_alias(name, CHAMPION).version)
-    except MlflowException:  # no model or no champion alias yet
+        return str(client.get_model_version_by_alias(name, alias).version)
+    except MlflowException:
         return None
 
 
@@ -245,6 +246,14 @@ def champion_version(settings: Settings, family: str) -> str | None:
     return _alias_version(MlflowClient(), registered_name(family))
 
 
+def resolve_version(settings: Settings, family: str, ref: str = CHAMPION) -> str | None:
+    """The version `ref` (a version number or an alias) names, or None when there is none."""
+    from mlflow import MlflowClient
+
+    configure(settings)
+    return ref if ref.isdigit() else _alias_version(MlflowClient(), registered_name(family), ref)
+
+
 def download_model(settings: Settings, family: str, ref: str = CHAMPION) -> Path | None:
     """Download a version's artefacts (`ref` is an alias or a version number); None if absent.
 
@@ -256,9 +265,8 @@ def download_model(settings: Settings, family: str, ref: str = CHAMPION) -> Path
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
-    configure(settings)
     client, name = MlflowClient(), registered_name(family)
-    version = ref if ref.isdigit() else _alias_version(client, name)
+    version = resolve_version(settings, family, ref)
     if ref == CHAMPION and mlflow.active_run() is not None:
         mlflow.set_tag(COMPARED_TAG, version or "none")
     if version is None:

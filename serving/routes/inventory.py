@@ -41,10 +41,8 @@ async def replenishment(
                                            lead_time_days=lead_time_days, on_hand=on_hand)
     except KeyError:
         raise HTTPException(404, f"no forecast for item {item_id!r}") from None
-    except LeadTimeTooLong as exc:
-        source = "" if lead_time_days is not None else " (the items table's lead time for this item)"
-        return unprocessable([{"loc": ["query", "lead_time_days"], "msg": f"{exc}{source}",
-                               "type": "less_than_equal"}])
+    except LeadTimeTooLong as exc:  # only a lead time given here; the items table's gives `missing`
+        return unprocessable([{"loc": ["query", "lead_time_days"], "msg": str(exc), "type": "less_than_equal"}])
     answer = ReplenishmentResponse(**{"service_level": service_level, **plain(plan), "item_id": item_id,
                                       "model_version": model.version})
     return json_answer(answer)

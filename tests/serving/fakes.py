@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from serving.registry import LoadedModel
+from training.forecast.runtime import ForecastRuntime
 from training.inventory.policy import LeadTimeTooLong, longest_lead_time
 
 ITEMS = [f"I{i}" for i in range(1, 21)]
@@ -126,6 +127,8 @@ class FakeForecast:
 
     def set_items(self, items: dict[str, dict[str, Any]]) -> None:
         self.items_table = dict(items)
+
+    take_items_table = ForecastRuntime.take_items_table  # the real conversion, into set_items above
 
     def replenishment(self, item_id: str, *, service_level: float = 0.95, lead_time_days: int | None = None,
                       on_hand: float | None = None) -> dict[str, Any]:

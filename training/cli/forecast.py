@@ -18,6 +18,7 @@ from training.cli.sources import check_format_has_source, contract_errors
 if TYPE_CHECKING:
     from training.forecast.backtest import BacktestResult
     from training.forecast.config import ForecastConfig
+    from training.forecast.runtime import ForecastRuntime
 
 log = logging.getLogger(__name__)
 
@@ -180,28 +181,52 @@ def export_command(
     out: Path = typer.Option(..., help="output file: .csv or .parquet"),
     freq: str = typer.Option("W", help="W (weeks) or D (days)"),
     horizon: int = typer.Option(8, min=1, help="buckets per item"),
-    service_level: float = typer.Option(0.95, min=0.5, max=0.999, help="service level of the reorder point"),
+    service_level: float = typer.Option(0.95, help="service level of the reorder point, above 0.5 and below 1"),
     model_ref: str = typer.Option("champion", "--model", help="registry alias or version"),
 ) -> None:
-    """Write item, category, bucket, p10, p50, p90, reorder point and suggested order for planners."""
+    """Write item, category, bucket, p10, p50, p90, reorder point and suggested order for planners.
+
+    Stock on hand, lead times and categories come from the event store's items table as it is now
+    (as a reload gives them to the service); without a store, from the table saved at training."""
     from training.forecast.export import export_table, write_atomically
     from training.forecast.runtime import ForecastRuntime
-    from training.tracking import download_model
+    from training.tracking import download_model, resolve_version
 
     if out.suffix.lower() not in (".csv", ".parquet"):
         raise typer.BadParameter("must end in .csv or .parquet", param_hint="--out")
     if not out.parent.is_dir():
         raise typer.BadParameter(f"folder {out.parent} does not exist", param_hint="--out")
-    folder = download_model(Settings(), "forecast", model_ref)
+    if not 0.5 < service_level < 1.0:  # the API's bounds
+        raise typer.BadParameter(f"must be above 0.5 and below 1, got {service_level}", param_hint="--service-level")
+    settings = Settings()
+    version = resolve_version(settings, "forecast", model_ref)
+    folder = download_model(settings, "forecast", model_ref) if version is not None else None
     if folder is None:
         hint = ("run `shopml train forecast` first" if model_ref == "champion"
                 else f"no version or alias {model_ref!r}; `shopml models list` shows them")
         typer.echo(f"no shopml-forecast model to export: {hint}", err=True)
         raise typer.Exit(code=2)
     runtime = ForecastRuntime.load(folder)
+    typer.echo(f"items table: {_take_current_items(runtime, settings)}")
     try:
         frame = export_table(runtime, freq=freq, horizon=horizon, service_level=service_level)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--horizon/--freq") from exc
     write_atomically(frame, out)
-    typer.echo(f"wrote {len(frame)} rows for {frame['item'].nunique()} items to {out}")
+    typer.echo(f"wrote {len(frame)} rows for {frame['item'].nunique()} items to {out} from shopml-forecast v{version}")
+
+
+def _take_current_items(runtime: ForecastRuntime, settings: Settings) -> str:
+    """Give `runtime` the store's items table; says where the stock and lead times come from."""
+    from features.store import EventStore
+
+    try:
+        store = EventStore.from_settings(settings)
+        try:
+            items = store.read_items()
+        finally:
+            store.close()
+    except Exception as exc:  # noqa: BLE001 - the export still works from the trained table
+        return f"the one saved at training (the event store cannot be read: {exc})"
+    runtime.take_items_table(items)
+    return f"the event store's, now ({len(items)} items)"

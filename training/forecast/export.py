@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +14,6 @@ from rich.progress import Progress
 
 from features.demand import CATEGORY_PREFIX, TOTAL_ID
 from training.forecast.runtime import ForecastRuntime
-from training.inventory.policy import LeadTimeTooLong
 
 COLUMNS = ["item", "category", "week", "p10", "p50", "p90", "mean", "reorder_point", "suggested_order",
            "abc", "xyz", "missing"]
@@ -29,7 +32,7 @@ def export_table(runtime: ForecastRuntime, *, freq: str = "W", horizon: int = 8,
     with Progress(disable=not show_progress, transient=True) as progress:
         task = progress.add_task("exporting forecasts", total=len(items))
         for item in items:
-            plan = _plan(runtime, item, service_level)
+            plan = runtime.replenishment(item, service_level=service_level)
             missing = ",".join(plan["missing"])  # type: ignore[arg-type]
             for point in runtime.forecast(item, horizon, freq):
                 rows.append({"item": item, "category": plan["category"], "week": point["date"],
@@ -41,27 +44,34 @@ def export_table(runtime: ForecastRuntime, *, freq: str = "W", horizon: int = 8,
     return frame.rename(columns={"week": "day"}) if freq == "D" else frame
 
 
-def _plan(runtime: ForecastRuntime, item: str, service_level: float) -> dict[str, object]:
-    """The item's replenishment answer; a lead time longer than the forecast leaves the reorder
-    point and order empty, with `lead_time_beyond_forecast` in `missing`."""
-    try:
-        return runtime.replenishment(item, service_level=service_level, lead_time_days=None, on_hand=None)
-    except LeadTimeTooLong:
-        plan = runtime.replenishment(item, service_level=service_level, lead_time_days=None, on_hand=None,
-                                     use_items_table_lead_time=False)
-        plan["missing"] = sorted({*plan["missing"], "lead_time_beyond_forecast"} - {"lead_time_days"})  # type: ignore[misc]
-        return plan
-
-
 def write_atomically(frame: pd.DataFrame, out: Path) -> None:
     """Write `frame` as CSV or Parquet (by `out`'s suffix) to a temporary file beside `out`, then
-    move it into place: an interrupted export never leaves a half-written file."""
+    move it into place: an interrupted export (Ctrl-C or SIGTERM) never leaves a half-written file,
+    neither at `out` nor beside it."""
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    with _terminate_as_exit():
+        try:
+            if out.suffix.lower() == ".parquet":
+                frame.to_parquet(tmp, index=False)
+            else:
+                frame.to_csv(tmp, index=False)
+            os.replace(tmp, out)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """Inside the block, SIGTERM raises SystemExit, so `finally` clauses run (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
-        if out.suffix.lower() == ".parquet":
-            frame.to_parquet(tmp, index=False)
-        else:
-            frame.to_csv(tmp, index=False)
-        os.replace(tmp, out)
+        yield
     finally:
-        tmp.unlink(missing_ok=True)
+        signal.signal(signal.SIGTERM, previous)

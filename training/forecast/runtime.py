@@ -21,10 +21,11 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from training.inventory.policy import replenishment
+from training.inventory.policy import LeadTimeTooLong, replenishment
 
 KEYS = ("mean", "p10", "p50", "p90")
 BUCKET_DAYS = {"W": 7, "D": 1}
@@ -74,6 +75,17 @@ class ForecastRuntime:
                 if row.get(key) is not None:
                     known[key] = row[key]
 
+    def take_items_table(self, items: Any) -> None:
+        """`set_items` from an items table as the store reads it (a DataFrame; empty cells are ignored)."""
+        if not len(items):
+            return
+        import pandas as pd  # only here: answering requests needs no pandas
+
+        columns = [c for c in ("category", "stock_on_hand", "lead_time_days") if c in items]
+        frame = items.set_index(items["item_id"].astype(str))[columns]
+        self.set_items({item: {k: (None if pd.isna(v) else v) for k, v in row.items()}
+                        for item, row in frame.to_dict("index").items()})
+
     def series_ids(self) -> list[str]:
         """Every series with a forecast (items, categories, total)."""
         table = self._tables.get("W") or next(iter(self._tables.values()))
@@ -100,26 +112,37 @@ class ForecastRuntime:
                 for k in range(horizon)]
 
     def replenishment(self, item_id: str, *, service_level: float = 0.95, lead_time_days: int | None = None,
-                      on_hand: float | None = None, use_items_table_lead_time: bool = True) -> dict[str, object]:
+                      on_hand: float | None = None) -> dict[str, object]:
         """Safety stock, reorder point, order quantity and stockout risk for one item.
 
-        Raises LeadTimeTooLong when the lead time (given, or the items table's) reaches past the
-        stored forecast."""
+        Raises LeadTimeTooLong when a given lead time reaches past the stored forecast. When the items
+        table's lead time does, the answer leaves what needs it empty and says
+        `lead_time_beyond_forecast` in `missing`."""
         if item_id not in self._items:
             raise KeyError(item_id)
         info = self._items[item_id]
-        table_lead = _maybe_int(info.get("lead_time_days")) if use_items_table_lead_time else None
-        lead = lead_time_days if lead_time_days is not None else table_lead
+        lead = lead_time_days if lead_time_days is not None else _maybe_int(info.get("lead_time_days"))
         stock = on_hand if on_hand is not None else _maybe_float(info.get("stock_on_hand"))
+        try:
+            answer = self._plan(item_id, service_level, lead, stock)
+        except LeadTimeTooLong:
+            if lead_time_days is not None:
+                raise
+            answer = self._plan(item_id, service_level, None, stock)
+            answer["lead_time_days"] = lead
+            answer["missing"] = sorted({*answer["missing"], "lead_time_beyond_forecast"} - {"lead_time_days"})  # type: ignore[misc]
+        answer.update(item_id=item_id, abc=info.get("abc"), xyz=info.get("xyz"), category=info.get("category"),
+                      lead_time_source=_source(lead_time_days, lead), on_hand_source=_source(on_hand, stock))
+        return answer
+
+    def _plan(self, item_id: str, service_level: float, lead: int | None, stock: float | None) -> dict[str, object]:
         table = self._table("W")
         row = table.index[item_id]
         v = table.values
         elapsed = self.elapsed_days()
         answer = replenishment(v["mean"][row], v["p10"][row], v["p90"][row], bucket_days=BUCKET_DAYS["W"],
                                service_level=service_level, lead_time_days=lead, on_hand=stock, elapsed_days=elapsed)
-        start = dt.date.fromisoformat(table.dates[0]) + dt.timedelta(days=elapsed)
-        answer.update(item_id=item_id, demand_from=start.isoformat(), abc=info.get("abc"), xyz=info.get("xyz"), category=info.get("category"),
-                      lead_time_source=_source(lead_time_days, lead), on_hand_source=_source(on_hand, stock))
+        answer["demand_from"] = (dt.date.fromisoformat(table.dates[0]) + dt.timedelta(days=elapsed)).isoformat()
         return answer
 
     def elapsed_days(self) -> int:

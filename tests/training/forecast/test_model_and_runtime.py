@@ -147,6 +147,18 @@ def test_lead_time_counts_from_the_day_after_the_last_sale(events: pd.DataFrame,
         rt.replenishment("item00", service_level=0.9, lead_time_days=longest + 1, on_hand=5)
 
 
+def test_an_items_table_lead_time_beyond_the_forecast_is_reported_missing(folder: Path) -> None:
+    rt = ForecastRuntime.load(folder)
+    too_long = rt.max_horizon("W") * 7
+    rt.set_items({"item00": {"lead_time_days": float(too_long), "stock_on_hand": 5.0}})
+    plan = rt.replenishment("item00", service_level=0.95)
+    assert plan["missing"] == ["lead_time_beyond_forecast"] and plan["lead_time_days"] == too_long
+    assert plan["reorder_point"] is None and plan["stockout_probability"] is None
+    assert plan["on_hand"] == 5.0 and plan["days_of_cover"] is not None  # what needs no lead time stays
+    with pytest.raises(LeadTimeTooLong):  # a lead time asked for explicitly is the caller's error
+        rt.replenishment("item00", service_level=0.95, lead_time_days=too_long)
+
+
 def test_items_table_changes_reach_replenishment_without_retraining(folder: Path) -> None:
     rt = ForecastRuntime.load(folder)
     assert rt.replenishment("item01")["missing"] == ["lead_time_days", "stock_on_hand"]
@@ -201,3 +213,20 @@ def test_export_is_written_whole_or_not_at_all(tmp_path: Path, suffix: str, monk
     again = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
     pd.testing.assert_frame_equal(again, frame)  # the earlier export is untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]  # no temporary file left behind
+
+
+def test_a_terminated_export_leaves_no_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import signal
+
+    from training.forecast.export import write_atomically
+
+    def killed(self: pd.DataFrame, path: Path, **kwargs: object) -> None:
+        Path(path).write_text("item,p5")  # half a file, then `kill` arrives
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", killed)
+    with pytest.raises(SystemExit):
+        write_atomically(pd.DataFrame({"item": ["a"]}), tmp_path / "plan.csv")
+    assert list(tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is put back

@@ -5,19 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response
+from fastapi import APIRouter, HTTPException, Query, Response
 
-from serving.config import MAX_HORIZON, MAX_ID_LENGTH
+from serving.config import MAX_HORIZON
 from serving.deps import ForecastDep
 from serving.errors import unprocessable
 from serving.responses import json_answer
+from serving.routes.params import SeriesId
 from serving.schemas.forecasts import ForecastPoint, ForecastResponse
 
 router = APIRouter(prefix="/v1/forecasts", tags=["forecasts"])
-
-SeriesId = Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH,
-                               description="an item id, `category:NAME` or `_total`")]
-
 
 def _day(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):

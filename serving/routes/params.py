@@ -25,5 +25,8 @@ CustomerId = Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH, descrip
                        BeforeValidator(path_id)]
 ItemId = Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH, description=f"item id ({_ID_HELP})"),
                    BeforeValidator(path_id)]
+SeriesId = Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH,
+                              description=f"an item id, `category:NAME` or `_total` ({_ID_HELP})"),
+                     BeforeValidator(path_id)]
 K = Annotated[int, Query(ge=1, le=MAX_K, description=f"how many items to return (1..{MAX_K})")]
 Category = Annotated[str | None, Query(max_length=MAX_ID_LENGTH, description="only items of this category")]

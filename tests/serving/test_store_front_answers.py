@@ -75,6 +75,9 @@ def test_item_and_customer_path_ids_are_normalised(client: TestClient) -> None:
     assert client.get("/v1/items/%20I1%20/similar").json()["item_id"] == "I1"
     assert client.get("/v1/customers/%20C1/churn").json()["customer_id"] == "C1"
     assert client.get("/v1/recommendations/SHOP%2F42").json()["customer_id"] == "SHOP/42"
+    for path in ("/v1/forecasts/%20_total%20", "/v1/forecasts/_total/"):
+        r = client.get(path, params={"horizon": 1})
+        assert r.status_code == 200 and r.json()["item_id"] == "_total", r.text
 
 
 def test_an_id_of_only_blanks_is_refused(client: TestClient) -> None:

@@ -20,19 +20,24 @@ class FreqSpec:
     min_history: int  # buckets of history an origin needs
     max_origins: int = 30  # latest training origins kept per fit (bounds the training time)
     train_items: int | None = None  # overrides ForecastConfig.train_items for this frequency
+    # daily only: a weekday with no sale in the shop total on each of the last `closed_weeks` weeks
+    # before the origin is a closed day, forecast 0 (see `windows.closed_weekdays`); 0 = off
+    closed_weeks: int = 0
 
     def __post_init__(self) -> None:
         if self.freq not in ("D", "W"):
             raise ValueError(f"freq must be 'D' or 'W', got {self.freq!r}")
         if min(self.season, self.week, self.horizon, self.origin_step) < 1:
             raise ValueError("season, week, horizon and origin_step must be positive integers")
+        if self.closed_weeks < 0 or (self.closed_weeks and self.freq != "D"):
+            raise ValueError(f"closed_weeks must be >= 0, and 0 unless freq is 'D'; got {self.closed_weeks}")
         if self.served_horizon < self.horizon:
             raise ValueError("served_horizon must be >= horizon")
 
 
 WEEKLY = FreqSpec(freq="W", season=1, week=1, horizon=8, served_horizon=26, origin_step=1, min_history=8)
 DAILY = FreqSpec(freq="D", season=7, week=7, horizon=28, served_horizon=90, origin_step=7, min_history=56,
-                 max_origins=10, train_items=200)
+                 max_origins=10, train_items=200, closed_weeks=8)
 SPECS: dict[str, FreqSpec] = {"W": WEEKLY, "D": DAILY}
 
 

@@ -8,6 +8,7 @@ One model is fitted across all series. It predicts `target / level` (see `window
   of training (a weight of 0 deselects a component);
 - p10 and p90 are widened (or narrowed) by conformalised quantile regression on those same origins,
   one tail at a time, so each tail misses (1 - coverage_target) / 2 of the time.
+Daily closed days (`windows.closed_weekdays`) are forecast 0 and left out of training and calibration.
 The validation origins are held out of a first fit (stage A); the final boosters (stage B) are
 refitted on every origin and reuse stage A's blend weights and conformal offsets.
 """
@@ -96,7 +97,7 @@ def _tsb_rows(hist: History, rows: pd.DataFrame, horizon: int) -> np.ndarray:
     out = np.zeros(len(rows))
     origins = rows["_origin"].to_numpy()
     series = rows["_series"].to_numpy()
-    step = rows.groupby(["_origin", "_series"]).cumcount().to_numpy()
+    step = rows["_step"].to_numpy()
     for o in np.unique(origins):
         fc = tsb_point(hist.y[:, :o], horizon)
         sel = origins == o
@@ -261,6 +262,8 @@ class GlobalForecaster:
         p90 = hi + cal.upper_offset * denom
         p10 = np.minimum(p10, p50)
         p90 = np.maximum(p90, p50)
+        open_day = ~rows["_closed"].to_numpy()  # closed days (windows.closed_weekdays) are 0
+        mean, p10, p50, p90 = (v * open_day for v in (mean, p10, p50, p90))
         return pd.DataFrame({"series": rows["_series"].to_numpy(), "ds": rows["_ds"].to_numpy(),
                              "h": rows["horizon"].to_numpy().astype(int), "mean": mean, "p10": p10,
                              "p50": p50, "p90": p90})

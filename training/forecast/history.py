@@ -16,10 +16,11 @@ from training.forecast.windows import History
 
 @dataclass
 class Prepared:
-    """A History before `as_of`, plus each item's category name and the uncapped demand matrix."""
+    """A History before `as_of`, plus each item's category name and the uncapped demand and revenue."""
 
     history: History
     uncapped: np.ndarray  # [n, T] demand before as_of, bulk orders left in
+    uncapped_revenue: np.ndarray  # [n, T] revenue of `uncapped`: what was actually sold (ABC classes)
     categories: list[str]  # category name per series ('unknown' when the items table has none)
     category_names: list[str]  # code -> name
 
@@ -85,7 +86,10 @@ def promo_matrix(promotions: pd.DataFrame | None, ids: Sequence[str], categories
 def prepare(events: pd.DataFrame, *, as_of: pd.Timestamp | str, freq: str, ids: Sequence[str],
             items: pd.DataFrame | None = None, promotions: pd.DataFrame | None = None,
             bulk_factor: float = 4.0, future_buckets: int = 0) -> Prepared:
-    """Capped and uncapped demand, revenue, shop total, categories and promotions before `as_of`."""
+    """Capped and uncapped demand and revenue, shop total, categories and promotions before `as_of`.
+
+    The uncapped revenue is the capped one plus the revenue of the units the bulk cap removed (only
+    the capped lines are priced again)."""
     cutoff = _naive(as_of)
     ids = [str(i) for i in ids]
     capped_events = cap_bulk_orders(events, as_of=cutoff, factor=bulk_factor)
@@ -94,6 +98,9 @@ def prepare(events: pd.DataFrame, *, as_of: pd.Timestamp | str, freq: str, ids: 
     y = _matrix(demand_series(capped_events, as_of=cutoff, freq=freq, items=ids), ids, grid)
     raw = _matrix(demand_series(events, as_of=cutoff, freq=freq, items=ids), ids, grid)
     revenue = _revenue(capped_events, ids, grid, cutoff, freq)
+    removed = events["quantity"] - capped_events["quantity"]  # > 0 only on the capped bulk lines
+    bulk = events.loc[removed > 0].assign(quantity=removed[removed > 0])
+    uncapped_revenue = revenue + _revenue(bulk, ids, grid, cutoff, freq)
     ones = events.loc[events["item_id"].isin(set(ids))].assign(quantity=1)
     lines = _matrix(demand_series(ones, as_of=cutoff, freq=freq, items=ids), ids, grid)
     cat_map: dict[str, str] = {}
@@ -108,7 +115,8 @@ def prepare(events: pd.DataFrame, *, as_of: pd.Timestamp | str, freq: str, ids: 
     promo = promo_matrix(promotions, ids, categories, full, freq)
     hist = History(ids=ids, dates=grid, y=y, revenue=revenue, total=total["y"].to_numpy(dtype=float),
                    category_code=codes, promo=promo, lines=lines)
-    return Prepared(history=hist, uncapped=raw, categories=categories, category_names=names)
+    return Prepared(history=hist, uncapped=raw, uncapped_revenue=uncapped_revenue, categories=categories,
+                    category_names=names)
 
 
 def truth_matrix(events: pd.DataFrame, *, ids: Sequence[str], start: pd.Timestamp, buckets: int,

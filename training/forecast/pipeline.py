@@ -3,7 +3,8 @@
 The folder (logged to MLflow and registered as `shopml-forecast`) holds, without pickles:
 - `forecast_W.npz`, `forecast_D.npz`: ids and bucket dates (strings), mean/p10/p50/p90 [n, served horizon]
   for every item sold in the last year, every category and the shop total (reconciled across levels;
-  the days of each complete week both tables hold add up to the weekly mean, see `temporal`);
+  the days of each complete week both tables hold add up to the weekly mean, see `temporal`; days the
+  shop has not traded on lately are 0, see `windows.closed_weekdays`);
 - `items.json`: per item category, ABC/XYZ class, stock on hand and lead time (None when unknown);
 - `meta.json`: origins, horizons, validation scores; `W/`, `D/`: LightGBM boosters as text + their config.
 """
@@ -125,12 +126,18 @@ def _as_matrix(pred: pd.DataFrame, n: int, horizon: int) -> dict[str, np.ndarray
 
 
 def item_table(weekly: FreqForecast, items: pd.DataFrame | None) -> dict[str, dict[str, object]]:
-    """Per item: category, ABC (value, last 52 weeks), XYZ (CV, last 26 weeks), stock and lead time."""
+    """Per item: category, ABC (value, last 52 weeks), XYZ (CV, last 26 weeks), stock and lead time.
+
+    The classes describe what was actually sold: ABC ranks the uncapped sales value of the last 52
+    weekly buckets and XYZ the coefficient of variation of the uncapped weekly units of the last 26
+    (`Prepared.uncapped_revenue`, `Prepared.uncapped`). The bulk cap (`outliers`) only shapes the
+    model's training series; a bulk order is real revenue and real variability for a planner.
+    """
     prep = weekly.prepared
     ids = prep.history.ids
-    value = pd.Series(prep.history.revenue[:, -52:].sum(axis=1), index=ids)
+    value = pd.Series(prep.uncapped_revenue[:, -52:].sum(axis=1), index=ids)
     abc = abc_classes(value)
-    recent = prep.history.y[:, -26:]
+    recent = prep.uncapped[:, -26:]
     xyz = xyz_classes(recent, ids)
     cv = coefficient_of_variation(recent)
     known = items.set_index(items["item_id"].astype(str)) if items is not None and not items.empty else None

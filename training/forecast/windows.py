@@ -3,6 +3,13 @@
 Every feature is scale-free: demand statistics are divided by the series' robust level at the origin
 (`denom`, the mean of the last 13 weeks of capped demand), so one model serves big and small series;
 the model predicts the ratio target / denom. Only buckets before the origin enter a row's features.
+
+Closed days (daily only): a weekday on which the shop total sold nothing on each of the
+`spec.closed_weeks` (8) weeks before the origin is closed for that origin's horizon
+(`closed_weekdays`; point in time, from the shop total, not tuned on any test window). Such rows
+are marked `_closed`: `training_rows` leaves them out of training and calibration, and
+`GlobalForecaster` forecasts 0 for mean, p10, p50 and p90 there. Online Retail II trades Sunday to
+Friday: Saturday is closed at every origin after its one Saturday of sales (2009-12-05).
 """
 
 from __future__ import annotations
@@ -71,6 +78,19 @@ def scale(y_hist: np.ndarray) -> np.ndarray:
         seg = row[nz[0]:] if nz.size else row
         out[i] = np.abs(np.diff(seg)).mean() if seg.size > 1 else 0.0
     return np.maximum(out, EPS)
+
+
+def closed_weekdays(total: np.ndarray, first_day: pd.Timestamp, origin: int, weeks: int) -> frozenset[int]:
+    """Weekdays (0 = Monday) with no shop sale on any of the `weeks` weeks of daily `total` before
+    `origin`; none when `weeks` is 0 or the history is shorter than `weeks` weeks.
+
+    `total` is the shop's daily demand and `first_day` the date of its bucket 0."""
+    if weeks <= 0 or origin < 7 * weeks:
+        return frozenset()
+    start = origin - 7 * weeks
+    sold = (total[start:origin].reshape(weeks, 7) > 0).any(axis=0)
+    first = int((first_day + pd.Timedelta(days=start)).dayofweek)
+    return frozenset(int((first + j) % 7) for j in np.flatnonzero(~sold))
 
 
 def origin_stats(hist: History, o: int, spec: FreqSpec) -> dict[str, np.ndarray]:
@@ -143,6 +163,7 @@ def origin_rows(hist: History, o: int, spec: FreqSpec, horizon: int, calendar: H
     step = pd.Timedelta(days=1 if spec.freq == "D" else 7)
     start = hist.dates[0] + o * step
     target_dates = pd.DatetimeIndex([start + k * step for k in range(horizon)])
+    closed = closed_weekdays(hist.total, hist.dates[0], o, spec.closed_weeks) if spec.freq == "D" else frozenset()
     cal = calendar_features(target_dates, freq=spec.freq, calendar=calendar)
     if not time_index:
         cal = cal[[c for c in cal.columns if c.startswith("in_") or c == "day_of_week"]]
@@ -159,6 +180,8 @@ def origin_rows(hist: History, o: int, spec: FreqSpec, horizon: int, calendar: H
                                                     - int(hist.dates[0].dayofweek), o, spec.week)
         block["_series"] = np.arange(n)
         block["_origin"] = np.full(n, o)
+        block["_step"] = np.full(n, k)
+        block["_closed"] = np.full(n, int(target_dates[k].dayofweek) in closed)
         block["_ds"] = np.full(n, target_dates[k])
         if targets is not None:
             block["_target"] = targets[:, col_idx] if col_idx < targets.shape[1] else np.full(n, np.nan)
@@ -169,7 +192,8 @@ def origin_rows(hist: History, o: int, spec: FreqSpec, horizon: int, calendar: H
 def training_rows(hist: History, spec: FreqSpec, horizon: int, calendar: HolidayCalendar,
                   end: int, *, targets: np.ndarray | None = None, first_origin: int | None = None,
                   time_index: bool = False) -> pd.DataFrame:
-    """Rows of every origin whose whole horizon ends at or before bucket `end` (exclusive)."""
+    """Rows of every origin whose whole horizon ends at or before bucket `end` (exclusive), without
+    the closed days (their forecast is 0 by rule, so they neither train nor calibrate the model)."""
     tgt = hist.y if targets is None else targets
     start = spec.min_history if first_origin is None else first_origin
     origins = list(range(end - horizon, start - 1, -spec.origin_step))[: spec.max_origins][::-1]
@@ -177,7 +201,8 @@ def training_rows(hist: History, spec: FreqSpec, horizon: int, calendar: Holiday
               for o in origins]
     if not frames:
         raise NotEnoughData(f"no training origins: need > {start + horizon} buckets of history, have {end}")
-    return pd.concat(frames, ignore_index=True)
+    rows = pd.concat(frames, ignore_index=True)
+    return rows[~rows["_closed"].to_numpy()].reset_index(drop=True)
 
 
 def feature_columns(rows: pd.DataFrame) -> list[str]:

@@ -1,4 +1,8 @@
-"""ABC classes by sales value, XYZ classes by demand variability, and turnover in days."""
+"""ABC classes by sales value, XYZ classes by demand variability, and turnover in days.
+
+Both classes are meant for what was actually sold: `pipeline.item_table` passes the uncapped sales
+value (last 52 weeks) and the uncapped weekly units (last 26 weeks), bulk orders included.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ XYZ_BOUNDS = (0.5, 1.0)  # coefficient of variation of weekly demand closing cla
 
 
 def abc_classes(value: pd.Series, bounds: tuple[float, float] = ABC_BOUNDS) -> pd.Series:
-    """A for the items making the first 80% of value, B the next 15%, C the rest (index = item id)."""
+    """A for the items making the first 80% of value, B the next 15%, C the rest (index = item id).
+
+    `value` is the actual (uncapped) sales value per item."""
     if value.empty:
         return pd.Series(dtype=object)
     ordered = value.clip(lower=0).sort_values(ascending=False, kind="mergesort")
@@ -23,9 +29,10 @@ def abc_classes(value: pd.Series, bounds: tuple[float, float] = ABC_BOUNDS) -> p
 
 
 def xyz_classes(weekly: np.ndarray, ids: list[str], bounds: tuple[float, float] = XYZ_BOUNDS) -> pd.Series:
-    """X (steady, CV <= 0.5), Y (CV <= 1), Z (erratic or no demand) from a [n, weeks] demand matrix."""
-    mean = weekly.mean(axis=1)
-    cv = np.divide(weekly.std(axis=1), mean, out=np.full(mean.shape, np.inf), where=mean > 0)
+    """X (steady, CV <= 0.5), Y (CV <= 1), Z (erratic or no demand) from a [n, weeks] demand matrix.
+
+    Pass the units actually sold (bulk orders left in), not a capped training series."""
+    cv = coefficient_of_variation(weekly)
     labels = np.where(cv <= bounds[0], "X", np.where(cv <= bounds[1], "Y", "Z"))
     return pd.Series(labels, index=ids)
 

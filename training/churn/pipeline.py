@@ -72,7 +72,8 @@ def evaluate(data: ShopData, *, as_of: pd.Timestamp | str, config: ChurnConfig, 
         from training.evaluation.report import log_table
         from training.tracking import log_data_window, tracked_run
 
-        with tracked_run(settings, "churn", run_name=f"evaluate-{pd.Timestamp(as_of).date()}"):
+        with tracked_run(settings, "churn", run_name=f"evaluate@{pd.Timestamp(as_of).date()}",
+                         source=None if data.source == "event store" else data.source):
             mlflow.log_params({"as_of": str(pd.Timestamp(as_of).date()), "source": data.source, **_flat(config)})
             log_data_window(data.events)
             log_table(result.table, "backtest")
@@ -127,14 +128,22 @@ def champion_score(settings: Settings, data: ShopData, holdout: BacktestResult, 
         return None
     finally:
         discard_download(path)  # the model is in memory now
+    if champion.config.horizon_days != config.horizon_days:  # another target: not comparable
+        log.warning("champion predicts churn over %s days, this run over %s: not compared",
+                    champion.config.horizon_days, config.horizon_days)
+        return None
     seen = [pd.Timestamp(d, tz="UTC") for d in champion.trained_on_ + champion.calibrated_on_]
     horizon = pd.Timedelta(days=champion.config.horizon_days)
     if seen and max(seen) + horizon <= holdout.as_of:
         return float(roc_auc_score(holdout.test["churned"], champion.predict_proba(holdout.test)))
     if asdict(champion.config) == asdict(config):
         return float(holdout.table.loc["shopml", "ROC-AUC"])  # same recipe, same data, same seed
-    refit = run_backtest(data.events, as_of=holdout.as_of, config=champion.config, customers=data.customers,
-                         items=data.items)
+    try:
+        refit = run_backtest(data.events, as_of=holdout.as_of, config=champion.config, customers=data.customers,
+                             items=data.items)
+    except NotEnoughData as exc:  # the champion's recipe does not fit this data: this run still trains
+        log.warning("champion's recipe cannot be refitted on this holdout: %s", exc)
+        return None
     return float(refit.table.loc["shopml", "ROC-AUC"])
 
 
@@ -163,7 +172,7 @@ def train(settings: Settings, config: ChurnConfig | None = None, data: ShopData 
     if data.events.empty:
         raise NotEnoughData("the event store has no events: run `shopml ingest` first")
     holdout_as_of = serving_as_of(data.events) - pd.Timedelta(days=config.horizon_days)
-    with tracked_run(settings, "churn", run_name="train") as run_id:
+    with tracked_run(settings, "churn", run_name=f"train-{config.horizon_days}d") as run_id:
         mlflow.log_params({"holdout_as_of": str(holdout_as_of.date()), **_flat(config)})
         log_data_window(data.events)
         backtest = run_backtest(data.events, as_of=holdout_as_of, config=config, customers=data.customers, items=data.items)
@@ -175,7 +184,8 @@ def train(settings: Settings, config: ChurnConfig | None = None, data: ShopData 
         mlflow.log_params({"serving_as_of": str(as_of.date()), "customers": len(ChurnRuntime.load(folder).customer_ids())})
         reg = register_model(run_id, "churn", folder, candidate_score=candidate, champion_score=champion,
                              metric=HOLDOUT_METRIC, higher_is_better=True,
-                             tags={"holdout_as_of": str(holdout_as_of.date()), "serving_as_of": str(as_of.date())},
+                             tags={"holdout_as_of": str(holdout_as_of.date()), "serving_as_of": str(as_of.date()),
+                                   "horizon_days": str(config.horizon_days)},
                              data_end=str(data.events["timestamp"].max()))
     return TrainResult(reg.version, reg.promoted, reg.reason, backtest.table, holdout_as_of, as_of,
                        config.horizon_days)

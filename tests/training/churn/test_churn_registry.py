@@ -54,3 +54,13 @@ def test_train_refuses_an_empty_store(settings: Settings) -> None:
     empty = pd.DataFrame(columns=["customer_id", "item_id", "timestamp", "event_type", "quantity", "price", "order_id"])
     with pytest.raises(ValueError, match="no events"):
         train(settings, FAST, ShopData(empty, None, None))
+
+
+def test_another_horizon_is_registered_not_compared_and_does_not_block_training(settings: Settings) -> None:
+    events, customers = small_events(n_customers=150, days=300)
+    data = ShopData(events, customers, None)
+    assert train(settings, FAST, data).promoted
+    shorter = train(settings, replace(FAST, horizon_days=FAST.horizon_days - 30), data)
+    assert not shorter.promoted and "could not be scored" in shorter.reason  # another target, not a contest
+    again = train(settings, FAST, data)  # the nightly run with the champion's horizon still trains
+    assert again.version == "3" and not again.promoted  # it ties the champion: same recipe, same data

@@ -43,3 +43,21 @@ def test_train_one_model_with_too_little_history(settings: Settings, tmp_path: P
     assert "cannot train recommender: need at least 140 days of purchases" in result.output
     assert "the serving model is unchanged" in result.output
     assert registered_versions(settings) == 0
+
+
+def test_train_all_goes_on_after_one_family_fails(settings: Settings, monkeypatch) -> None:
+    from training.cli import apps
+
+    ran: list[str] = []
+
+    def broken(_settings: Settings) -> None:
+        raise RuntimeError("a corrupt champion")
+
+    def fine(family: str):
+        return lambda _settings: ran.append(family)
+
+    monkeypatch.setattr(apps, "TRAINERS", {"recommender": broken, "churn": fine("churn"), "forecast": fine("forecast")})
+    result = runner.invoke(app, ["train", "all"])
+    assert result.exit_code == 1
+    assert "training recommender failed (the serving model is unchanged)" in result.output
+    assert ran == [f for f in apps.TRAIN_ORDER if f != "recommender"]

@@ -3,6 +3,7 @@ command stops on invalid settings."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from typing import NoReturn
@@ -10,6 +11,8 @@ from typing import NoReturn
 import typer
 
 from features.settings import Settings
+
+log = logging.getLogger(__name__)
 
 app = typer.Typer(help="shopml: recommendations, demand forecasts and churn for online shops.", no_args_is_help=True)
 train_app = typer.Typer(help="Train models on the ingested data, log to MLflow, register, promote if better.")
@@ -49,14 +52,23 @@ def train_all_command() -> None:
 
 
 def run_all_trainers(settings: Settings) -> None:
-    """Run every registered trainer in order; one that lacks data is reported and the others still run."""
+    """Run every registered trainer in order; one that lacks data, or fails, is reported and the others
+    still run. Exit code 2 when one lacked data, 1 when one failed."""
     from training.cli.store import check_store
 
     check_store(settings)
-    all_trained = True
+    all_trained, crashed = True, False
     for family in TRAIN_ORDER:
-        if family in TRAINERS:
+        if family not in TRAINERS:
+            continue
+        try:
             all_trained = _trained(family, settings) and all_trained
+        except Exception:  # one family's failure must not stop the others
+            log.exception("training %s failed (its serving model is unchanged)", family)
+            typer.echo(f"training {family} failed (the serving model is unchanged); the others still train", err=True)
+            crashed = True
+    if crashed:
+        raise typer.Exit(code=1)
     if not all_trained:
         raise typer.Exit(code=2)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -74,8 +75,12 @@ def champion_holdout_score(champion_dir: Path | None, holdout: Holdout, config: 
     so it scores +inf (the candidate is registered but not promoted)."""
     if champion_dir is None:
         return None
-    folder = _model_folder(champion_dir)
-    meta, _ = artifacts.load_folder(folder)
+    try:
+        folder = _model_folder(champion_dir)
+        meta, _ = artifacts.load_folder(folder)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:  # it could not serve either
+        log.warning("champion's folder cannot be read (%s); scoring it as 0 on this holdout", exc)
+        return 0.0
     features = meta.get("features", [])
     if not isinstance(features, list) or features != list(FEATURES):
         log.warning("champion uses other features; scoring it as 0 on this holdout")

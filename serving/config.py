@@ -5,8 +5,9 @@ from __future__ import annotations
 from pydantic import Field
 
 from features.settings import Settings
+from training.runtimes import FAMILIES
 
-FAMILIES: tuple[str, ...] = ("recommender", "forecast", "churn")
+__all__ = ["FAMILIES"]
 
 MAX_K = 100
 MAX_LIMIT = 1_000

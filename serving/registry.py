@@ -14,11 +14,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from features.settings import Settings
 from serving.config import FAMILIES
+from training.runtimes import model_folder, runtime_class
 
 log = logging.getLogger(__name__)
 
@@ -71,23 +71,6 @@ class ModelRefused(RuntimeError):
     """A candidate model failed to load, prepare or pass its smoke check."""
 
 
-def runtime_class(family: str) -> Any:
-    """The runtime class of a family (imported lazily: serving never imports training code that fits)."""
-    if family == "recommender":
-        from training.recommender.runtime import RecommenderRuntime
-
-        return RecommenderRuntime
-    if family == "forecast":
-        from training.forecast.runtime import ForecastRuntime
-
-        return ForecastRuntime
-    if family == "churn":
-        from training.churn.runtime import ChurnRuntime
-
-        return ChurnRuntime
-    raise ValueError(f"unknown model family {family!r}; allowed: {', '.join(FAMILIES)}")
-
-
 class MlflowSource:
     """Champions from the MLflow model registry, loaded into the families' runtime classes."""
 
@@ -106,7 +89,7 @@ class MlflowSource:
         if path is None:
             raise ModelRefused(f"{family} v{version}: artefacts could not be downloaded")
         try:
-            runtime = runtime_class(family).load(_model_folder(path))
+            runtime = runtime_class(family).load(model_folder(path))
         finally:
             discard_download(path)  # the runtime holds everything in memory
         row = next((row for row in list_versions(self.settings, family) if row.get("version") == version), {})
@@ -129,14 +112,6 @@ def warn_if_other_store(family: str, version: str, tags: Mapping[str, str], sett
 def serving_tags(row: Mapping[str, str]) -> dict[str, str]:
     """A version's registry tags without `champion`, which is only true at load time."""
     return {key: value for key, value in row.items() if key != "champion"}
-
-
-def _model_folder(path: Path) -> Path:
-    """The folder holding the model files (tolerates an extra `model/` level)."""
-    nested = path / "model"
-    if nested.is_dir() and not any(p.is_file() for p in path.iterdir()):
-        return nested
-    return path
 
 
 Preparer = Callable[[str, Any], None]

@@ -47,3 +47,32 @@ def test_list_shows_the_champion_its_holdout_window_and_why(settings: Settings, 
     assert "shopml-recommender v2: ndcg@10 0.2000 does not beat champion v1 0.3000" in text
     champion_rows = [line for line in result.output.splitlines() if " yes " in line]
     assert len(champion_rows) == 1 and " 1 " in champion_rows[0]
+
+
+def _register_dummy(settings: Settings, tmp_path: Path) -> None:
+    from training import tracking
+
+    folder = tmp_path / "model"
+    folder.mkdir(exist_ok=True)
+    (folder / "weights.json").write_text("{}")  # no recommender would load from this
+    with tracking.tracked_run(settings, "recommender") as run_id:
+        tracking.register_model(run_id, "recommender", folder, candidate_score=0.3, champion_score=None, metric="ndcg@10")
+
+
+@pytest.mark.parametrize("version", ["abc", "99"])
+def test_promoting_a_version_that_does_not_exist_is_bad_input(settings: Settings, tmp_path: Path, version: str) -> None:
+    _register_dummy(settings, tmp_path)
+    result = runner.invoke(app, ["models", "promote", "recommender", version])
+    assert result.exit_code == 2, result.output
+    assert f"shopml-recommender has no version '{version}'" in flat(result.output)
+
+
+def test_a_version_that_would_not_serve_is_not_promoted(settings: Settings, tmp_path: Path) -> None:
+    from training import tracking
+
+    _register_dummy(settings, tmp_path)
+    _register_dummy(settings, tmp_path)
+    result = runner.invoke(app, ["models", "promote", "recommender", "2"])
+    assert result.exit_code == 1, result.output
+    assert "cannot promote recommender version 2: it would not serve" in flat(result.output)
+    assert tracking.champion_version(settings, "recommender") == "1"

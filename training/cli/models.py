@@ -66,13 +66,37 @@ def list_command(model: str = typer.Argument(None, callback=known_model, help=f"
 @models_app.command("promote")
 def promote_command(model: str = typer.Argument(..., callback=known_model, help=MODEL_HELP),
                     version: str = typer.Argument(..., help="a registered version number")) -> None:
-    """Make VERSION of MODEL the champion."""
+    """Make VERSION of MODEL the champion, once it loads and passes the smoke check serving runs."""
+    settings = Settings()
+    if not version.isdigit() or not any(r["version"] == version for r in tracking.list_versions(settings, model)):
+        raise typer.BadParameter(f"{tracking.registered_name(model)} has no version {version!r}; "
+                                 "`shopml models list` shows them", param_hint="VERSION")
+    problem = load_problem(settings, model, version)
+    if problem:
+        typer.echo(f"cannot promote {model} version {version}: it would not serve ({problem})", err=True)
+        raise typer.Exit(code=1)
     try:
-        tracking.promote(Settings(), model, version)
+        tracking.promote(settings, model, version)
     except Exception as exc:
         typer.echo(f"cannot promote {model} version {version}: {exc}", err=True)
         raise typer.Exit(code=1) from exc
     typer.echo(f"{tracking.registered_name(model)}@champion -> version {version}")
+
+
+def load_problem(settings: Settings, family: str, version: str) -> str | None:
+    """Why VERSION would be refused by serving (download, load, smoke check), or None when it loads."""
+    from training.runtimes import model_folder, runtime_class
+
+    path = tracking.download_model(settings, family, version)
+    if path is None:
+        return "its artefacts cannot be downloaded"
+    try:
+        runtime_class(family).load(model_folder(path)).smoke_check()
+    except Exception as exc:  # noqa: BLE001 - whatever a broken artefact raises
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        tracking.discard_download(path)
+    return None
 
 
 @models_app.command("rollback")

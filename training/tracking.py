@@ -85,19 +85,28 @@ def _warn_if_moved(settings: Settings, location: str) -> None:
 
 
 @contextmanager
-def tracked_run(settings: Settings, experiment: str, run_name: str | None = None) -> Iterator[str]:
-    """Open an MLflow run in `shopml-<experiment>` and yield its run id; a failure marks it FAILED.
+def tracked_run(settings: Settings, experiment: str, run_name: str | None = None,
+                source: str | None = None) -> Iterator[str]:
+    """Open an MLflow run in `shopml-<experiment>` and yield its run id; a failure marks it FAILED and
+    tags it with the error (`error`, `error_type`).
 
-    The run is tagged with the event store it reads and, when it ends well, logs `run_seconds`.
+    The run is tagged with what it read: the event store (`store`), or `source` when the data came
+    from a file, and with its kind (`run_kind`: train or evaluate, from `run_name`). When it ends
+    well it logs `run_seconds`.
     """
     import mlflow
 
     configure(settings)
     exp_id = _experiment(settings, f"shopml-{experiment}")
     started = time.perf_counter()
+    kind = (run_name or "").split("@")[0].split("-")[0] or "other"
     with mlflow.start_run(experiment_id=exp_id, run_name=run_name) as run:
-        mlflow.set_tag(STORE_TAG, store_label(settings))
-        yield run.info.run_id
+        mlflow.set_tags({"run_kind": kind, **({"data_source": source} if source else {STORE_TAG: store_label(settings)})})
+        try:
+            yield run.info.run_id
+        except Exception as exc:
+            mlflow.set_tags({"error_type": type(exc).__name__, "error": str(exc)[:4000]})
+            raise
         mlflow.log_metric("run_seconds", time.perf_counter() - started)
 
 

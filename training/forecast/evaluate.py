@@ -53,7 +53,8 @@ def log_results(settings: Settings, results: dict[str, BacktestResult], params: 
     from training.evaluation.report import log_table
     from training.tracking import tracked_run
 
-    with tracked_run(settings, "forecast", run_name="evaluate") as run_id:
+    source = str(params["source"]) if params.get("source", "store") != "store" else None
+    with tracked_run(settings, "forecast", run_name=f"evaluate@{params.get('cutoff', '')}", source=source) as run_id:
         mlflow.log_params(params)
         for freq, res in results.items():
             mlflow.log_params({f"horizon_{freq}": res.forecasts["ds"].nunique(),

@@ -29,6 +29,7 @@ class Inputs:
     items: pd.DataFrame
     customers: pd.DataFrame
     source: str
+    file: str | None = None  # the file the events came from; None for the event store
 
     def context(self) -> Context:
         """Customer regions, item categories and item names for the candidate sources."""
@@ -57,7 +58,7 @@ def load_inputs(settings: Settings, source: Path | None = None, fmt: str = "onli
         result = LOADERS[fmt](source)
         items = result.items if result.items is not None else pd.DataFrame(columns=["item_id"])
         customers = result.customers if result.customers is not None else pd.DataFrame(columns=["customer_id"])
-        return Inputs(result.events, items, customers, str(source))
+        return Inputs(result.events, items, customers, str(source), file=str(source))
     from features.store import EventStore
     from training.tracking import store_label
 
@@ -92,7 +93,7 @@ def run_evaluation(settings: Settings, inputs: Inputs, *, cutoff: str, config: R
     from training.evaluation.report import log_table
     from training.tracking import tracked_run
 
-    with tracked_run(settings, FAMILY, run_name=f"evaluate@{cutoff}"):
+    with tracked_run(settings, FAMILY, run_name=f"evaluate@{cutoff}", source=inputs.file):
         _log_common(config, inputs)
         mlflow.log_param("cutoff", cutoff)
         started = time.perf_counter()

@@ -267,6 +267,7 @@ def _replay_stored_changes(runtime: Any, store: Any) -> None:
         log.warning("the recommender model has no data_end: purchases stored since its training wait "
                     "for the next training")
         return
+        return
     events = store.read_events(start=data_end, event_types=LIVE_CHANGES)
     applied = 0
     for customer_id, item_id, kind in zip(events["customer_id"], events["item_id"], events["event_type"]):

@@ -145,3 +145,16 @@ def test_a_repeated_erasure_answers_the_same_on_every_worker(client: TestClient,
         _post(other, _event("C5", "I9"))
         assert client.delete("/v1/customers/C5", headers=ADMIN).json()["forgotten_in"] == ["recommender"]
         assert other.delete("/v1/customers/C5", headers=ADMIN).json()["forgotten_in"] == []
+
+
+def test_a_model_without_data_end_replays_nothing() -> None:
+    from serving.state import _replay_stored_changes
+
+    class Runtime:
+        data_end = None
+
+    class Store:
+        def read_events(self, **kwargs: object) -> None:
+            raise AssertionError("a model without data_end must not read the whole event history")
+
+    _replay_stored_changes(Runtime(), Store())

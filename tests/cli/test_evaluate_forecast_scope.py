@@ -54,3 +54,19 @@ def test_a_test_window_without_sales_is_pointed_out() -> None:
     assert empty_window_note(result([0.0, 3.0])) is None
     note = empty_window_note(result([0.0, 0.0]))
     assert note is not None and "sold nothing in the test window, so WAPE and bias are undefined" in note
+
+
+def test_the_evaluate_run_logs_the_data_window_and_shopml_settings(settings: Settings, shop_events: Path) -> None:
+    import mlflow
+
+    result = runner.invoke(app, ["evaluate", "forecast", "--freq", "W", "--horizon", "4", "--top", "10",
+                                 "--source", str(shop_events), "--format", "canonical"])
+    assert result.exit_code == 0, flat(result.output)
+    run_id = flat(result.output).rsplit("logged to MLflow run ", 1)[1].split()[0]
+    run = mlflow.get_run(run_id)
+    stamps = pd.to_datetime(pd.read_csv(shop_events)["timestamp"])
+    assert run.data.params["events"] == str(len(stamps))
+    assert pd.Timestamp(run.data.params["data_end"]) == stamps.max()
+    assert run.data.params["shopml.learning_rate"] == "0.12" and run.data.params["shopml.coverage_target"] == "0.8"
+    spec = mlflow.artifacts.load_dict(f"runs:/{run_id}/settings/spec_W.json")
+    assert spec["horizon"] >= 4

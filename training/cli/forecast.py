@@ -172,7 +172,8 @@ def evaluate_command(
     except NotEnoughData as exc:
         raise typer.BadParameter(f"{cutoff}: {exc}", param_hint="--cutoff") from exc
     run_id = log_results(Settings(), results, {"cutoff": cutoff, "freq": freq, "horizon": horizon or "default",
-                                                "top": top, "source": str(source or "store")})
+                                                "top": top, "source": str(source or "store")},
+                         events=events)  # type: ignore[arg-type]
     typer.echo(f"logged to MLflow run {run_id}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import pandas as pd
 
@@ -45,18 +45,25 @@ def evaluate(events: pd.DataFrame, *, cutoff: str, freqs: list[str], horizon: in
     return results
 
 
-def log_results(settings: Settings, results: dict[str, BacktestResult], params: dict[str, object]) -> str:
+def log_results(settings: Settings, results: dict[str, BacktestResult], params: dict[str, object], *,
+                events: pd.DataFrame, config: ForecastConfig | None = None) -> str:
     """Log every table (and shopml vs best peer), with the horizon and the number of products scored per
-    frequency, to an MLflow run in shopml-forecast; returns the run id."""
+    frequency, the data window read and shopml's settings, to an MLflow run in shopml-forecast; returns
+    the run id."""
     import mlflow
 
     from training.evaluation.report import log_table
-    from training.tracking import tracked_run
+    from training.tracking import log_data_window, tracked_run
+
+    cfg = config or ForecastConfig()
 
     source = str(params["source"]) if params.get("source", "store") != "store" else None
     with tracked_run(settings, "forecast", run_name=f"evaluate@{params.get('cutoff', '')}", source=source) as run_id:
         mlflow.log_params(params)
+        log_data_window(events)
+        mlflow.log_params({f"shopml.{k}": v for k, v in asdict(cfg).items() if k != "specs"})
         for freq, res in results.items():
+            mlflow.log_dict(asdict(cfg.specs[freq]), f"settings/spec_{freq}.json")
             mlflow.log_params({f"horizon_{freq}": res.forecasts["ds"].nunique(),
                                f"products_{freq}": res.forecasts["unique_id"].nunique()})
             log_table(res.table, f"backtest_{freq}")

@@ -36,6 +36,8 @@ def where(loc: Sequence[Any]) -> str:
 
 
 def _problem(error: dict[str, Any]) -> str:
+    if error.get("type") == "extra_forbidden" and error.get("loc", ("",))[0] == "query":
+        return f"{where(error['loc'])}: {error.get('msg', 'unknown query parameter')}"
     if error.get("type") == "extra_forbidden":
         return f"{where(error.get('loc', ()))}: unknown field (check its spelling; the request schema is at /docs)"
     return f"{where(error.get('loc', ()))}: {error.get('msg', 'invalid')}"

@@ -8,12 +8,13 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from features.settings import Settings
 from serving.config import serving_settings
 from serving.errors import install_error_handlers
 from serving.middleware import BodySizeLimit, Observability, configure_json_logs
+from serving.query import refuse_unknown_query
 from serving.registry import MlflowSource, ModelSource
 from serving.routes import (
     customers,
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, source: ModelSource | None =
         version="1.0",
         summary="Recommendations, demand forecasts and churn early warning for an online shop.",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_unknown_query)],
     )
     app.state.service = state
     for module in ROUTERS:

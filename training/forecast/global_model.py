@@ -176,13 +176,17 @@ class GlobalForecaster:
         return pd.Timedelta(days=1 if self.spec.freq == "D" else 7)
 
     def _validation_scores(self, raw: dict[str, np.ndarray], val: pd.DataFrame) -> dict[str, float]:
-        """Stage A's calibrated forecasts scored on the validation origins (pooled WAPE, coverage)."""
+        """Stage A's calibrated forecasts scored on the validation origins (pooled WAPE, coverage), with
+        the WAPE the simple peers (median of 8 weeks, mean of 4 weeks, TSB) reach on the same rows."""
         assert self.calibration_ is not None
         out = self._finish(val, raw, self.calibration_)
         y = val["_target"].to_numpy()
-        return {"holdout_wape_p50": float(np.abs(y - out["p50"]).sum() / max(y.sum(), EPS_SUM)),
+        total = max(y.sum(), EPS_SUM)
+        peers = {f"holdout_wape_peer_{name}": float(np.abs(y - val[column].to_numpy()).sum() / total)
+                 for name, column in (("median_8w", "_median_8w"), ("mean_4w", "_mean_4w"), ("tsb", "_tsb"))}
+        return {"holdout_wape_p50": float(np.abs(y - out["p50"]).sum() / total),
                 "holdout_coverage_p10_p90": float(np.mean((y >= out["p10"]) & (y <= out["p90"]))),
-                "holdout_bias_mean": float((out["mean"].sum() - y.sum()) / max(y.sum(), EPS_SUM))}
+                "holdout_bias_mean": float((out["mean"].sum() - y.sum()) / total), **peers}
 
     def _raw(self, boosters: dict[str, lgb.Booster], rows: pd.DataFrame) -> dict[str, np.ndarray]:
         x = rows[self.features_]

@@ -51,3 +51,7 @@ def test_a_failed_fit_leaves_a_failed_run_and_runs_log_their_data_window(setting
     assert "FAILED" in set(runs["status"])
     done = runs[runs["run_id"] == ok["run_id"]].iloc[0]
     assert done["params.events"] == str(len(events)) and done["params.data_end"] == str(events["timestamp"].max())
+    peers = {k for k in runs.columns if k.startswith("metrics.W.holdout_wape_peer_")}
+    assert peers == {f"metrics.W.holdout_wape_peer_{p}" for p in ("median_8w", "mean_4w", "tsb")}
+    scores = done[sorted(peers) + ["metrics.W.holdout_wape_p50"]].astype(float)
+    assert scores.between(0.0, 5.0).all() and scores.nunique() > 1  # real, different figures on the same rows

@@ -36,9 +36,7 @@ def where(loc: Sequence[Any]) -> str:
 
 
 def _problem(error: dict[str, Any]) -> str:
-    if error.get("type") == "extra_forbidden" and error.get("loc", ("",))[0] == "query":
-        return f"{where(error['loc'])}: {error.get('msg', 'unknown query parameter')}"
-    if error.get("type") == "extra_forbidden":
+    if error.get("type") == "extra_forbidden" and error.get("loc", ("",))[0] == "body":
         return f"{where(error.get('loc', ()))}: unknown field (check its spelling; the request schema is at /docs)"
     return f"{where(error.get('loc', ()))}: {error.get('msg', 'invalid')}"
 

@@ -36,7 +36,7 @@ def aggregate_history(hist: History, category_names: list[str]) -> tuple[History
     codes = np.array([hist.category_code[g[0]] if i < len(groups) - 1 else -1 for i, g in enumerate(groups)])
     agg = History(ids=ids, dates=hist.dates, y=summed(hist.y), revenue=summed(hist.revenue), total=hist.total,
                   category_code=codes, promo=np.vstack([hist.promo[g].max(axis=0) for g in groups]),
-                  lines=None if hist.lines is None else summed(hist.lines))
+                  lines=None if hist.lines is None else summed(hist.lines), daily_total=hist.daily_total)
     return agg, groups
 
 

@@ -21,14 +21,19 @@ class FreqSpec:
     max_origins: int = 30  # latest training origins kept per fit (bounds the training time)
     train_items: int | None = None  # overrides ForecastConfig.train_items for this frequency
     # daily only: a weekday with no sale in the shop total on each of the last `closed_weeks` weeks
-    # before the origin is a closed day, forecast 0 (see `windows.closed_weekdays`); 0 = off
+    # before the origin is a closed day, forecast 0 (see `closures.closed_weekdays`); 0 = off
     closed_weeks: int = 0
+    # a run of at least this many days without any shop sale closes the same dates a year later
+    # (see `closures.annual_closed`); 0 = off
+    annual_closure_days: int = 7
 
     def __post_init__(self) -> None:
         if self.freq not in ("D", "W"):
             raise ValueError(f"freq must be 'D' or 'W', got {self.freq!r}")
         if min(self.season, self.week, self.horizon, self.origin_step) < 1:
             raise ValueError("season, week, horizon and origin_step must be positive integers")
+        if self.annual_closure_days < 0:
+            raise ValueError(f"annual_closure_days must be >= 0, got {self.annual_closure_days}")
         if self.closed_weeks < 0 or (self.closed_weeks and self.freq != "D"):
             raise ValueError(f"closed_weeks must be >= 0, and 0 unless freq is 'D'; got {self.closed_weeks}")
         if self.served_horizon < self.horizon:

@@ -8,7 +8,8 @@ One model is fitted across all series. It predicts `target / level` (see `window
   of training (a weight of 0 deselects a component);
 - p10 and p90 are widened (or narrowed) by conformalised quantile regression on those same origins,
   one tail at a time, so each tail misses (1 - coverage_target) / 2 of the time.
-Daily closed days (`windows.closed_weekdays`) are forecast 0 and left out of training and calibration.
+Closed days (`closures`) are forecast 0, a week with closed days keeps the share of its trading days
+that are open; such buckets are left out of training and calibration.
 The validation origins are held out of a first fit (stage A); the final boosters (stage B) are
 refitted on every origin and reuse stage A's blend weights and conformal offsets.
 """
@@ -266,8 +267,8 @@ class GlobalForecaster:
         p90 = hi + cal.upper_offset * denom
         p10 = np.minimum(p10, p50)
         p90 = np.maximum(p90, p50)
-        open_day = ~rows["_closed"].to_numpy()  # closed days (windows.closed_weekdays) are 0
-        mean, p10, p50, p90 = (v * open_day for v in (mean, p10, p50, p90))
+        open_share = rows["_open_share"].to_numpy()  # closed days are 0, part-closed weeks scaled (`closures`)
+        mean, p10, p50, p90 = (v * open_share for v in (mean, p10, p50, p90))
         return pd.DataFrame({"series": rows["_series"].to_numpy(), "ds": rows["_ds"].to_numpy(),
                              "h": rows["horizon"].to_numpy().astype(int), "mean": mean, "p10": p10,
                              "p50": p50, "p90": p90})

@@ -83,6 +83,15 @@ def promo_matrix(promotions: pd.DataFrame | None, ids: Sequence[str], categories
     return out
 
 
+def _daily_total(events: pd.DataFrame, grid: pd.DatetimeIndex, cutoff: pd.Timestamp) -> np.ndarray | None:
+    """The shop's daily demand from the first bucket's first day to the day before `cutoff`."""
+    if len(grid) == 0:
+        return None
+    daily = demand_series(events, as_of=cutoff, freq="D", level="total")
+    days = pd.date_range(grid[0], cutoff - pd.Timedelta(days=1), freq="D")
+    return daily.set_index("ds")["y"].reindex(days, fill_value=0.0).to_numpy(dtype=float)
+
+
 def prepare(events: pd.DataFrame, *, as_of: pd.Timestamp | str, freq: str, ids: Sequence[str],
             items: pd.DataFrame | None = None, promotions: pd.DataFrame | None = None,
             bulk_factor: float = 4.0, future_buckets: int = 0) -> Prepared:
@@ -114,7 +123,8 @@ def prepare(events: pd.DataFrame, *, as_of: pd.Timestamp | str, freq: str, ids: 
     full = pd.DatetimeIndex([grid[0] + k * step for k in range(len(grid) + future_buckets)]) if len(grid) else grid
     promo = promo_matrix(promotions, ids, categories, full, freq)
     hist = History(ids=ids, dates=grid, y=y, revenue=revenue, total=total["y"].to_numpy(dtype=float),
-                   category_code=codes, promo=promo, lines=lines)
+                   category_code=codes, promo=promo, lines=lines,
+                   daily_total=_daily_total(capped_events, grid, cutoff) if freq == "W" else None)
     return Prepared(history=hist, uncapped=raw, uncapped_revenue=uncapped_revenue, categories=categories,
                     category_names=names)
 

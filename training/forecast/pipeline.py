@@ -3,8 +3,9 @@
 The folder (logged to MLflow and registered as `shopml-forecast`) holds, without pickles:
 - `forecast_W.npz`, `forecast_D.npz`: ids and bucket dates (strings), mean/p10/p50/p90 [n, served horizon]
   for every item sold in the last year, every category and the shop total (reconciled across levels;
-  the days of each complete week both tables hold add up to the weekly mean, see `temporal`; days the
-  shop has not traded on lately are 0, see `windows.closed_weekdays`);
+  the days of each complete week both tables hold add up to the weekly mean, see `temporal`; days
+  the shop is closed are 0 and weeks with closed days keep the share of their trading days still open,
+  see `closures`);
 - `items.json`: per item category, ABC/XYZ class, stock on hand and lead time (None when unknown);
 - `meta.json`: origins, horizons, validation scores; `W/`, `D/`: LightGBM boosters as text + their config.
 """

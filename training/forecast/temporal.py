@@ -4,7 +4,7 @@ The weekly and the daily model are fitted separately, so seven daily means summe
 the weekly mean of the same week. Every week that lies wholly inside both tables is reconciled
 top-down: the day's mean, p10, p50 and p90 are multiplied by the week's weekly mean over its daily
 means summed, which keeps each day's share of the week and the order of the quantiles. A closed day
-(`windows.closed_weekdays`) has a daily forecast of 0, so the week's mean is spread over its open
+(`closures`) has a daily forecast of 0, so the week's mean is spread over its open
 days only and the closed day stays 0. On the four
 validation cutoffs 2010-07-19..08-09 of the Online Retail file, where an item's daily week differed
 from its weekly mean by 8-14% (median), it changed the daily WAPE by -0.4% to +0.5%, RMSSE by -0.1%

@@ -4,12 +4,15 @@ Every feature is scale-free: demand statistics are divided by the series' robust
 (`denom`, the mean of the last 13 weeks of capped demand), so one model serves big and small series;
 the model predicts the ratio target / denom. Only buckets before the origin enter a row's features.
 
-Closed days (daily only): a weekday on which the shop total sold nothing on each of the
-`spec.closed_weeks` (8) weeks before the origin is closed for that origin's horizon
-(`closed_weekdays`; point in time, from the shop total, not tuned on any test window). Such rows
-are marked `_closed`: `training_rows` leaves them out of training and calibration, and
-`GlobalForecaster` forecasts 0 for mean, p10, p50 and p90 there. Online Retail II trades Sunday to
-Friday: Saturday is closed at every origin after its one Saturday of sales (2009-12-05).
+Closed days (`closures`, point in time, from the shop's daily sales before the origin, not tuned
+on any test window): a weekday without a shop sale on each of the `spec.closed_weeks` (8) weeks
+before the origin (daily only), and the dates one year after a closure of at least
+`spec.annual_closure_days` (7) days. Each row carries `_open_share`, the share of its bucket's usual
+trading days that are open (0 or 1 for a day). `training_rows` keeps only fully open buckets, and
+`GlobalForecaster` multiplies mean, p10, p50 and p90 by the share. Online Retail II trades Sunday to
+Friday: Saturday is closed at every origin after its one Saturday of sales (2009-12-05); it shut
+from 2009-12-24 to 2010-01-03, so 2010-12-24..2011-01-03 are forecast 0 (the week of 2010-12-20
+keeps 4/6 of its demand: Friday 24 and Sunday 26 are closed, Saturday never trades).
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ import pandas as pd
 
 from features.calendar import HolidayCalendar, calendar_features
 from training.errors import NotEnoughData
+from training.forecast.closures import open_share
 from training.forecast.config import FreqSpec
 
 EPS = 1e-3
 MIN_WEEKLY_LEVEL = 1.0  # units per week: the level never drops below this (keeps ratios bounded)
+WEEKLY_TRADING_WEEKS = 8  # a weekly bucket's usual trading days: weekdays with a sale in the last 8 weeks
 
 
 @dataclass
@@ -39,6 +44,8 @@ class History:
     category_code: np.ndarray  # [n] int category code (-1 unknown)
     promo: np.ndarray  # [n, T + future] discount per bucket, known ahead (0 when none)
     lines: np.ndarray | None = None  # [n, T] purchase order lines per bucket (how many orders, not units)
+    # the shop's daily demand from dates[0] to the end of history (closed days, see `closures`); None = unknown
+    daily_total: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n, t = self.y.shape
@@ -52,7 +59,7 @@ class History:
         """The first `n` series (the training set: series are ordered by volume)."""
         return History(ids=self.ids[:n], dates=self.dates, y=self.y[:n], revenue=self.revenue[:n],
                        total=self.total, category_code=self.category_code[:n], promo=self.promo[:n],
-                       lines=None if self.lines is None else self.lines[:n])
+                       lines=None if self.lines is None else self.lines[:n], daily_total=self.daily_total)
 
 
 def _window(h: np.ndarray, k: int) -> np.ndarray:
@@ -78,19 +85,6 @@ def scale(y_hist: np.ndarray) -> np.ndarray:
         seg = row[nz[0]:] if nz.size else row
         out[i] = np.abs(np.diff(seg)).mean() if seg.size > 1 else 0.0
     return np.maximum(out, EPS)
-
-
-def closed_weekdays(total: np.ndarray, first_day: pd.Timestamp, origin: int, weeks: int) -> frozenset[int]:
-    """Weekdays (0 = Monday) with no shop sale on any of the `weeks` weeks of daily `total` before
-    `origin`; none when `weeks` is 0 or the history is shorter than `weeks` weeks.
-
-    `total` is the shop's daily demand and `first_day` the date of its bucket 0."""
-    if weeks <= 0 or origin < 7 * weeks:
-        return frozenset()
-    start = origin - 7 * weeks
-    sold = (total[start:origin].reshape(weeks, 7) > 0).any(axis=0)
-    first = int((first_day + pd.Timedelta(days=start)).dayofweek)
-    return frozenset(int((first + j) % 7) for j in np.flatnonzero(~sold))
 
 
 def origin_stats(hist: History, o: int, spec: FreqSpec) -> dict[str, np.ndarray]:
@@ -163,7 +157,10 @@ def origin_rows(hist: History, o: int, spec: FreqSpec, horizon: int, calendar: H
     step = pd.Timedelta(days=1 if spec.freq == "D" else 7)
     start = hist.dates[0] + o * step
     target_dates = pd.DatetimeIndex([start + k * step for k in range(horizon)])
-    closed = closed_weekdays(hist.total, hist.dates[0], o, spec.closed_weeks) if spec.freq == "D" else frozenset()
+    share = open_share(hist.daily_total if spec.freq == "W" else hist.total, hist.dates[0],
+                       o * (7 if spec.freq == "W" else 1), target_dates, 7 if spec.freq == "W" else 1,
+                       weekday_weeks=spec.closed_weeks if spec.freq == "D" else WEEKLY_TRADING_WEEKS,
+                       min_closure_days=spec.annual_closure_days)
     cal = calendar_features(target_dates, freq=spec.freq, calendar=calendar)
     if not time_index:
         cal = cal[[c for c in cal.columns if c.startswith("in_") or c == "day_of_week"]]
@@ -181,7 +178,7 @@ def origin_rows(hist: History, o: int, spec: FreqSpec, horizon: int, calendar: H
         block["_series"] = np.arange(n)
         block["_origin"] = np.full(n, o)
         block["_step"] = np.full(n, k)
-        block["_closed"] = np.full(n, int(target_dates[k].dayofweek) in closed)
+        block["_open_share"] = np.full(n, share[k])
         block["_ds"] = np.full(n, target_dates[k])
         if targets is not None:
             block["_target"] = targets[:, col_idx] if col_idx < targets.shape[1] else np.full(n, np.nan)
@@ -202,7 +199,7 @@ def training_rows(hist: History, spec: FreqSpec, horizon: int, calendar: Holiday
     if not frames:
         raise NotEnoughData(f"no training origins: need > {start + horizon} buckets of history, have {end}")
     rows = pd.concat(frames, ignore_index=True)
-    return rows[~rows["_closed"].to_numpy()].reset_index(drop=True)
+    return rows[rows["_open_share"].to_numpy() >= 1.0].reset_index(drop=True)
 
 
 def feature_columns(rows: pd.DataFrame) -> list[str]:

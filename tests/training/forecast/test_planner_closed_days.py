@@ -8,10 +8,10 @@ import pytest
 
 from tests.training.forecast.shop import START, small_events, small_items, tiny_config
 from training.forecast.backtest import SHOPML
+from training.forecast.closures import closed_weekdays
 from training.forecast.evaluate import evaluate
 from training.forecast.pipeline import TrainResult, train_forecast_folder
 from training.forecast.runtime import KEYS
-from training.forecast.windows import closed_weekdays
 
 SATURDAY = 5
 

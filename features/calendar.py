@@ -131,6 +131,47 @@ class HolidayCalendar:
         return [d for d in days if d is not None]
 
 
+@dataclass(frozen=True)
+class FestivalDates:
+    """A shop's own festival, by its explicit days (one per year at most) and its window."""
+
+    name: str
+    dates: tuple[str, ...]
+    days_before: int = 14
+    days_after: int = 0
+    region: str = "custom"
+
+    def festival(self) -> Festival:
+        return Festival.on_dates(self.name, self.region, self.dates, days_before=self.days_before,
+                                 days_after=self.days_after)
+
+
+@dataclass(frozen=True)
+class CalendarConfig:
+    """The festivals a model reads: the built-in ones of `regions` plus the shop's own `festivals`.
+
+    Plain values only, so a model's settings (and its recipe) record the calendar it was fitted with."""
+
+    regions: tuple[str, ...] = ("UK", "CN")
+    festivals: tuple[FestivalDates, ...] = ()
+
+    def __post_init__(self) -> None:
+        unknown = sorted({r.upper() for r in self.regions} - {f.region for f in BUILT_IN})
+        if unknown:
+            raise ValueError(f"unknown calendar region(s) {unknown}; built in: UK, CN")
+        names = [f.name for f in HolidayCalendar.default(self.regions).festivals] + [f.name for f in self.festivals]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"festival name(s) {repeated} used twice (built-in festivals of the regions count)")
+        for fest in self.festivals:
+            fest.festival()  # checks the name and the window
+
+    def calendar(self) -> HolidayCalendar:
+        """The HolidayCalendar these settings describe."""
+        base = HolidayCalendar.default(self.regions)
+        return HolidayCalendar(base.festivals + tuple(f.festival() for f in self.festivals))
+
+
 def calendar_features(starts: Sequence[pd.Timestamp] | pd.DatetimeIndex, *, freq: str,
                       calendar: HolidayCalendar | None = None, horizon_cap: int = 120) -> pd.DataFrame:
     """Calendar features of buckets starting at `starts` (one row each, same order).

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     workers: int = Field(default=2, ge=1, le=64)
     max_body_bytes: int = Field(default=1_000_000, ge=1_000)
     log_level: str = "info"
+    calendar_file: Path | None = None  # the shop's festivals and regions (`features.calendar_file`)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

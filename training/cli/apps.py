@@ -83,11 +83,12 @@ def run_trainer(family: str, settings: Settings) -> None:
 
 
 def _trained(family: str, settings: Settings) -> bool:
+    from features.calendar_file import CalendarFileError
     from training.errors import NotEnoughData
 
     try:
         TRAINERS[family](settings)
-    except NotEnoughData as exc:
+    except (NotEnoughData, CalendarFileError) as exc:
         typer.echo(f"cannot train {family}: {exc} (the serving model is unchanged)", err=True)
         return False
     return True

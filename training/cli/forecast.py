@@ -127,11 +127,12 @@ def evaluate_command(
     fmt: ForecastLayout = typer.Option(ForecastLayout.online_retail, "--format", help="layout of --source"),
 ) -> None:
     """Backtest shopml against the peers at the cutoff; print one table per frequency and log to MLflow."""
+    from features.calendar_file import CalendarFileError
     from training.cli.dates import check_split, parse_date
     from training.errors import NotEnoughData
     from training.evaluation.report import print_table
     from training.forecast.backtest import comparison
-    from training.forecast.config import SPECS
+    from training.forecast.config import SPECS, forecast_config
     from training.forecast.evaluate import default_cutoff, evaluate, log_results
 
     logging.basicConfig(level=logging.WARNING)
@@ -139,6 +140,12 @@ def evaluate_command(
     if freqs is None:
         raise typer.BadParameter(f"must be W, D or both, got {freq!r}", param_hint="--freq")
     check_format_has_source(ctx, source)
+    settings = Settings()
+    try:
+        cfg = forecast_config(settings)
+    except CalendarFileError as exc:
+        typer.echo(f"SHOPML_CALENDAR_FILE: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
     events, items, promotions = _load_events(source, fmt)
     test_days = max((horizon or SPECS[f].horizon) * (7 if f == "W" else 1) for f in freqs)
     if cutoff is None:  # 8 weeks, or as many whole weeks as a longer --horizon needs
@@ -168,12 +175,12 @@ def evaluate_command(
 
     try:
         results = evaluate(events, cutoff=cutoff, freqs=freqs, horizon=horizon, top=top, items=items,  # type: ignore[arg-type]
-                           promotions=promotions, on_table=show)  # type: ignore[arg-type]
+                           promotions=promotions, config=cfg, on_table=show)  # type: ignore[arg-type]
     except NotEnoughData as exc:
         raise typer.BadParameter(f"{cutoff}: {exc}", param_hint="--cutoff") from exc
-    run_id = log_results(Settings(), results, {"cutoff": cutoff, "freq": freq, "horizon": horizon or "default",
-                                                "top": top, "source": str(source or "store")},
-                         events=events)  # type: ignore[arg-type]
+    run_id = log_results(settings, results, {"cutoff": cutoff, "freq": freq, "horizon": horizon or "default",
+                                             "top": top, "source": str(source or "store")},
+                         events=events, config=cfg)  # type: ignore[arg-type]
     typer.echo(f"logged to MLflow run {run_id}")
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+
+from features.calendar import CalendarConfig
+from features.calendar_file import load_calendar_file
+from features.settings import Settings
 
 QUANTILES: tuple[float, float, float] = (0.1, 0.5, 0.9)
 
@@ -67,4 +71,21 @@ class ForecastConfig:
     # (each value is seen once); they are only used with at least two years of history.
     time_index_min_years: float = 2.0
     seed: int = 7
+    calendar: CalendarConfig = field(default_factory=CalendarConfig)  # festivals the model reads
     specs: dict[str, FreqSpec] = field(default_factory=lambda: dict(SPECS))
+
+
+def config_params(cfg: ForecastConfig) -> dict[str, object]:
+    """The settings as flat MLflow parameters: the calendar as its regions and festival names."""
+    params: dict[str, object] = {k: v for k, v in asdict(cfg).items() if k not in ("specs", "calendar")}
+    params["calendar_regions"] = ",".join(cfg.calendar.regions)
+    params["calendar_festivals"] = ",".join(f.name for f in cfg.calendar.calendar().festivals)
+    return params
+
+
+def forecast_config(settings: Settings) -> ForecastConfig:
+    """This shop's forecaster settings: the defaults, reading the calendar of SHOPML_CALENDAR_FILE when
+    set (`features.calendar_file.CalendarFileError` when it cannot be read)."""
+    if settings.calendar_file is None:
+        return ForecastConfig()
+    return ForecastConfig(calendar=load_calendar_file(settings.calendar_file))

@@ -10,7 +10,7 @@ import pandas as pd
 
 from features.settings import Settings
 from training.forecast.backtest import BacktestResult, comparison, ratio_intervals, run_backtest
-from training.forecast.config import ForecastConfig
+from training.forecast.config import ForecastConfig, config_params
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,8 @@ def log_results(settings: Settings, results: dict[str, BacktestResult], params: 
     with tracked_run(settings, "forecast", run_name=f"evaluate@{params.get('cutoff', '')}", source=source) as run_id:
         mlflow.log_params(params)
         log_data_window(events)
-        mlflow.log_params({f"shopml.{k}": v for k, v in asdict(cfg).items() if k != "specs"})
+        mlflow.log_params({f"shopml.{k}": v for k, v in config_params(cfg).items()})
+        mlflow.log_dict(asdict(cfg.calendar), "settings/calendar.json")
         for freq, res in results.items():
             mlflow.log_dict(asdict(cfg.specs[freq]), f"settings/spec_{freq}.json")
             mlflow.log_params({f"horizon_{freq}": res.forecasts["ds"].nunique(),

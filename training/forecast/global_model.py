@@ -113,7 +113,7 @@ class GlobalForecaster:
                  calendar: HolidayCalendar | None = None) -> None:
         self.spec = spec
         self.config = config or ForecastConfig()
-        self.calendar = calendar or HolidayCalendar.default()
+        self.calendar = calendar or self.config.calendar.calendar()
         self.boosters_: dict[str, lgb.Booster] = {}
         self.calibration_: Calibration | None = None
         self.features_: list[str] = []

@@ -13,7 +13,7 @@ import pandas as pd
 
 from features.settings import Settings
 from training.errors import NotEnoughData
-from training.forecast.config import ForecastConfig
+from training.forecast.config import ForecastConfig, config_params, forecast_config
 from training.forecast.pipeline import TrainResult, train_forecast_folder
 from training.promotion import recipe
 
@@ -85,9 +85,10 @@ def train_and_register(settings: Settings, *, events: pd.DataFrame | None = None
         events, items, promotions = load_store(settings)
     if events.empty:
         raise NotEnoughData("the event store holds no events: run `shopml ingest` first")
-    cfg = config or ForecastConfig()
+    cfg = config or forecast_config(settings)
     with tracked_run(settings, "forecast", run_name="train") as run_id:  # a failed fit marks the run FAILED
-        mlflow.log_params({k: v for k, v in asdict(cfg).items() if k != "specs"})
+        mlflow.log_params(config_params(cfg))
+        mlflow.log_dict(asdict(cfg.calendar), "settings/calendar.json")
         log_data_window(events)
         result: TrainResult = train_forecast_folder(events, items=items, promotions=promotions, config=cfg)
         weekly = result.forecasts["W"]

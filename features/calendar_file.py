@@ -1,0 +1,89 @@
+"""A shop's calendar file (`SHOPML_CALENDAR_FILE`): which built-in regions it trades in, and its own festivals.
+
+JSON, for example::
+
+    {"regions": ["UK"],
+     "festivals": [{"name": "summer_sale", "dates": ["2010-07-05", "2011-07-04"],
+                    "days_before": 7, "days_after": 6}]}
+
+`regions` defaults to UK and CN; each festival needs `name` (an identifier) and `dates` (ISO days,
+one per year at most), and takes `days_before` (default 14) and `days_after` (default 0).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from features.calendar import CalendarConfig, FestivalDates
+
+FILE_KEYS = {"regions", "festivals"}
+FESTIVAL_KEYS = {"name", "dates", "days_before", "days_after"}
+
+
+class CalendarFileError(ValueError):
+    """The calendar file cannot be read; the message names the file and the field."""
+
+
+def load_calendar_file(path: Path) -> CalendarConfig:
+    """The calendar settings in `path`, or CalendarFileError naming the file and the bad field."""
+    try:
+        raw = json.loads(path.read_text())
+    except OSError as exc:
+        raise CalendarFileError(f"{path}: cannot read the calendar file ({exc.strerror or exc})") from exc
+    except json.JSONDecodeError as exc:
+        raise CalendarFileError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
+    if not isinstance(raw, dict):
+        raise CalendarFileError(f"{path}: expected a JSON object with 'regions' and/or 'festivals'")
+    _no_unknown_keys(path, "", raw, FILE_KEYS)
+    regions = raw.get("regions", ["UK", "CN"])
+    if not isinstance(regions, list) or not all(isinstance(r, str) for r in regions):
+        raise CalendarFileError(f"{path}: regions must be a list of region codes (UK, CN), got {regions!r}")
+    festivals = raw.get("festivals", [])
+    if not isinstance(festivals, list):
+        raise CalendarFileError(f"{path}: festivals must be a list of objects, got {festivals!r}")
+    parsed = tuple(_festival(path, k, f) for k, f in enumerate(festivals))
+    try:
+        return CalendarConfig(regions=tuple(r.upper() for r in regions), festivals=parsed)
+    except ValueError as exc:
+        raise CalendarFileError(f"{path}: {exc}") from exc
+
+
+def _no_unknown_keys(path: Path, where: str, value: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise CalendarFileError(f"{path}: {where}unknown field(s) {unknown}; allowed: {sorted(allowed)}")
+
+
+def _festival(path: Path, k: int, value: object) -> FestivalDates:
+    where = f"festivals[{k}]"
+    if not isinstance(value, dict):
+        raise CalendarFileError(f"{path}: {where} must be an object, got {value!r}")
+    _no_unknown_keys(path, f"{where}: ", value, FESTIVAL_KEYS)
+    name = value.get("name")
+    if not isinstance(name, str) or not name.isidentifier():
+        raise CalendarFileError(f"{path}: {where}.name must be an identifier (letters, digits, _), got {name!r}")
+    dates = value.get("dates")
+    if not isinstance(dates, list) or not dates:
+        raise CalendarFileError(f"{path}: {where}.dates ({name}) must be a non-empty list of ISO dates")
+    days: list[str] = []
+    for j, d in enumerate(dates):
+        try:
+            days.append(date.fromisoformat(str(d)).isoformat())
+        except ValueError:
+            raise CalendarFileError(f"{path}: {where}.dates[{j}] ({name}) is not an ISO date "
+                                    f"(YYYY-MM-DD): {d!r}") from None
+    years = [d[:4] for d in days]
+    if len(set(years)) < len(years):
+        raise CalendarFileError(f"{path}: {where}.dates ({name}) has two days in one year; a festival "
+                                "has one day a year (use days_before/days_after for its window)")
+    window: dict[str, int] = {}
+    for key in ("days_before", "days_after"):
+        given = value.get(key, 14 if key == "days_before" else 0)
+        if isinstance(given, bool) or not isinstance(given, int) or given < 0:
+            raise CalendarFileError(f"{path}: {where}.{key} ({name}) must be a whole number >= 0, got {given!r}")
+        window[key] = given
+    return FestivalDates(name=name, dates=tuple(days), days_before=window["days_before"],
+                         days_after=window["days_after"])

@@ -1,0 +1,58 @@
+"""A shop's calendar file: its regions and festivals reach the forecaster; a bad file is named, field by field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from features.calendar import CalendarConfig, FestivalDates
+from features.calendar_file import CalendarFileError, load_calendar_file
+
+
+def _write(tmp_path: Path, content: object) -> Path:
+    path = tmp_path / "calendar.json"
+    path.write_text(content if isinstance(content, str) else json.dumps(content))
+    return path
+
+
+def test_the_file_sets_regions_and_adds_the_shops_festivals(tmp_path: Path) -> None:
+    path = _write(tmp_path, {"regions": ["uk"], "festivals": [
+        {"name": "summer_sale", "dates": ["2010-07-05", "2011-07-04"], "days_before": 7, "days_after": 6}]})
+    cfg = load_calendar_file(path)
+    assert cfg == CalendarConfig(regions=("UK",), festivals=(
+        FestivalDates("summer_sale", ("2010-07-05", "2011-07-04"), days_before=7, days_after=6),))
+    names = [f.name for f in cfg.calendar().festivals]
+    assert names == ["christmas", "easter", "black_friday", "summer_sale"]  # no CN festivals
+    assert str(cfg.calendar().festivals[-1].day(2011)) == "2011-07-04"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("{not json", "not JSON (line 1, column 2"),
+    ([], "expected a JSON object"),
+    ({"region": ["UK"]}, "unknown field(s) ['region']"),
+    ({"regions": ["FR"]}, "unknown calendar region(s) ['FR']"),
+    ({"regions": "UK"}, "regions must be a list"),
+    ({"festivals": [{"name": "sale day", "dates": ["2010-01-01"]}]}, "festivals[0].name must be an identifier"),
+    ({"festivals": [{"name": "sale", "dates": []}]}, "festivals[0].dates (sale) must be a non-empty list"),
+    ({"festivals": [{"name": "sale", "dates": ["2010-01-01", "2010-13-01"]}]},
+     "festivals[0].dates[1] (sale) is not an ISO date (YYYY-MM-DD): '2010-13-01'"),
+    ({"festivals": [{"name": "sale", "dates": ["2010-01-01", "2010-06-01"]}]}, "two days in one year"),
+    ({"festivals": [{"name": "sale", "dates": ["2010-01-01"], "days_before": -1}]},
+     "festivals[0].days_before (sale) must be a whole number >= 0, got -1"),
+    ({"festivals": [{"name": "sale", "dates": ["2010-01-01"], "days_after": "3"}]}, "festivals[0].days_after"),
+    ({"festivals": [{"name": "sale", "dates": ["2010-01-01"], "when": 1}]}, "festivals[0]: unknown field(s) ['when']"),
+    ({"festivals": [{"name": "christmas", "dates": ["2010-12-20"]}]}, "['christmas'] used twice"),
+])
+def test_a_bad_file_names_itself_and_the_field(tmp_path: Path, content: object, message: str) -> None:
+    path = _write(tmp_path, content)
+    with pytest.raises(CalendarFileError) as err:
+        load_calendar_file(path)
+    assert str(err.value).startswith(f"{path}: ")
+    assert message in str(err.value)
+
+
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(CalendarFileError, match="missing.json: cannot read the calendar file"):
+        load_calendar_file(tmp_path / "missing.json")

@@ -20,11 +20,26 @@ class Verdict:
 
 def judge(*, champion: str | None, compared: str | None, champion_store: str | None, store: str | None,
           candidate_score: float, champion_score: float | None, metric: str, higher_is_better: bool,
-          data_end: str | None = None, champion_data_end: str | None = None) -> Verdict:
+          data_end: str | None = None, champion_data_end: str | None = None,
+          champion_by: str | None = None) -> Verdict:
     """Promote only over no champion, or over the champion that was scored on the same holdout and wins.
 
     A tie wins when the candidate was trained on later data: the champion's own recipe, refitted
-    before this holdout, scores exactly the candidate's score, and the candidate adds the newer events."""
+    before this holdout, scores exactly the candidate's score, and the candidate adds the newer events.
+    A champion restored by a rollback (`champion_by` "rollback") is held: a winner is registered, not
+    promoted, until a version is promoted by hand."""
+    verdict = _compare(champion=champion, compared=compared, champion_store=champion_store, store=store,
+                       candidate_score=candidate_score, champion_score=champion_score, metric=metric,
+                       higher_is_better=higher_is_better, data_end=data_end, champion_data_end=champion_data_end)
+    if verdict.promote and champion is not None and champion_by == "rollback":
+        return Verdict(False, "held_after_rollback", f"{verdict.reason}; not promoted: champion v{champion} was "
+                       "restored by a rollback and stays until a version is promoted by hand (shopml models promote)")
+    return verdict
+
+
+def _compare(*, champion: str | None, compared: str | None, champion_store: str | None, store: str | None,
+             candidate_score: float, champion_score: float | None, metric: str, higher_is_better: bool,
+             data_end: str | None, champion_data_end: str | None) -> Verdict:
     if champion is None:
         return Verdict(True, "passed", "no champion yet")
     if compared is not None and compared != champion:

@@ -182,7 +182,8 @@ def register_model(
         verdict = judge(champion=champion, compared=run_tags.get(COMPARED_TAG), store=run_tags.get(STORE_TAG),
                         champion_store=held.get(STORE_TAG), candidate_score=candidate_score,
                         champion_score=champion_score, metric=metric, higher_is_better=higher_is_better,
-                        data_end=data_end, champion_data_end=held.get(DATA_END_TAG))
+                        data_end=data_end, champion_data_end=held.get(DATA_END_TAG),
+                        champion_by=held.get(PROMOTED_BY_TAG))
         all_tags = {
             "holdout_metric": metric,
             "holdout_score": f"{candidate_score:.6f}",

@@ -28,17 +28,23 @@ def test_list_accepts_a_family_or_its_registered_name(settings: Settings, model:
     assert "no models registered yet" in result.output
 
 
-def test_list_shows_the_champion_its_holdout_window_and_why(settings: Settings, tmp_path: Path) -> None:
+def _register(settings: Settings, tmp_path: Path, scores: list[tuple[float, float | None]],
+              tags: dict[str, str] | None = None) -> None:
+    """Register one fake recommender version per (score, champion's score on the same holdout)."""
     from training import tracking
 
     folder = tmp_path / "model"
     folder.mkdir()
     (folder / "weights.json").write_text("{}")
-    for score, champion in [(0.3, None), (0.2, 0.3)]:
+    for score, champion in scores:
         with tracking.tracked_run(settings, "recommender") as run_id:
             tracking.register_model(run_id, "recommender", folder, candidate_score=score, champion_score=champion,
-                                    metric="ndcg@10", tags={"holdout_start": "2025-04-14",
-                                                            "data_end": "2025-06-23 12:44:41+00:00"})
+                                    metric="ndcg@10", tags=tags)
+
+
+def test_list_shows_the_champion_its_holdout_window_and_why(settings: Settings, tmp_path: Path) -> None:
+    _register(settings, tmp_path, [(0.3, None), (0.2, 0.3)],
+              tags={"holdout_start": "2025-04-14", "data_end": "2025-06-23 12:44:41+00:00"})
     result = runner.invoke(app, ["models", "list", "recommender"])
     assert result.exit_code == 0, result.output
     text = flat(result.output)
@@ -76,3 +82,11 @@ def test_a_version_that_would_not_serve_is_not_promoted(settings: Settings, tmp_
     assert result.exit_code == 1, result.output
     assert "cannot promote recommender version 2: it would not serve" in flat(result.output)
     assert tracking.champion_version(settings, "recommender") == "1"
+
+
+def test_rollback_says_the_champion_is_held(settings: Settings, tmp_path: Path) -> None:
+    _register(settings, tmp_path, [(0.3, None), (0.4, 0.3)])
+    result = runner.invoke(app, ["models", "rollback", "recommender"])
+    assert result.exit_code == 0, result.output
+    assert ("shopml-recommender@champion -> version 1 (held: trainings register but do not promote until "
+            "`shopml models promote recommender <version>`)") in flat(result.output)

@@ -64,3 +64,23 @@ def test_a_failed_training_run_never_replaces_the_champion(settings: Settings, t
     assert mlflow.get_run(run_id).info.status == "FAILED"
     assert tracking.champion_version(settings, "recommender") == first.version
     assert [r["version"] for r in tracking.list_versions(settings, "recommender")] == [first.version]
+
+
+def test_a_rolled_back_champion_is_held_until_a_version_is_promoted_by_hand(settings: Settings, tmp_path: Path) -> None:
+    first = train_fake(settings, tmp_path, 0.30, None)
+    bad = train_fake(settings, tmp_path, 0.35, 0.30)
+    assert bad.promoted
+    assert tracking.rollback(settings, "recommender") == first.version
+    better = train_fake(settings, tmp_path, 0.40, 0.30)  # wins on the holdout, but the rollback holds
+    assert not better.promoted
+    assert f"not promoted: champion v{first.version} was restored by a rollback" in better.reason
+    assert tracking.champion_version(settings, "recommender") == first.version
+    rows = {r["version"]: r for r in tracking.list_versions(settings, "recommender")}
+    assert rows[better.version]["validation_status"] == "held_after_rollback"
+    worse = train_fake(settings, tmp_path, 0.20, 0.30)  # a loser keeps its own reason
+    assert not worse.promoted
+    assert "does not beat champion" in worse.reason and "rollback" not in worse.reason
+
+    tracking.promote(settings, "recommender", first.version)  # by hand: automatic promotion resumes
+    again = train_fake(settings, tmp_path, 0.41, 0.30)
+    assert again.promoted and tracking.champion_version(settings, "recommender") == again.version

@@ -101,10 +101,12 @@ def load_problem(settings: Settings, family: str, version: str) -> str | None:
 
 @models_app.command("rollback")
 def rollback_command(model: str = typer.Argument(..., callback=known_model, help=MODEL_HELP)) -> None:
-    """Move MODEL's champion back to the version that held it before."""
+    """Move MODEL's champion back to the version that held it before, and hold it there: trainings
+    register without promoting until a version is promoted by hand."""
     try:
         version = tracking.rollback(Settings(), model)
     except Exception as exc:
         typer.echo(f"cannot roll back {model}: {exc}", err=True)
         raise typer.Exit(code=1) from exc
-    typer.echo(f"{tracking.registered_name(model)}@champion -> version {version}")
+    typer.echo(f"{tracking.registered_name(model)}@champion -> version {version} (held: trainings register "
+               f"but do not promote until `shopml models promote {model} <version>`)")

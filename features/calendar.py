@@ -100,9 +100,11 @@ BUILT_IN: tuple[Festival, ...] = (
 
 @dataclass(frozen=True)
 class HolidayCalendar:
-    """A set of festivals; `HolidayCalendar.default(("UK",))` keeps only the UK ones."""
+    """A set of festivals, and days the shop says it is closed; `HolidayCalendar.default(("UK",))`
+    keeps only the UK festivals."""
 
     festivals: tuple[Festival, ...] = field(default_factory=lambda: BUILT_IN)
+    closed_days: frozenset[date] = frozenset()
 
     @classmethod
     def default(cls, regions: Sequence[str] = ("UK", "CN")) -> HolidayCalendar:
@@ -147,13 +149,34 @@ class FestivalDates:
 
 
 @dataclass(frozen=True)
+class Closure:
+    """Days the shop is closed, first to last (ISO dates, both included)."""
+
+    first: str
+    last: str
+
+    def days(self) -> list[date]:
+        start, end = date.fromisoformat(self.first), date.fromisoformat(self.last)
+        if end < start:
+            raise ValueError(f"closure {self.first}..{self.last} ends before it starts")
+        if (end - start).days >= MAX_CLOSURE_DAYS:
+            raise ValueError(f"closure {self.first}..{self.last} is longer than {MAX_CLOSURE_DAYS} days")
+        return [start + timedelta(days=k) for k in range((end - start).days + 1)]
+
+
+MAX_CLOSURE_DAYS = 366
+
+
+@dataclass(frozen=True)
 class CalendarConfig:
-    """The festivals a model reads: the built-in ones of `regions` plus the shop's own `festivals`.
+    """The festivals a model reads: the built-in ones of `regions` plus the shop's own `festivals`;
+    and the shop's `closures` (past or planned), which its forecasts read as days without demand.
 
     Plain values only, so a model's settings (and its recipe) record the calendar it was fitted with."""
 
     regions: tuple[str, ...] = ("UK", "CN")
     festivals: tuple[FestivalDates, ...] = ()
+    closures: tuple[Closure, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = sorted({r.upper() for r in self.regions} - {f.region for f in BUILT_IN})
@@ -165,11 +188,14 @@ class CalendarConfig:
             raise ValueError(f"festival name(s) {repeated} used twice (built-in festivals of the regions count)")
         for fest in self.festivals:
             fest.festival()  # checks the name and the window
+        for closure in self.closures:
+            closure.days()  # checks the dates
 
     def calendar(self) -> HolidayCalendar:
         """The HolidayCalendar these settings describe."""
         base = HolidayCalendar.default(self.regions)
-        return HolidayCalendar(base.festivals + tuple(f.festival() for f in self.festivals))
+        closed = frozenset(d for c in self.closures for d in c.days())
+        return HolidayCalendar(base.festivals + tuple(f.festival() for f in self.festivals), closed_days=closed)
 
 
 def calendar_features(starts: Sequence[pd.Timestamp] | pd.DatetimeIndex, *, freq: str,

@@ -4,10 +4,13 @@ JSON, for example::
 
     {"regions": ["UK"],
      "festivals": [{"name": "summer_sale", "dates": ["2010-07-05", "2011-07-04"],
-                    "days_before": 7, "days_after": 6}]}
+                    "days_before": 7, "days_after": 6}],
+     "closures": [{"from": "2010-12-24", "to": "2011-01-03"}]}
 
 `regions` defaults to UK and CN; each festival needs `name` (an identifier) and `dates` (ISO days,
-one per year at most), and takes `days_before` (default 14) and `days_after` (default 0).
+one per year at most), and takes `days_before` (default 14) and `days_after` (default 0). Each
+closure names its first and last day (`from`, `to`, included, at most 366 days): past ones keep
+the days out of training, planned ones are forecast 0.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from features.calendar import CalendarConfig, FestivalDates
+from features.calendar import CalendarConfig, Closure, FestivalDates
 
-FILE_KEYS = {"regions", "festivals"}
+FILE_KEYS = {"regions", "festivals", "closures"}
 FESTIVAL_KEYS = {"name", "dates", "days_before", "days_after"}
+CLOSURE_KEYS = {"from", "to"}
 
 
 class CalendarFileError(ValueError):
@@ -36,7 +40,7 @@ def load_calendar_file(path: Path) -> CalendarConfig:
     except json.JSONDecodeError as exc:
         raise CalendarFileError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
     if not isinstance(raw, dict):
-        raise CalendarFileError(f"{path}: expected a JSON object with 'regions' and/or 'festivals'")
+        raise CalendarFileError(f"{path}: expected a JSON object with 'regions', 'festivals' and/or 'closures'")
     _no_unknown_keys(path, "", raw, FILE_KEYS)
     regions = raw.get("regions", ["UK", "CN"])
     if not isinstance(regions, list) or not all(isinstance(r, str) for r in regions):
@@ -45,8 +49,12 @@ def load_calendar_file(path: Path) -> CalendarConfig:
     if not isinstance(festivals, list):
         raise CalendarFileError(f"{path}: festivals must be a list of objects, got {festivals!r}")
     parsed = tuple(_festival(path, k, f) for k, f in enumerate(festivals))
+    closures = raw.get("closures", [])
+    if not isinstance(closures, list):
+        raise CalendarFileError(f"{path}: closures must be a list of objects, got {closures!r}")
+    shut = tuple(_closure(path, k, c) for k, c in enumerate(closures))
     try:
-        return CalendarConfig(regions=tuple(r.upper() for r in regions), festivals=parsed)
+        return CalendarConfig(regions=tuple(r.upper() for r in regions), festivals=parsed, closures=shut)
     except ValueError as exc:
         raise CalendarFileError(f"{path}: {exc}") from exc
 
@@ -55,6 +63,29 @@ def _no_unknown_keys(path: Path, where: str, value: dict[str, Any], allowed: set
     unknown = sorted(set(value) - allowed)
     if unknown:
         raise CalendarFileError(f"{path}: {where}unknown field(s) {unknown}; allowed: {sorted(allowed)}")
+
+
+def _iso(path: Path, where: str, value: object) -> str:
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise CalendarFileError(f"{path}: {where} is not an ISO date (YYYY-MM-DD): {value!r}") from None
+
+
+def _closure(path: Path, k: int, value: object) -> Closure:
+    where = f"closures[{k}]"
+    if not isinstance(value, dict):
+        raise CalendarFileError(f"{path}: {where} must be an object with 'from' and 'to', got {value!r}")
+    _no_unknown_keys(path, f"{where}: ", value, CLOSURE_KEYS)
+    missing = sorted(CLOSURE_KEYS - set(value))
+    if missing:
+        raise CalendarFileError(f"{path}: {where} needs {missing} (its first and last closed day)")
+    closure = Closure(_iso(path, f"{where}.from", value["from"]), _iso(path, f"{where}.to", value["to"]))
+    try:
+        closure.days()
+    except ValueError as exc:
+        raise CalendarFileError(f"{path}: {where}: {exc}") from None
+    return closure
 
 
 def _festival(path: Path, k: int, value: object) -> FestivalDates:
@@ -68,13 +99,7 @@ def _festival(path: Path, k: int, value: object) -> FestivalDates:
     dates = value.get("dates")
     if not isinstance(dates, list) or not dates:
         raise CalendarFileError(f"{path}: {where}.dates ({name}) must be a non-empty list of ISO dates")
-    days: list[str] = []
-    for j, d in enumerate(dates):
-        try:
-            days.append(date.fromisoformat(str(d)).isoformat())
-        except ValueError:
-            raise CalendarFileError(f"{path}: {where}.dates[{j}] ({name}) is not an ISO date "
-                                    f"(YYYY-MM-DD): {d!r}") from None
+    days = [_iso(path, f"{where}.dates[{j}] ({name})", d) for j, d in enumerate(dates)]
     years = [d[:4] for d in days]
     if len(set(years)) < len(years):
         raise CalendarFileError(f"{path}: {where}.dates ({name}) has two days in one year; a festival "

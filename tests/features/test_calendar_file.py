@@ -56,3 +56,30 @@ def test_a_bad_file_names_itself_and_the_field(tmp_path: Path, content: object, 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(CalendarFileError, match="missing.json: cannot read the calendar file"):
         load_calendar_file(tmp_path / "missing.json")
+
+
+def test_closures_are_read_with_their_days(tmp_path: Path) -> None:
+    from datetime import date
+
+    from features.calendar import Closure
+
+    path = _write(tmp_path, {"closures": [{"from": "2010-12-24", "to": "2011-01-03"}]})
+    cfg = load_calendar_file(path)
+    assert cfg.closures == (Closure("2010-12-24", "2011-01-03"),)
+    closed = cfg.calendar().closed_days
+    assert len(closed) == 11 and date(2010, 12, 31) in closed and date(2011, 1, 4) not in closed
+
+
+@pytest.mark.parametrize(("closure", "message"), [
+    ({"from": "2010-12-24"}, "closures[0] needs ['to'] (its first and last closed day)"),
+    ({"from": "2010-12-24", "to": "2010-12-20"}, "closures[0]: closure 2010-12-24..2010-12-20 ends before it starts"),
+    ({"from": "2010-01-01", "to": "2011-06-01"}, "is longer than 366 days"),
+    ({"from": "24/12/2010", "to": "2011-01-03"}, "closures[0].from is not an ISO date (YYYY-MM-DD): '24/12/2010'"),
+    ({"from": "2010-12-24", "to": "2011-01-03", "why": "holiday"}, "closures[0]: unknown field(s) ['why']"),
+    ("2010-12-24", "closures[0] must be an object with 'from' and 'to'"),
+])
+def test_a_bad_closure_is_named(tmp_path: Path, closure: object, message: str) -> None:
+    path = _write(tmp_path, {"closures": [closure]})
+    with pytest.raises(CalendarFileError) as err:
+        load_calendar_file(path)
+    assert message in str(err.value)

@@ -1,6 +1,7 @@
-"""Days the shop is closed in a forecast bucket: closed weekdays and last year's closures.
+"""Days the shop is closed in a forecast bucket: its own closures, closed weekdays and last year's closures.
 
-Two rules, both point in time (they read only the shop's daily sales before the origin):
+Days the shop names (its calendar file's `closures`, past or planned) are closed. Two more rules,
+both point in time (they read only the shop's daily sales before the origin):
 - a closed weekday (`closed_weekdays`): no shop sale on that weekday in each of the last N weeks;
 - an annual closure: the same calendar date one year earlier lay inside a run of at least
   `min_days` consecutive days without any shop sale, with sales on the days either side (a shop
@@ -11,6 +12,8 @@ day, a fraction for a week (a week with two of its six trading days closed keeps
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -55,15 +58,16 @@ def annual_closed(days: pd.DatetimeIndex, first_day: pd.Timestamp, runs: list[tu
 
 def open_share(daily_total: np.ndarray | None, first_day: pd.Timestamp, origin_day: int,
                bucket_starts: pd.DatetimeIndex, bucket_days: int, *, weekday_weeks: int,
-               min_closure_days: int) -> np.ndarray:
-    """Share of each bucket's usual trading days that are open, from the sales before `origin_day`.
+               min_closure_days: int, given: frozenset[date] = frozenset()) -> np.ndarray:
+    """Share of each bucket's usual trading days that are open, from the sales before `origin_day`
+    and the days the shop says it is closed (`given`, e.g. from its calendar file).
 
-    `daily_total` is the shop's daily demand from `first_day`; without it every bucket is open.
+    `daily_total` is the shop's daily demand from `first_day`; without it only `given` closes days.
     `weekday_weeks` is the closed-weekday rule's window in weeks (0 = every weekday trades)."""
     share = np.ones(len(bucket_starts))
-    if daily_total is None or len(bucket_starts) == 0:
+    if len(bucket_starts) == 0 or (daily_total is None and not given):
         return share
-    known = daily_total[:max(origin_day, 0)]
+    known = daily_total[:max(origin_day, 0)] if daily_total is not None else np.zeros(0)
     closed = closed_weekdays(known, first_day, known.size, weekday_weeks)
     runs = closure_runs(known, min_closure_days)
     for k, start in enumerate(bucket_starts):
@@ -71,7 +75,8 @@ def open_share(daily_total: np.ndarray | None, first_day: pd.Timestamp, origin_d
         trading = ~np.isin(days.dayofweek, list(closed))
         usual = int(trading.sum())
         if usual:
-            share[k] = float((trading & ~annual_closed(days, first_day, runs)).sum()) / usual
+            shut = annual_closed(days, first_day, runs) | np.array([d in given for d in days.date], dtype=bool)
+            share[k] = float((trading & ~shut).sum()) / usual
         else:
             share[k] = 0.0 if bucket_days == 1 else 1.0
     return share

@@ -76,10 +76,11 @@ class ForecastConfig:
 
 
 def config_params(cfg: ForecastConfig) -> dict[str, object]:
-    """The settings as flat MLflow parameters: the calendar as its regions and festival names."""
+    """The settings as flat MLflow parameters: the calendar as its regions, festival names and number of closures."""
     params: dict[str, object] = {k: v for k, v in asdict(cfg).items() if k not in ("specs", "calendar")}
     params["calendar_regions"] = ",".join(cfg.calendar.regions)
     params["calendar_festivals"] = ",".join(f.name for f in cfg.calendar.calendar().festivals)
+    params["calendar_closures"] = len(cfg.calendar.closures)  # the days are in the run's settings/calendar.json
     return params
 
 

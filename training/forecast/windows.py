@@ -4,10 +4,10 @@ Every feature is scale-free: demand statistics are divided by the series' robust
 (`denom`, the mean of the last 13 weeks of capped demand), so one model serves big and small series;
 the model predicts the ratio target / denom. Only buckets before the origin enter a row's features.
 
-Closed days (`closures`, point in time, from the shop's daily sales before the origin, not tuned
-on any test window): a weekday without a shop sale on each of the `spec.closed_weeks` (8) weeks
-before the origin (daily only), and the dates one year after a closure of at least
-`spec.annual_closure_days` (7) days. Each row carries `_open_share`, the share of its bucket's usual
+Closed days (`closures`): the days of the calendar's closures (the shop's calendar file), and, point
+in time from the shop's daily sales before the origin (not tuned on any test window), a weekday
+without a shop sale on each of the `spec.closed_weeks` (8) weeks before the origin (daily only) and
+the dates one year after a closure of at least `spec.annual_closure_days` (7) days. Each row carries `_open_share`, the share of its bucket's usual
 trading days that are open (0 or 1 for a day). `training_rows` keeps only fully open buckets, and
 `GlobalForecaster` multiplies mean, p10, p50 and p90 by the share. Online Retail II trades Sunday to
 Friday: Saturday is closed at every origin after its one Saturday of sales (2009-12-05); it shut
@@ -160,7 +160,7 @@ def origin_rows(hist: History, o: int, spec: FreqSpec, horizon: int, calendar: H
     share = open_share(hist.daily_total if spec.freq == "W" else hist.total, hist.dates[0],
                        o * (7 if spec.freq == "W" else 1), target_dates, 7 if spec.freq == "W" else 1,
                        weekday_weeks=spec.closed_weeks if spec.freq == "D" else WEEKLY_TRADING_WEEKS,
-                       min_closure_days=spec.annual_closure_days)
+                       min_closure_days=spec.annual_closure_days, given=calendar.closed_days)
     cal = calendar_features(target_dates, freq=spec.freq, calendar=calendar)
     if not time_index:
         cal = cal[[c for c in cal.columns if c.startswith("in_") or c == "day_of_week"]]

@@ -90,3 +90,46 @@ def test_served_forecasts_close_last_years_closure_and_scale_its_weeks(trained: 
         np.testing.assert_allclose(weekly_on.values[key], weekly_off.values[key] * share, rtol=1e-9, atol=1e-9)
     served = np.load(on.folder / "forecast_W.npz")
     np.testing.assert_array_equal(served["mean"][:, share == 0], 0.0)
+
+
+def test_days_the_shop_names_are_closed_without_any_history() -> None:
+    weeks = pd.DatetimeIndex(["2024-03-04", "2024-03-11"])
+    given = frozenset(pd.date_range("2024-03-06", "2024-03-07").date)  # Wednesday and Thursday
+    share = open_share(None, pd.Timestamp("2023-01-02"), 0, weeks, 7, weekday_weeks=8, min_closure_days=7,
+                       given=given)
+    np.testing.assert_allclose(share, [5 / 7, 1.0])
+
+
+def test_a_planned_closure_in_the_calendar_is_forecast_shut(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from features.calendar import CalendarConfig, Closure
+
+    events = small_events(n_items=N_ITEMS, days=280)  # 2023-01-02 .. 2023-10-08: forecasts from 2023-10-09
+    planned = CalendarConfig(closures=(Closure("2023-10-16", "2023-10-22"), Closure("2023-10-26", "2023-10-26")))
+    cfg = replace(_config(7), calendar=planned)
+    on = train_forecast_folder(events, items=small_items(N_ITEMS), config=cfg, folder=tmp_path_factory.mktemp("plan"))
+    weekly, daily = on.forecasts["W"], on.forecasts["D"]
+    assert weekly.dates[0] == pd.Timestamp("2023-10-09")
+    for key in KEYS:
+        np.testing.assert_array_equal(weekly.values[key][:, 1], 0.0)  # the week of 2023-10-16
+    assert (weekly.values["mean"][:, [0, 2]] > 0).all()
+    shut = daily.dates.isin(pd.date_range("2023-10-16", "2023-10-22").append(pd.DatetimeIndex(["2023-10-26"])))
+    assert shut.sum() == 8
+    np.testing.assert_array_equal(daily.values["mean"][:, shut], 0.0)
+    assert (daily.values["mean"][:, ~shut].sum(axis=1) > 0).all()
+
+
+def test_a_past_closure_in_the_calendar_keeps_its_days_out_of_training() -> None:
+    from features.calendar import CalendarConfig, Closure
+    from training.forecast.config import WEEKLY
+    from training.forecast.history import prepare, top_items
+    from training.forecast.windows import training_rows
+
+    events = small_events(n_items=4, days=200)
+    cut = pd.Timestamp("2023-07-17")
+    hist = prepare(events, as_of=cut, freq="W", ids=top_items(events, as_of=cut, n=4)).history
+    past = CalendarConfig(closures=(Closure("2023-05-01", "2023-05-03"),)).calendar()
+    plain = training_rows(hist, WEEKLY, 8, CalendarConfig().calendar(), hist.y.shape[1])
+    shut = training_rows(hist, WEEKLY, 8, past, hist.y.shape[1])
+    assert (plain["_ds"] == pd.Timestamp("2023-05-01")).sum() > 0
+    assert (shut["_ds"] == pd.Timestamp("2023-05-01")).sum() == 0  # that week is not a full open week
+    assert len(plain) - len(shut) == (plain["_ds"] == pd.Timestamp("2023-05-01")).sum()

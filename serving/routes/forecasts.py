@@ -50,5 +50,6 @@ async def forecast(
         rows = model.runtime.forecast(item_id, horizon, freq)
     except KeyError:
         raise HTTPException(404, f"no forecast for {item_id!r}: not one of the forecast series") from None
-    answer = ForecastResponse(item_id=item_id, freq=freq, points=points(rows), model_version=model.version)
+    answer = ForecastResponse(item_id=item_id, freq=freq, points=points(rows), model_version=model.version,
+                              **model.runtime.basis(item_id))
     return json_answer(answer)

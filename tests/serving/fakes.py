@@ -128,6 +128,12 @@ class FakeForecast:
     def set_items(self, items: dict[str, dict[str, Any]]) -> None:
         self.items_table = dict(items)
 
+    def add_launches(self, items: dict[str, dict[str, Any]]) -> None:
+        self.launched = [item for item in items if item not in self.series_ids()]
+
+    def basis(self, series_id: str) -> dict[str, Any]:
+        return {"basis": "history"}
+
     take_items_table = ForecastRuntime.take_items_table  # the real conversion, into set_items above
 
     def replenishment(self, item_id: str, *, service_level: float = 0.95, lead_time_days: int | None = None,

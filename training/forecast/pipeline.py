@@ -6,6 +6,8 @@ The folder (logged to MLflow and registered as `shopml-forecast`) holds, without
   the days of each complete week both tables hold add up to the weekly mean, see `temporal`; days
   the shop is closed are 0 and weeks with closed days keep the share of their trading days still open,
   see `closures`);
+- `launch_W.npz`, `launch_D.npz` (when the history holds enough launches): how recent launches sold, per
+  category and for the shop, for catalogue items without sales (see `launch`);
 - `items.json`: per item category, ABC/XYZ class, stock on hand and lead time (None when unknown);
 - `meta.json`: origins, horizons, validation scores; `W/`, `D/`: LightGBM boosters as text + their config.
 """
@@ -28,8 +30,10 @@ from training.forecast.aggregate import aggregate_history, reconcile
 from training.forecast.config import ForecastConfig, FreqSpec
 from training.forecast.global_model import GlobalForecaster
 from training.forecast.history import Prepared, prepare, top_items
+from training.forecast.launch import LaunchCurves, launch_curves
 from training.forecast.runtime import KEYS
 from training.forecast.temporal import reconcile_days
+from training.forecast.windows import bucket_open_share
 from training.inventory.classes import abc_classes, coefficient_of_variation, xyz_classes
 
 log = logging.getLogger(__name__)
@@ -48,6 +52,7 @@ class FreqForecast:
     model: GlobalForecaster
     prepared: Prepared
     seconds: float = 0.0
+    launch: LaunchCurves | None = None  # for catalogue items without sales (`launch`)
 
 
 @dataclass
@@ -102,11 +107,14 @@ def fit_frequency(events: pd.DataFrame, spec: FreqSpec, cfg: ForecastConfig, *, 
     step = pd.Timedelta(days=1 if spec.freq == "D" else 7)
     dates = pd.DatetimeIndex([as_of + k * step for k in range(h)])
     values = {k: np.vstack([item_fc[k], agg_fc[k]]) for k in KEYS}
+    launch = launch_curves(prep.uncapped, prep.categories, h, min_start=spec.min_history)
+    if launch is not None:
+        launch = launch.scaled(bucket_open_share(hist, end, spec, dates, model.calendar))
     seconds = time.perf_counter() - t0
     log.info("%s: %d series forecast %d buckets from %s in %.1fs", spec.freq, len(ids) + len(agg_hist.ids), h,
              as_of.date(), seconds)
     return FreqForecast(spec.freq, ids + agg_hist.ids, dates, values, model.validation_, model.holdout_,
-                        model, prep, seconds)
+                        model, prep, seconds, launch)
 
 
 def align_days(daily: FreqForecast, weekly: FreqForecast) -> None:
@@ -161,17 +169,21 @@ def _number(row: pd.Series | None, column: str) -> float | None:
 
 
 def write_folder(folder: Path, forecasts: dict[str, FreqForecast], items: dict[str, dict[str, object]],
-                 forecast_start: pd.Timestamp) -> None:
+                 forecast_start: pd.Timestamp, retired: list[str] | None = None) -> None:
     """Write the served model folder (npz without object arrays, JSON, LightGBM text boosters).
 
-    `forecast_start` is the first day without observed sales (the day after the last event)."""
+    `forecast_start` is the first day without observed sales (the day after the last event);
+    `retired` lists items that sold before the last year and not in it (no launch curve for them)."""
     folder.mkdir(parents=True, exist_ok=True)
-    meta: dict[str, object] = {"format": 1, "freqs": {}, "forecast_start": forecast_start.strftime("%Y-%m-%d")}
+    meta: dict[str, object] = {"format": 1, "freqs": {}, "forecast_start": forecast_start.strftime("%Y-%m-%d"),
+                               "retired_items": sorted(retired or [])}
     for freq, fc in forecasts.items():
         np.savez_compressed(folder / f"forecast_{freq}.npz", ids=np.array(fc.ids, dtype=str),
                             dates=np.array([d.strftime("%Y-%m-%d") for d in fc.dates], dtype=str),
                             **{k: fc.values[k].astype(np.float64) for k in KEYS})  # type: ignore[arg-type]
         fc.model.save(folder / freq)
+        if fc.launch is not None:
+            fc.launch.save(folder / f"launch_{freq}.npz")
         meta["freqs"][freq] = {"origin": fc.dates[0].strftime("%Y-%m-%d"), "max_horizon": len(fc.dates),  # type: ignore[index]
                                "trained_horizon": fc.model.spec.horizon, "series": len(fc.ids),
                                "validation": fc.validation, "holdout": fc.holdout}
@@ -192,5 +204,7 @@ def train_forecast_folder(events: pd.DataFrame, *, items: pd.DataFrame | None = 
     if "W" in out.forecasts and "D" in out.forecasts:
         align_days(out.forecasts["D"], out.forecasts["W"])
     weekly = out.forecasts.get("W") or next(iter(out.forecasts.values()))
-    write_folder(out.folder, out.forecasts, item_table(weekly, items), history_end(events, "D"))
+    sold = set(events.loc[events["event_type"].eq("purchase"), "item_id"].astype(str))
+    write_folder(out.folder, out.forecasts, item_table(weekly, items), history_end(events, "D"),
+                 retired=sorted(sold - set(ids)))
     return out

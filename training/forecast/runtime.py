@@ -12,6 +12,8 @@ Public API (stable; the serving package codes against it):
   abc, xyz, `demand_from` (the first day the lead time covers: the day after the last sale) and
   `missing` (what was unknown, e.g. ["stock_on_hand"]); lead time and stock on hand fall
   back to the items table; KeyError for an unknown item
+- `.basis(series_id) -> dict`: `{"basis": "history"}`, or for a catalogue item without sales served its
+  category's launch curve `{"basis": "launches", "launch_group", "launches"}` (`take_items_table`)
 - `.smoke_check() -> None`: raises if the folder is inconsistent
 """
 
@@ -25,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from training.forecast.launch import LaunchCurves
 from training.inventory.policy import LeadTimeTooLong, replenishment
 
 KEYS = ("mean", "p10", "p50", "p90")
@@ -48,10 +51,14 @@ def _load_table(path: Path) -> _Table:
 class ForecastRuntime:
     """Forecast lookups and replenishment answers from memory."""
 
-    def __init__(self, tables: dict[str, _Table], items: dict[str, dict[str, object]], meta: dict[str, object]):
+    def __init__(self, tables: dict[str, _Table], items: dict[str, dict[str, object]], meta: dict[str, object],
+                 launches: dict[str, LaunchCurves] | None = None):
         self._tables = tables
+        self._base_tables = tables
         self._items = items
         self.meta = meta
+        self._launches = launches or {}
+        self._launched: dict[str, dict[str, object]] = {}  # catalogue items served a launch curve
 
     @classmethod
     def load(cls, path: Path) -> ForecastRuntime:
@@ -62,7 +69,9 @@ class ForecastRuntime:
         meta = json.loads((root / "meta.json").read_text())
         tables = {freq: _load_table(root / f"forecast_{freq}.npz") for freq in meta["freqs"]}
         items = json.loads((root / "items.json").read_text())
-        return cls(tables, items, meta)
+        launches = {freq: LaunchCurves.load(root / f"launch_{freq}.npz") for freq in meta["freqs"]
+                    if (root / f"launch_{freq}.npz").exists()}
+        return cls(tables, items, meta, launches)
 
     def set_items(self, items: dict[str, dict[str, object]]) -> None:
         """Take the items table's current category, stock on hand and lead time (unknown items and
@@ -76,15 +85,52 @@ class ForecastRuntime:
                     known[key] = row[key]
 
     def take_items_table(self, items: Any) -> None:
-        """`set_items` from an items table as the store reads it (a DataFrame; empty cells are ignored)."""
+        """`set_items` from an items table as the store reads it (a DataFrame; empty cells are ignored);
+        its items without a forecast series get their category's launch curve (`add_launches`)."""
         if not len(items):
             return
         import pandas as pd  # only here: answering requests needs no pandas
 
         columns = [c for c in ("category", "stock_on_hand", "lead_time_days") if c in items]
         frame = items.set_index(items["item_id"].astype(str))[columns]
-        self.set_items({item: {k: (None if pd.isna(v) else v) for k, v in row.items()}
-                        for item, row in frame.to_dict("index").items()})
+        rows = {item: {k: (None if pd.isna(v) else v) for k, v in row.items()}
+                for item, row in frame.to_dict("index").items()}
+        self.set_items(rows)
+        self.add_launches(rows)
+
+    def add_launches(self, items: dict[str, dict[str, object]]) -> None:
+        """Serve the `items` (id -> category, stock_on_hand, lead_time_days) that have no forecast series
+        and never sold (`retired_items` sold before the last year) the launch curve of their category, or
+        of the shop; replaces the items an earlier call added."""
+        for item in self._launched:
+            self._items.pop(item, None)
+        self._launched, self._tables = {}, self._base_tables
+        curves = self._launches.get("W")
+        known = next(iter(self._base_tables.values())).index
+        retired = set(self.meta.get("retired_items") or [])  # type: ignore[call-overload]
+        new = {item: row for item, row in items.items() if item not in known and item not in retired}
+        if curves is None or not new:
+            return
+        added: dict[str, list[tuple[str, int]]] = {freq: [] for freq in self._tables}
+        for item, row in new.items():
+            group = curves.group_of(_maybe_str(row.get("category")))
+            rows = {freq: self._launches[freq].group_of(_maybe_str(row.get("category"))) if freq in self._launches
+                    else None for freq in self._tables}
+            if group is None or any(r is None for r in rows.values()):
+                continue
+            for freq, r in rows.items():
+                added[freq].append((item, int(r)))  # type: ignore[arg-type]
+            self._launched[item] = {"basis": "launches", "launch_group": curves.groups[group],
+                                    "launches": int(curves.launches[group])}
+            self._items[item] = {"category": row.get("category"), "abc": None, "xyz": None,
+                                 "stock_on_hand": row.get("stock_on_hand"), "lead_time_days": row.get("lead_time_days")}
+        self._tables = {freq: _with_launches(table, self._launches.get(freq), added[freq])
+                        for freq, table in self._base_tables.items()}
+
+    def basis(self, series_id: str) -> dict[str, object]:
+        """What a series' forecast rests on: its own sales (`history`), or, for a catalogue item without
+        sales, the launches of its category or of the shop (`launches`, with their group and count)."""
+        return dict(self._launched.get(series_id, {"basis": "history"}))
 
     def series_ids(self) -> list[str]:
         """Every series with a forecast (items, categories, total)."""
@@ -133,6 +179,8 @@ class ForecastRuntime:
             answer["missing"] = sorted({*answer["missing"], "lead_time_beyond_forecast"} - {"lead_time_days"})  # type: ignore[misc]
         answer.update(item_id=item_id, abc=info.get("abc"), xyz=info.get("xyz"), category=info.get("category"),
                       lead_time_source=_source(lead_time_days, lead), on_hand_source=_source(on_hand, stock))
+        if item_id in self._launched:  # no sales yet: the demand is its category's launches'
+            answer["missing"] = sorted({*answer["missing"], "sales_history"})  # type: ignore[misc]
         return answer
 
     def _plan(self, item_id: str, service_level: float, lead: int | None, stock: float | None) -> dict[str, object]:
@@ -172,6 +220,23 @@ class ForecastRuntime:
         if some_item is not None:
             self.forecast(some_item, 1, next(iter(self._tables)))
             self.replenishment(some_item, service_level=0.95, lead_time_days=7, on_hand=0.0)
+
+
+def _with_launches(table: _Table, curves: LaunchCurves | None, added: list[tuple[str, int]]) -> _Table:
+    """`table` with one row per added item: its group's launch curve over the table's dates."""
+    if curves is None or not added:
+        return table
+    width = len(table.dates)
+    index = dict(table.index)
+    for k, (item, _) in enumerate(added):
+        index[item] = len(table.index) + k
+    rows = [g for _, g in added]
+    values = {key: np.vstack([table.values[key], curves.values[key][rows, :width]]) for key in KEYS}
+    return _Table(index, table.dates, values)
+
+
+def _maybe_str(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _maybe_int(value: object) -> int | None:

@@ -149,6 +149,16 @@ def _weekday_share(h: np.ndarray, dow_of_target: int, o: int, w: int) -> np.ndar
     return _safe_div(same, win.mean(axis=1))
 
 
+def bucket_open_share(hist: History, o: int, spec: FreqSpec, target_dates: pd.DatetimeIndex,
+                      calendar: HolidayCalendar) -> np.ndarray:
+    """Open share (`closures.open_share`) of the buckets at `target_dates`, seen from origin `o`."""
+    weekly = spec.freq == "W"
+    return open_share(hist.daily_total if weekly else hist.total, hist.dates[0], o * (7 if weekly else 1),
+                      target_dates, 7 if weekly else 1,
+                      weekday_weeks=WEEKLY_TRADING_WEEKS if weekly else spec.closed_weeks,
+                      min_closure_days=spec.annual_closure_days, given=calendar.closed_days)
+
+
 def origin_rows(hist: History, o: int, spec: FreqSpec, horizon: int, calendar: HolidayCalendar,
                 targets: np.ndarray | None = None, *, time_index: bool = False) -> pd.DataFrame:
     """Rows for every series at origin `o` and horizons 1..`horizon` (with `target` if given)."""
@@ -157,10 +167,7 @@ def origin_rows(hist: History, o: int, spec: FreqSpec, horizon: int, calendar: H
     step = pd.Timedelta(days=1 if spec.freq == "D" else 7)
     start = hist.dates[0] + o * step
     target_dates = pd.DatetimeIndex([start + k * step for k in range(horizon)])
-    share = open_share(hist.daily_total if spec.freq == "W" else hist.total, hist.dates[0],
-                       o * (7 if spec.freq == "W" else 1), target_dates, 7 if spec.freq == "W" else 1,
-                       weekday_weeks=spec.closed_weeks if spec.freq == "D" else WEEKLY_TRADING_WEEKS,
-                       min_closure_days=spec.annual_closure_days, given=calendar.closed_days)
+    share = bucket_open_share(hist, o, spec, target_dates, calendar)
     cal = calendar_features(target_dates, freq=spec.freq, calendar=calendar)
     if not time_index:
         cal = cal[[c for c in cal.columns if c.startswith("in_") or c == "day_of_week"]]

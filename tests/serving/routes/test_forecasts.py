@@ -41,3 +41,13 @@ def test_bounds_are_422_naming_the_parameter(client: TestClient, params: dict, n
     r = client.get("/v1/forecasts/I1", params=params)
     assert r.status_code == 422
     assert f"'{name}'" in r.json()["message"]
+
+
+def test_the_answer_says_what_the_forecast_rests_on(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.serving.fakes import FakeForecast
+
+    assert client.get("/v1/forecasts/I1").json()["basis"] == "history"
+    launch = {"basis": "launches", "launch_group": "toys", "launches": 12}
+    monkeypatch.setattr(FakeForecast, "basis", lambda self, series_id: launch)
+    body = client.get("/v1/forecasts/I1").json()
+    assert {k: body[k] for k in launch} == launch

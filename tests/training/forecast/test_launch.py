@@ -1,0 +1,103 @@
+"""Planner QA: a catalogue item that has not sold yet is forecast from how the shop's recent launches sold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.training.forecast.shop import START, small_events, small_items, tiny_config
+from training.forecast.export import export_table
+from training.forecast.launch import MIN_LAUNCHES, SHOP, launch_curves
+from training.forecast.pipeline import TrainResult, train_forecast_folder
+from training.forecast.runtime import KEYS, ForecastRuntime
+
+N_ITEMS = 24
+LAUNCHED = range(12, 24)  # items 12..23 go on sale one after the other from day 60
+
+
+def test_a_launch_curve_is_the_spread_of_launched_items_from_their_first_sale() -> None:
+    y = np.zeros((14, 30))
+    y[0:2, :] = 5.0  # selling from the first bucket: not launches
+    for k, i in enumerate(range(2, 14)):
+        y[i, 8 + k:] = np.arange(1, 23 - k) * (1 + k % 3)  # launched at bucket 8 + k, growing
+    curves = launch_curves(y, ["mugs"] * 7 + ["cards"] * 7, 6, min_start=8)
+    assert curves is not None
+    assert curves.groups == [SHOP] and curves.launches.tolist() == [12]  # no category has 10 launches
+    launches = np.vstack([y[i, 8 + k:14 + k] for k, i in enumerate(range(2, 14))])
+    np.testing.assert_allclose(curves.values["mean"][0], launches.mean(axis=0))
+    np.testing.assert_allclose(curves.values["p90"][0], np.quantile(launches, 0.9, axis=0))
+    assert curves.group_of("mugs") == 0 and curves.group_of(None) == 0
+    assert launch_curves(y[:2 + MIN_LAUNCHES - 1], ["mugs"] * (MIN_LAUNCHES + 1), 6, min_start=8) is None
+    late = launch_curves(y, ["mugs"] * 14, 20, min_start=8)  # only launches with 20 buckets after them count
+    assert late is None
+
+
+def _shop() -> pd.DataFrame:
+    events = small_events(n_items=N_ITEMS, days=280)
+    day = (events["timestamp"] - START).dt.days
+    number = events["item_id"].str[4:].astype(int)
+    before_launch = number.isin(list(LAUNCHED)) & (day < 60 + 5 * (number - LAUNCHED.start))
+    return events[~before_launch].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> TrainResult:
+    return train_forecast_folder(_shop(), items=small_items(N_ITEMS), config=tiny_config(),
+                                 folder=tmp_path_factory.mktemp("launch"))
+
+
+def _catalogue(extra: list[str]) -> pd.DataFrame:
+    items = small_items(N_ITEMS)
+    new = pd.DataFrame({"item_id": extra, "name": extra, "category": "mugs", "price": 3.0, "in_stock": True,
+                        "stock_on_hand": 5.0, "lead_time_days": 14.0})
+    return pd.concat([items, new], ignore_index=True)
+
+
+def test_a_new_catalogue_item_gets_the_shops_launch_curve(trained: TrainResult) -> None:
+    assert (trained.folder / "launch_W.npz").exists() and (trained.folder / "launch_D.npz").exists()
+    runtime = ForecastRuntime.load(trained.folder)
+    with pytest.raises(KeyError):
+        runtime.forecast("new01", 4, "W")
+    runtime.take_items_table(_catalogue(["new01"]))
+    basis = runtime.basis("new01")
+    assert basis == {"basis": "launches", "launch_group": SHOP, "launches": len(LAUNCHED)}
+    assert runtime.basis("item00") == {"basis": "history"}
+    curve = trained.forecasts["W"].launch
+    assert curve is not None
+    rows = runtime.forecast("new01", 12, "W")
+    for key in KEYS:
+        np.testing.assert_allclose([r[key] for r in rows], curve.values[key][0])
+    assert rows[0]["date"] == runtime.forecast("item00", 1, "W")[0]["date"]
+    assert len(runtime.forecast("new01", 35, "D")) == 35
+    plan = runtime.replenishment("new01", service_level=0.95)
+    assert "sales_history" in plan["missing"] and plan["lead_time_days"] == 14 and plan["abc"] is None
+    assert plan["reorder_point"] > 0
+    table = export_table(runtime, horizon=4, show_progress=False)
+    new = table[table["item"] == "new01"]
+    assert len(new) == 4 and new["missing"].str.contains("sales_history").all()
+    assert not table.loc[table["item"] == "item00", "missing"].str.contains("sales_history").any()
+    runtime.take_items_table(_catalogue([]))  # taken off the catalogue: no forecast any more
+    with pytest.raises(KeyError):
+        runtime.forecast("new01", 4, "W")
+    with pytest.raises(KeyError):
+        runtime.replenishment("new01")
+    runtime.smoke_check()
+
+
+def test_an_item_that_sold_before_the_last_year_gets_no_launch_curve(trained: TrainResult,
+                                                                     tmp_path_factory: pytest.TempPathFactory) -> None:
+    runtime = ForecastRuntime.load(trained.folder)
+    runtime.meta["retired_items"] = ["new02"]
+    runtime.take_items_table(_catalogue(["new01", "new02"]))
+    assert runtime.basis("new01")["basis"] == "launches"
+    with pytest.raises(KeyError):
+        runtime.forecast("new02", 4, "W")
+
+    events = small_events(n_items=8, days=420)
+    day = (events["timestamp"] - START).dt.days
+    events = events[(events["item_id"] != "item05") | (day < 40)].reset_index(drop=True)
+    result = train_forecast_folder(events, items=small_items(8), config=tiny_config(), freqs=("W",),
+                                   folder=tmp_path_factory.mktemp("retired"))
+    meta = ForecastRuntime.load(result.folder).meta
+    assert meta["retired_items"] == ["item05"]

@@ -178,9 +178,20 @@ def evaluate_command(
                            promotions=promotions, config=cfg, on_table=show)  # type: ignore[arg-type]
     except NotEnoughData as exc:
         raise typer.BadParameter(f"{cutoff}: {exc}", param_hint="--cutoff") from exc
+    launches = None
+    if "W" in freqs:
+        from training.forecast.launch_backtest import launch_backtest
+
+        weeks = horizon or SPECS["W"].horizon
+        launches = launch_backtest(events, cutoff=cutoff, spec=cfg.specs["W"], horizon=weeks, items=items)  # type: ignore[arg-type]
+        if launches is not None:
+            print_table(launches, f"new products: items first sold in the {weeks} weeks after {cutoff}, each forecast "
+                        "from its launch week by the launch curves learned before the cutoff")
+        else:
+            typer.echo("new products: no launch curves before the cutoff or no item launched after it")
     run_id = log_results(settings, results, {"cutoff": cutoff, "freq": freq, "horizon": horizon or "default",
                                              "top": top, "source": str(source or "store")},
-                         events=events, config=cfg)  # type: ignore[arg-type]
+                         events=events, config=cfg, launches=launches)  # type: ignore[arg-type]
     typer.echo(f"logged to MLflow run {run_id}")
 
 

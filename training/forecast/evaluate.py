@@ -46,10 +46,11 @@ def evaluate(events: pd.DataFrame, *, cutoff: str, freqs: list[str], horizon: in
 
 
 def log_results(settings: Settings, results: dict[str, BacktestResult], params: dict[str, object], *,
-                events: pd.DataFrame, config: ForecastConfig | None = None) -> str:
+                events: pd.DataFrame, config: ForecastConfig | None = None,
+                launches: pd.DataFrame | None = None) -> str:
     """Log every table (and shopml vs best peer), with the horizon and the number of products scored per
-    frequency, the data window read and shopml's settings, to an MLflow run in shopml-forecast; returns
-    the run id."""
+    frequency, the data window read, shopml's settings and the new-product table (`launch_backtest`),
+    to an MLflow run in shopml-forecast; returns the run id."""
     import mlflow
 
     from training.evaluation.report import log_table
@@ -71,4 +72,6 @@ def log_results(settings: Settings, results: dict[str, BacktestResult], params: 
             comp = comparison(res.table, intervals=res.intervals)
             mlflow.log_text(comp.to_csv(), f"tables/targets_{freq}.csv")
             mlflow.log_metrics({f"seconds_{freq}_{k}": v for k, v in res.seconds.items()})
+        if launches is not None:
+            log_table(launches, "launches_W")
     return run_id

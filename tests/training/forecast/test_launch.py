@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 
 from tests.training.forecast.shop import START, small_events, small_items, tiny_config
+from training.forecast.config import WEEKLY
 from training.forecast.export import export_table
 from training.forecast.launch import MIN_LAUNCHES, SHOP, launch_curves
+from training.forecast.launch_backtest import MODELS, launch_backtest
 from training.forecast.pipeline import TrainResult, train_forecast_folder
 from training.forecast.runtime import KEYS, ForecastRuntime
 
@@ -101,3 +103,19 @@ def test_an_item_that_sold_before_the_last_year_gets_no_launch_curve(trained: Tr
                                    folder=tmp_path_factory.mktemp("retired"))
     meta = ForecastRuntime.load(result.folder).meta
     assert meta["retired_items"] == ["item05"]
+
+
+def test_the_backtest_scores_items_launched_after_the_cutoff_from_their_launch_week() -> None:
+    events = small_events(n_items=30, days=280)
+    day = (events["timestamp"] - START).dt.days
+    number = events["item_id"].str[4:].astype(int)
+    events = events[(number < 6) | (day >= 56 + 7 * (number - 6))].reset_index(drop=True)  # item k on sale from week k+2
+    cutoff = START.tz_localize(None) + pd.Timedelta(days=189)
+    table = launch_backtest(events, cutoff=cutoff, spec=WEEKLY, horizon=8, items=small_items(30))
+    assert table is not None and list(table.index) == list(MODELS)
+    assert (table["items"] == 5).all()  # items 25..29, launched in test weeks 0..4
+    assert (table["weeks"] == 8 + 7 + 6 + 5 + 4).all()  # each from its launch week on
+    assert np.isfinite(table["wape_p50"]).all() and 0.0 <= table.loc[MODELS[0], "coverage_p10_p90"] <= 1.0
+    early = launch_backtest(events, cutoff=START.tz_localize(None) + pd.Timedelta(days=98), spec=WEEKLY,
+                            horizon=8, items=small_items(30))
+    assert early is None  # no launch before day 98 has 8 weeks of sales after it

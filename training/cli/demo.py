@@ -49,6 +49,13 @@ def example_ids(store: EventStore) -> tuple[str, str, str]:
     return customer, item, events["timestamp"].max().strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def unsold_item(store: EventStore) -> str | None:
+    """An item of the catalogue that has never sold (its forecast comes from launch curves), if any."""
+    sold = set(store.read_events(event_types=["purchase"])["item_id"].astype(str))
+    unsold = sorted(set(store.read_items()["item_id"].astype(str)) - sold)
+    return unsold[0] if unsold else None
+
+
 @app.command("demo")
 def demo_command(
     customers: int = typer.Option(2000, min=50, help="customers in the synthetic shop"),
@@ -74,12 +81,16 @@ def demo_command(
     if missing:
         console.print(f"not built yet: {', '.join(missing)}")
     customer, item, now = example_ids(store)
+    new_item = unsold_item(store)
     store.close()
     host, port = settings.host, port or settings.port
     console.rule("3/3 try it")
     for line in CURL_EXAMPLES:
         console.print(line.format(host=host, port=port, customer=customer, item=item, now=now),
                       markup=False, highlight=False, soft_wrap=True)
+    if new_item is not None:
+        console.print(f"curl -s 'http://{host}:{port}/v1/forecasts/{new_item}?horizon=4&freq=W'   "
+                      "# never sold: forecast from its category's launches", markup=False, highlight=False)
     if serve:
         from training.cli.serve import serve_command
 

@@ -105,6 +105,7 @@ class HolidayCalendar:
 
     festivals: tuple[Festival, ...] = field(default_factory=lambda: BUILT_IN)
     closed_days: frozenset[date] = frozenset()
+    repeat_closures: bool = True  # a long closure of last year closes the same dates this year
 
     @classmethod
     def default(cls, regions: Sequence[str] = ("UK", "CN")) -> HolidayCalendar:
@@ -177,6 +178,7 @@ class CalendarConfig:
     regions: tuple[str, ...] = ("UK", "CN")
     festivals: tuple[FestivalDates, ...] = ()
     closures: tuple[Closure, ...] = ()
+    repeat_closures: bool = True  # False: only the named closures close days (no inference from last year)
 
     def __post_init__(self) -> None:
         unknown = sorted({r.upper() for r in self.regions} - {f.region for f in BUILT_IN})
@@ -195,7 +197,8 @@ class CalendarConfig:
         """The HolidayCalendar these settings describe."""
         base = HolidayCalendar.default(self.regions)
         closed = frozenset(d for c in self.closures for d in c.days())
-        return HolidayCalendar(base.festivals + tuple(f.festival() for f in self.festivals), closed_days=closed)
+        return HolidayCalendar(base.festivals + tuple(f.festival() for f in self.festivals), closed_days=closed,
+                               repeat_closures=self.repeat_closures)
 
 
 def calendar_features(starts: Sequence[pd.Timestamp] | pd.DatetimeIndex, *, freq: str,

@@ -10,7 +10,9 @@ JSON, for example::
 `regions` defaults to UK and CN; each festival needs `name` (an identifier) and `dates` (ISO days,
 one per year at most), and takes `days_before` (default 14) and `days_after` (default 0). Each
 closure names its first and last day (`from`, `to`, included, at most 366 days): past ones keep
-the days out of training, planned ones are forecast 0.
+the days out of training, planned ones are forecast 0. `repeat_closures` (default true) also closes
+the dates one year after a closure of a week or more seen in the sales (`training.forecast.closures`);
+false keeps only the named closures (a shop whose data has gaps that are not closures).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 from features.calendar import CalendarConfig, Closure, FestivalDates
 
-FILE_KEYS = {"regions", "festivals", "closures"}
+FILE_KEYS = {"regions", "festivals", "closures", "repeat_closures"}
 FESTIVAL_KEYS = {"name", "dates", "days_before", "days_after"}
 CLOSURE_KEYS = {"from", "to"}
 
@@ -53,8 +55,12 @@ def load_calendar_file(path: Path) -> CalendarConfig:
     if not isinstance(closures, list):
         raise CalendarFileError(f"{path}: closures must be a list of objects, got {closures!r}")
     shut = tuple(_closure(path, k, c) for k, c in enumerate(closures))
+    repeat = raw.get("repeat_closures", True)
+    if not isinstance(repeat, bool):
+        raise CalendarFileError(f"{path}: repeat_closures must be true or false, got {repeat!r}")
     try:
-        return CalendarConfig(regions=tuple(r.upper() for r in regions), festivals=parsed, closures=shut)
+        return CalendarConfig(regions=tuple(r.upper() for r in regions), festivals=parsed, closures=shut,
+                              repeat_closures=repeat)
     except ValueError as exc:
         raise CalendarFileError(f"{path}: {exc}") from exc
 

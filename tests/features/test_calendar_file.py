@@ -83,3 +83,11 @@ def test_a_bad_closure_is_named(tmp_path: Path, closure: object, message: str) -
     with pytest.raises(CalendarFileError) as err:
         load_calendar_file(path)
     assert message in str(err.value)
+
+
+def test_repeat_closures_switches_off_the_yearly_rule(tmp_path: Path) -> None:
+    assert load_calendar_file(_write(tmp_path, {})).calendar().repeat_closures is True
+    cfg = load_calendar_file(_write(tmp_path, {"repeat_closures": False}))
+    assert cfg.repeat_closures is False and cfg.calendar().repeat_closures is False
+    with pytest.raises(CalendarFileError, match="repeat_closures must be true or false, got 'no'"):
+        load_calendar_file(_write(tmp_path, {"repeat_closures": "no"}))

@@ -156,7 +156,8 @@ def bucket_open_share(hist: History, o: int, spec: FreqSpec, target_dates: pd.Da
     return open_share(hist.daily_total if weekly else hist.total, hist.dates[0], o * (7 if weekly else 1),
                       target_dates, 7 if weekly else 1,
                       weekday_weeks=WEEKLY_TRADING_WEEKS if weekly else spec.closed_weeks,
-                      min_closure_days=spec.annual_closure_days, given=calendar.closed_days)
+                      min_closure_days=spec.annual_closure_days if calendar.repeat_closures else 0,
+                      given=calendar.closed_days)
 
 
 def origin_rows(hist: History, o: int, spec: FreqSpec, horizon: int, calendar: HolidayCalendar,

@@ -8,11 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from features.calendar import CalendarConfig, Closure
 from tests.training.forecast.shop import START, small_events, small_items, tiny_config
 from training.forecast.closures import annual_closed, closure_runs, open_share
-from training.forecast.config import ForecastConfig
+from training.forecast.config import WEEKLY, ForecastConfig
+from training.forecast.history import prepare, top_items
 from training.forecast.pipeline import TrainResult, train_forecast_folder
 from training.forecast.runtime import KEYS
+from training.forecast.windows import training_rows
 
 CLOSED_FROM, CLOSED_TO = START + pd.Timedelta(days=10), START + pd.Timedelta(days=20)  # Thu 2023-01-12 .. Sun 01-22
 N_ITEMS = 10
@@ -67,7 +70,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[TrainResult, Trai
     events = _shop()
     items = small_items(N_ITEMS)
     on = train_forecast_folder(events, items=items, config=_config(7), folder=tmp_path_factory.mktemp("on"))
-    off = train_forecast_folder(events, items=items, config=_config(0), folder=tmp_path_factory.mktemp("off"))
+    no_repeat = replace(_config(7), calendar=CalendarConfig(repeat_closures=False))  # the calendar file's switch
+    off = train_forecast_folder(events, items=items, config=no_repeat, folder=tmp_path_factory.mktemp("off"))
     return on, off
 
 
@@ -101,8 +105,6 @@ def test_days_the_shop_names_are_closed_without_any_history() -> None:
 
 
 def test_a_planned_closure_in_the_calendar_is_forecast_shut(tmp_path_factory: pytest.TempPathFactory) -> None:
-    from features.calendar import CalendarConfig, Closure
-
     events = small_events(n_items=N_ITEMS, days=280)  # 2023-01-02 .. 2023-10-08: forecasts from 2023-10-09
     planned = CalendarConfig(closures=(Closure("2023-10-16", "2023-10-22"), Closure("2023-10-26", "2023-10-26")))
     cfg = replace(_config(7), calendar=planned)
@@ -119,11 +121,6 @@ def test_a_planned_closure_in_the_calendar_is_forecast_shut(tmp_path_factory: py
 
 
 def test_a_past_closure_in_the_calendar_keeps_its_days_out_of_training() -> None:
-    from features.calendar import CalendarConfig, Closure
-    from training.forecast.config import WEEKLY
-    from training.forecast.history import prepare, top_items
-    from training.forecast.windows import training_rows
-
     events = small_events(n_items=4, days=200)
     cut = pd.Timestamp("2023-07-17")
     hist = prepare(events, as_of=cut, freq="W", ids=top_items(events, as_of=cut, n=4)).history

@@ -34,6 +34,7 @@ def test_evaluate_forecast_fits_with_the_shops_calendar(settings: Settings, shop
     result = runner.invoke(app, ["evaluate", "forecast", "--freq", "W", "--horizon", "4", "--top", "10",
                                  "--source", str(shop_events), "--format", "canonical"])
     assert result.exit_code == 0, flat(result.output)
+    assert "new products: " in flat(result.output)  # the launch-curve table, or why there is none
     run_id = flat(result.output).rsplit("logged to MLflow run ", 1)[1].split()[0]
     params = mlflow.get_run(run_id).data.params
     assert params["shopml.calendar_regions"] == "UK"

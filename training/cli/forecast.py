@@ -178,21 +178,26 @@ def evaluate_command(
                            promotions=promotions, config=cfg, on_table=show)  # type: ignore[arg-type]
     except NotEnoughData as exc:
         raise typer.BadParameter(f"{cutoff}: {exc}", param_hint="--cutoff") from exc
-    launches = None
-    if "W" in freqs:
-        from training.forecast.launch_backtest import launch_backtest
-
-        weeks = horizon or SPECS["W"].horizon
-        launches = launch_backtest(events, cutoff=cutoff, spec=cfg.specs["W"], horizon=weeks, items=items)  # type: ignore[arg-type]
-        if launches is not None:
-            print_table(launches, f"new products: items first sold in the {weeks} weeks after {cutoff}, each forecast "
-                        "from its launch week by the launch curves learned before the cutoff")
-        else:
-            typer.echo("new products: no launch curves before the cutoff or no item launched after it")
+    launches = show_launches(events, cutoff, cfg, horizon or SPECS["W"].horizon, items) if "W" in freqs else None  # type: ignore[arg-type]
     run_id = log_results(settings, results, {"cutoff": cutoff, "freq": freq, "horizon": horizon or "default",
                                              "top": top, "source": str(source or "store")},
                          events=events, config=cfg, launches=launches)  # type: ignore[arg-type]
     typer.echo(f"logged to MLflow run {run_id}")
+
+
+def show_launches(events: pd.DataFrame, cutoff: str, cfg: ForecastConfig, weeks: int,
+                  items: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Print (and return) the new-product table of `launch_backtest` at the cutoff."""
+    from training.evaluation.report import print_table
+    from training.forecast.launch_backtest import launch_backtest
+
+    launches = launch_backtest(events, cutoff=cutoff, spec=cfg.specs["W"], horizon=weeks, items=items)
+    if launches is None:
+        typer.echo("new products: no launch curves before the cutoff or no item launched after it")
+    else:
+        print_table(launches, f"new products: items first sold in the {weeks} weeks after {cutoff}, each forecast "
+                    "from its launch week by the launch curves learned before the cutoff")
+    return launches
 
 
 @forecast_app.command("export")

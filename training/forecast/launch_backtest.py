@@ -1,8 +1,9 @@
 """How well launch curves forecast new products: the items first sold in the weeks after a cutoff.
 
 The curves (`launch`) are learned from the weekly sales before the cutoff. Each item launched in the
-test window is forecast from its launch week on by its group's curve (the planner knows when an item
-goes on sale; the weeks before it are not scored). Two flat peers get the same weeks: the mean and
+test window is forecast from its launch week on by its group's curve, in the price tercile of its
+first sale's unit price (the planner knows when an item goes on sale and at what list price; the
+weeks before it are not scored). Two flat peers get the same weeks: the mean and
 the median weekly units of the same launches' first weeks. Scores are pooled over the scored weeks.
 """
 
@@ -32,14 +33,23 @@ def launch_backtest(events: pd.DataFrame, *, cutoff: pd.Timestamp | str, spec: F
     if new.empty or not old:
         return None
     prep = prepare(events, as_of=cut, freq="W", ids=old, items=items)
-    curves = launch_curves(prep.uncapped, prep.categories, horizon, min_start=spec.min_history)
+    curves = launch_curves(prep.uncapped, prep.categories, horizon, min_start=spec.min_history,
+                           revenue=prep.uncapped_revenue)
     if curves is None:
         return None
     ids = list(new.index)
     truth = truth_matrix(events, ids=ids, start=cut, buckets=horizon, freq="W")
     week = ((new - cut).dt.days // 7).to_numpy()
-    groups = [curves.group_of(c) for c in _categories(ids, items)]
+    price = _launch_price(purchases, ids)
+    groups = [curves.row_of(c, p) for c, p in zip(_categories(ids, items), price, strict=True)]
     return _table(truth, week, groups, curves)
+
+
+def _launch_price(purchases: pd.DataFrame, ids: list[str]) -> list[float | None]:
+    """Each item's unit price on its first sale: its list price, which a catalogue knows before launch."""
+    firsts = purchases.assign(item=purchases["item_id"].astype(str)).sort_values("timestamp", kind="mergesort")
+    firsts = firsts.drop_duplicates("item").set_index("item")["price"]
+    return [float(firsts[i]) if i in firsts.index and pd.notna(firsts[i]) else None for i in ids]
 
 
 def _categories(ids: list[str], items: pd.DataFrame | None) -> list[str]:

@@ -107,7 +107,8 @@ def fit_frequency(events: pd.DataFrame, spec: FreqSpec, cfg: ForecastConfig, *, 
     step = pd.Timedelta(days=1 if spec.freq == "D" else 7)
     dates = pd.DatetimeIndex([as_of + k * step for k in range(h)])
     values = {k: np.vstack([item_fc[k], agg_fc[k]]) for k in KEYS}
-    launch = launch_curves(prep.uncapped, prep.categories, h, min_start=spec.min_history)
+    launch = launch_curves(prep.uncapped, prep.categories, h, min_start=spec.min_history,
+                           revenue=prep.uncapped_revenue)
     if launch is not None:
         launch = launch.scaled(bucket_open_share(hist, end, spec, dates, model.calendar))
     seconds = time.perf_counter() - t0

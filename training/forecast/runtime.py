@@ -91,11 +91,11 @@ class ForecastRuntime:
             return
         import pandas as pd  # only here: answering requests needs no pandas
 
-        columns = [c for c in ("category", "stock_on_hand", "lead_time_days") if c in items]
+        columns = [c for c in ("category", "stock_on_hand", "lead_time_days", "price") if c in items]
         frame = items.set_index(items["item_id"].astype(str))[columns]
         rows = {item: {k: (None if pd.isna(v) else v) for k, v in row.items()}
                 for item, row in frame.to_dict("index").items()}
-        self.set_items(rows)
+        self.set_items({item: {k: v for k, v in row.items() if k != "price"} for item, row in rows.items()})
         self.add_launches(rows)
 
     def add_launches(self, items: dict[str, dict[str, object]]) -> None:
@@ -113,15 +113,16 @@ class ForecastRuntime:
             return
         added: dict[str, list[tuple[str, int]]] = {freq: [] for freq in self._tables}
         for item, row in new.items():
-            group = curves.group_of(_maybe_str(row.get("category")))
-            rows = {freq: self._launches[freq].group_of(_maybe_str(row.get("category"))) if freq in self._launches
-                    else None for freq in self._tables}
-            if group is None or any(r is None for r in rows.values()):
+            category, price = _maybe_str(row.get("category")), _maybe_float(row.get("price"))
+            rows = {freq: self._launches[freq].row_of(category, price) if freq in self._launches else None
+                    for freq in self._tables}
+            weekly = rows.get("W")
+            if weekly is None or any(r is None for r in rows.values()):
                 continue
             for freq, r in rows.items():
                 added[freq].append((item, int(r)))  # type: ignore[arg-type]
-            self._launched[item] = {"basis": "launches", "launch_group": curves.groups[group],
-                                    "launches": int(curves.launches[group])}
+            self._launched[item] = {"basis": "launches", "launch_group": curves.label(weekly),
+                                    "launches": int(curves.launches[weekly])}
             self._items[item] = {"category": row.get("category"), "abc": None, "xyz": None,
                                  "stock_on_hand": row.get("stock_on_hand"), "lead_time_days": row.get("lead_time_days")}
         self._tables = {freq: _with_launches(table, self._launches.get(freq), added[freq])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +12,7 @@ import pytest
 from tests.training.forecast.shop import START, small_events, small_items, tiny_config
 from training.forecast.config import WEEKLY
 from training.forecast.export import export_table
-from training.forecast.launch import MIN_LAUNCHES, SHOP, launch_curves
+from training.forecast.launch import MIN_LAUNCHES, PRICE_BANDS, SHOP, launch_curves
 from training.forecast.launch_backtest import MODELS, launch_backtest
 from training.forecast.pipeline import TrainResult, train_forecast_folder
 from training.forecast.runtime import KEYS, ForecastRuntime
@@ -29,10 +32,29 @@ def test_a_launch_curve_is_the_spread_of_launched_items_from_their_first_sale() 
     launches = np.vstack([y[i, 8 + k:14 + k] for k, i in enumerate(range(2, 14))])
     np.testing.assert_allclose(curves.values["mean"][0], launches.mean(axis=0))
     np.testing.assert_allclose(curves.values["p90"][0], np.quantile(launches, 0.9, axis=0))
-    assert curves.group_of("mugs") == 0 and curves.group_of(None) == 0
+    assert curves.row_of("mugs") == 0 and curves.row_of(None) == 0 and curves.row_of("mugs", 3.0) == 0  # no prices
     assert launch_curves(y[:2 + MIN_LAUNCHES - 1], ["mugs"] * (MIN_LAUNCHES + 1), 6, min_start=8) is None
     late = launch_curves(y, ["mugs"] * 14, 20, min_start=8)  # only launches with 20 buckets after them count
     assert late is None
+
+
+def test_enough_priced_launches_get_a_curve_per_price_tercile() -> None:
+    n = PRICE_BANDS * MIN_LAUNCHES
+    y = np.zeros((n, 20))
+    price = np.repeat([1.0, 5.0, 20.0], MIN_LAUNCHES)  # cheap items sell more units
+    for i in range(n):
+        y[i, 8:] = 60.0 / price[i]
+    solo = [f"c{i}" for i in range(n)]  # no category has launches enough of its own
+    curves = launch_curves(y, solo, 4, min_start=8, revenue=y * price[:, None])
+    assert curves is not None
+    assert curves.groups == [SHOP] * 4 and curves.bands.tolist() == [0, 1, 2, 3]
+    assert curves.launches.tolist() == [n, MIN_LAUNCHES, MIN_LAUNCHES, MIN_LAUNCHES]
+    assert curves.row_of("mugs", 0.5) == 1 and curves.row_of("mugs", 5.0) == 2 and curves.row_of(None, 99.0) == 3
+    assert curves.row_of("mugs") == 0 and curves.row_of("mugs", float("nan")) == 0  # price unknown: every launch
+    np.testing.assert_allclose(curves.values["p50"][1:, 0], [60.0, 12.0, 3.0])
+    assert curves.label(2) == "shop, price tercile 2" and curves.label(0) == "shop"
+    few = launch_curves(y[:n - 1], solo[:n - 1], 4, min_start=8, revenue=(y * price[:, None])[:n - 1])
+    assert few is not None and few.bands.tolist() == [0]  # a band would hold 9 launches
 
 
 def _shop() -> pd.DataFrame:
@@ -119,3 +141,26 @@ def test_the_backtest_scores_items_launched_after_the_cutoff_from_their_launch_w
     early = launch_backtest(events, cutoff=START.tz_localize(None) + pd.Timedelta(days=98), spec=WEEKLY,
                             horizon=8, items=small_items(30))
     assert early is None  # no launch before day 98 has 8 weeks of sales after it
+
+
+def test_a_new_item_is_served_the_curve_of_its_price_tercile(trained: TrainResult, tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    shutil.copytree(trained.folder, folder)
+    n = PRICE_BANDS * MIN_LAUNCHES
+    price = np.repeat([1.0, 5.0, 20.0], MIN_LAUNCHES)
+    for freq, width in (("W", 12), ("D", 35)):
+        y = np.zeros((n, 8 + width))
+        y[:, 8:] = 60.0 / price[:, None]
+        curves = launch_curves(y, [f"c{i}" for i in range(n)], width, min_start=8, revenue=y * price[:, None])
+        assert curves is not None
+        curves.save(folder / f"launch_{freq}.npz")
+    runtime = ForecastRuntime.load(folder)
+    catalogue = _catalogue(["new01", "new02"])
+    catalogue.loc[catalogue["item_id"] == "new01", "price"] = 6.0  # tercile edges 3.67 and 10
+    catalogue.loc[catalogue["item_id"] == "new02", "price"] = 30.0
+    runtime.take_items_table(catalogue)
+    assert runtime.basis("new01")["launch_group"] == "shop, price tercile 2"
+    assert runtime.basis("new02") == {"basis": "launches", "launch_group": "shop, price tercile 3",
+                                      "launches": MIN_LAUNCHES}
+    assert runtime.forecast("new01", 1, "W")[0]["p50"] == pytest.approx(12.0)
+    assert runtime.forecast("new02", 1, "D")[0]["p50"] == pytest.approx(3.0)

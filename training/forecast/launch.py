@@ -67,8 +67,11 @@ class LaunchCurves:
     @classmethod
     def load(cls, path: Path) -> LaunchCurves:
         with np.load(path, allow_pickle=False) as data:
-            return cls([str(g) for g in data["groups"]], np.asarray(data["bands"], dtype=int),
-                       np.asarray(data["launches"], dtype=int), np.asarray(data["edges"], dtype=float),
+            rows = len(data["groups"])
+            bands = data["bands"] if "bands" in data else np.zeros(rows)  # folders before price terciles
+            edges = data["edges"] if "edges" in data else np.full((rows, PRICE_BANDS - 1), np.nan)
+            return cls([str(g) for g in data["groups"]], np.asarray(bands, dtype=int),
+                       np.asarray(data["launches"], dtype=int), np.asarray(edges, dtype=float),
                        {k: np.asarray(data[k], dtype=float) for k in KEYS})
 
 

@@ -12,7 +12,7 @@ import pytest
 from tests.training.forecast.shop import START, small_events, small_items, tiny_config
 from training.forecast.config import WEEKLY
 from training.forecast.export import export_table
-from training.forecast.launch import MIN_LAUNCHES, PRICE_BANDS, SHOP, launch_curves
+from training.forecast.launch import MIN_LAUNCHES, PRICE_BANDS, SHOP, LaunchCurves, launch_curves
 from training.forecast.launch_backtest import MODELS, launch_backtest
 from training.forecast.pipeline import TrainResult, train_forecast_folder
 from training.forecast.runtime import KEYS, ForecastRuntime
@@ -164,3 +164,11 @@ def test_a_new_item_is_served_the_curve_of_its_price_tercile(trained: TrainResul
                                       "launches": MIN_LAUNCHES}
     assert runtime.forecast("new01", 1, "W")[0]["p50"] == pytest.approx(12.0)
     assert runtime.forecast("new02", 1, "D")[0]["p50"] == pytest.approx(3.0)
+
+
+def test_a_folder_written_before_price_terciles_still_loads(tmp_path: Path) -> None:
+    path = tmp_path / "launch_W.npz"
+    np.savez_compressed(path, groups=np.array([SHOP]), launches=np.array([12]),
+                        **{k: np.ones((1, 4)) for k in KEYS})
+    curves = LaunchCurves.load(path)
+    assert curves.bands.tolist() == [0] and curves.row_of("mugs", 3.0) == 0

@@ -83,6 +83,15 @@ def promo_matrix(promotions: pd.DataFrame | None, ids: Sequence[str], categories
     return out
 
 
+def item_categories(items: pd.DataFrame | None, ids: Sequence[str]) -> list[str]:
+    """Each item's category in the items table, `UNKNOWN_CATEGORY` where it has none."""
+    cat_map: dict[str, str] = {}
+    if items is not None and not items.empty and "category" in items:
+        known = items.dropna(subset=["category"])
+        cat_map = dict(zip(known["item_id"].astype(str), known["category"].astype(str), strict=False))
+    return [cat_map.get(str(i), UNKNOWN_CATEGORY) for i in ids]
+
+
 def _daily_total(events: pd.DataFrame, grid: pd.DatetimeIndex, cutoff: pd.Timestamp) -> np.ndarray | None:
     """The shop's daily demand from the first bucket's first day to the day before `cutoff`."""
     if len(grid) == 0:
@@ -112,11 +121,7 @@ def prepare(events: pd.DataFrame, *, as_of: pd.Timestamp | str, freq: str, ids: 
     uncapped_revenue = revenue + _revenue(bulk, ids, grid, cutoff, freq)
     ones = events.loc[events["item_id"].isin(set(ids))].assign(quantity=1)
     lines = _matrix(demand_series(ones, as_of=cutoff, freq=freq, items=ids), ids, grid)
-    cat_map: dict[str, str] = {}
-    if items is not None and not items.empty and "category" in items:
-        known = items.dropna(subset=["category"])
-        cat_map = dict(zip(known["item_id"].astype(str), known["category"].astype(str), strict=False))
-    categories = [cat_map.get(i, UNKNOWN_CATEGORY) for i in ids]
+    categories = item_categories(items, ids)
     names = sorted(set(categories))
     codes = np.array([names.index(c) for c in categories], dtype=int)
     step = pd.Timedelta(days=1 if freq == "D" else 7)

@@ -39,16 +39,14 @@ class LaunchCurves:
 
     def row_of(self, category: str | None, price: float | None = None) -> int | None:
         """The curve for a new item: its category's (else the shop's), in its price band when known."""
-        for name in (category, SHOP):
-            whole = [r for r, (g, b) in enumerate(zip(self.groups, self.bands, strict=True)) if g == name and b == 0]
-            if name is None or not whole:
-                continue
-            row = whole[0]
-            if price is None or not np.isfinite(price) or np.isnan(self.edges[row]).any():
-                return row
-            band = int(np.searchsorted(self.edges[row], price, side="right")) + 1
-            return next(r for r, (g, b) in enumerate(zip(self.groups, self.bands, strict=True)) if g == name and b == band)
-        return None
+        rows = {(g, int(b)): r for r, (g, b) in enumerate(zip(self.groups, self.bands, strict=True))}
+        name = category if category is not None and (category, 0) in rows else SHOP
+        if (name, 0) not in rows:
+            return None
+        whole = rows[(name, 0)]
+        if price is None or not np.isfinite(price) or np.isnan(self.edges[whole]).any():
+            return whole
+        return rows[(name, int(np.searchsorted(self.edges[whole], price, side="right")) + 1)]
 
     def label(self, row: int) -> str:
         """The row in words: `kitchen`, or `kitchen, price tercile 2`."""

@@ -12,9 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.schema import UNKNOWN_CATEGORY
 from training.forecast.config import FreqSpec
-from training.forecast.history import prepare, top_items, truth_matrix
+from training.forecast.history import item_categories, prepare, top_items, truth_matrix
 from training.forecast.launch import LaunchCurves, launch_curves
 
 MODELS = ("shopml launch curve", "flat mean of launches", "flat median of launches")
@@ -26,9 +25,8 @@ def launch_backtest(events: pd.DataFrame, *, cutoff: pd.Timestamp | str, spec: F
 
     None when the history before the cutoff holds too few launches or no item launched after it."""
     cut = pd.Timestamp(cutoff).tz_localize(None) if pd.Timestamp(cutoff).tzinfo else pd.Timestamp(cutoff)
-    purchases = events[events["event_type"].eq("purchase")]
-    first = purchases.groupby(purchases["item_id"].astype(str))["timestamp"].min().dt.tz_convert("UTC").dt.tz_localize(None)
-    new = first[(first >= cut) & (first < cut + pd.Timedelta(weeks=horizon))]
+    first = _first_sales(events)
+    new = first[(first["when"] >= cut) & (first["when"] < cut + pd.Timedelta(weeks=horizon))]
     old = top_items(events, as_of=cut, n=10**9)
     if new.empty or not old:
         return None
@@ -39,25 +37,20 @@ def launch_backtest(events: pd.DataFrame, *, cutoff: pd.Timestamp | str, spec: F
         return None
     ids = list(new.index)
     truth = truth_matrix(events, ids=ids, start=cut, buckets=horizon, freq="W")
-    week = ((new - cut).dt.days // 7).to_numpy()
-    price = _launch_price(purchases, ids)
-    groups = [curves.row_of(c, p) for c, p in zip(_categories(ids, items), price, strict=True)]
+    week = ((new["when"] - cut).dt.days // 7).to_numpy()
+    prices = [None if pd.isna(p) else float(p) for p in new["price"]]
+    groups = [curves.row_of(c, p) for c, p in zip(item_categories(items, ids), prices, strict=True)]
     return _table(truth, week, groups, curves)
 
 
-def _launch_price(purchases: pd.DataFrame, ids: list[str]) -> list[float | None]:
-    """Each item's unit price on its first sale: its list price, which a catalogue knows before launch."""
-    firsts = purchases.assign(item=purchases["item_id"].astype(str)).sort_values("timestamp", kind="mergesort")
-    firsts = firsts.drop_duplicates("item").set_index("item")["price"]
-    return [float(firsts[i]) if i in firsts.index and pd.notna(firsts[i]) else None for i in ids]
-
-
-def _categories(ids: list[str], items: pd.DataFrame | None) -> list[str]:
-    if items is None or items.empty or "category" not in items:
-        return [UNKNOWN_CATEGORY] * len(ids)
-    known = items.dropna(subset=["category"])
-    cat = dict(zip(known["item_id"].astype(str), known["category"].astype(str), strict=False))
-    return [cat.get(i, UNKNOWN_CATEGORY) for i in ids]
+def _first_sales(events: pd.DataFrame) -> pd.DataFrame:
+    """Per item, its first purchase: `when` (naive UTC) and its unit `price`, the list price a catalogue
+    knows before launch."""
+    purchases = events[events["event_type"].eq("purchase")]
+    ordered = purchases.assign(item=purchases["item_id"].astype(str)).sort_values("timestamp", kind="mergesort")
+    first = ordered.drop_duplicates("item").set_index("item")
+    return pd.DataFrame({"when": first["timestamp"].dt.tz_convert("UTC").dt.tz_localize(None),
+                         "price": first["price"]})
 
 
 def _table(truth: np.ndarray, week: np.ndarray, groups: list[int | None], curves: LaunchCurves) -> pd.DataFrame:

@@ -82,10 +82,11 @@ def evaluate_command(
         raise typer.Exit(code=2)
     config = dataclasses.replace(RecommenderConfig(), window_days=window_days)
     try:
-        table, info = run_evaluation(settings, inputs, cutoff=cutoff, config=config)
+        result = run_evaluation(settings, inputs, cutoff=cutoff, config=config)
     except NotEnoughData as exc:
         typer.echo(f"cannot evaluate the recommender at {cutoff}: {exc}", err=True)
         raise typer.Exit(code=2) from exc
+    table, info = result.table, result.info
     print_table(table, f"recommender backtest: cutoff {cutoff}, test window {window_days} days, K=10")
     ratios = summary_rows(table)
     typer.echo(f"shopml / best peer NDCG@10 (all items): {ratios['shopml_over_best_peer_all']:.3f} "
@@ -93,6 +94,11 @@ def evaluate_command(
                f"shopml / ALS NDCG@10 (new items): {ratios['shopml_over_als_new']:.3f} "
                f"(95% CI {info['ratio_new_ci_low']:.3f}-{info['ratio_new_ci_high']:.3f}); "
                "intervals: paired bootstrap over customers")
+    if result.catalogue.empty:
+        typer.echo("new products: none was first sold in the test window, so new-arrival picks are not scored")
+    else:
+        print_table(result.catalogue, "new products (first sold in the test window, played as the never-sold "
+                                      "catalogue): customers' picks among them, and a new product's similar items")
 
 
 def champion_text(score: float | None) -> str:

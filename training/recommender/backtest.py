@@ -18,6 +18,7 @@ import pandas as pd
 from features.timestamps import as_utc
 from training.evaluation.bootstrap import ratio_of_sums_interval
 from training.recommender.candidates import FittedSources, candidate_frame
+from training.recommender.catalogue_backtest import catalogue_tables
 from training.recommender.interactions import Truth, new_items_truth
 from training.recommender.metrics import METRIC_NAMES, ndcg_per_customer, ranking_metrics, top_k
 from training.recommender.model import (
@@ -178,11 +179,20 @@ def ratio_intervals(holdout: Holdout, lists: dict[tuple[str, str], np.ndarray], 
     return out
 
 
-def evaluate(events: pd.DataFrame, *, cutoff: pd.Timestamp | str, context: Context,
-             config: RecommenderConfig) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Backtest at `cutoff`: rankers trained on windows ending at the cutoff, peers fitted alongside.
+@dataclass
+class Backtest:
+    """A backtest's tables: models and peers (`table`), new-arrival picks (`catalogue`, empty when
+    no product was first sold in the test window), and figures to log (`info`: timings and the
+    bootstrap intervals of the target ratios)."""
 
-    Returns the table and figures to log: timings and the bootstrap intervals of the target ratios."""
+    table: pd.DataFrame
+    catalogue: pd.DataFrame
+    info: dict[str, float]
+
+
+def evaluate(events: pd.DataFrame, *, cutoff: pd.Timestamp | str, context: Context,
+             config: RecommenderConfig) -> Backtest:
+    """Backtest at `cutoff`: rankers trained on windows ending at the cutoff, peers fitted alongside."""
     cutoff = as_utc(cutoff)
     t0 = time.perf_counter()
     rankers, _ = train_rankers(events, until=cutoff, context=context, config=config)
@@ -191,9 +201,11 @@ def evaluate(events: pd.DataFrame, *, cutoff: pd.Timestamp | str, context: Conte
     lists = holdout_lists(holdout, rankers, config)
     table = metrics_table(holdout, lists, config)
     t2 = time.perf_counter()
+    catalogue = catalogue_tables(events, holdout.fitted, context, days=config.window_days, k=config.k,
+                                 config=config.catalogue)
     info = {"ranker_training_seconds": t1 - t0, "holdout_seconds": t2 - t1,
-            **ratio_intervals(holdout, lists, table, config.k)}
-    return table, info
+            "catalogue_seconds": time.perf_counter() - t2, **ratio_intervals(holdout, lists, table, config.k)}
+    return Backtest(table, catalogue, info)
 
 
 def ndcg_of(table: pd.DataFrame, model: str, mode: str = "all items", k: int = 10) -> float:
@@ -201,4 +213,4 @@ def ndcg_of(table: pd.DataFrame, model: str, mode: str = "all items", k: int = 1
     return float(table.loc[(mode, model), f"ndcg@{k}"])
 
 
-__all__ = ["METRIC_NAMES", "MODEL", "PEERS", "Holdout", "evaluate", "make_holdout", "ndcg_of", "score_holdout"]
+__all__ = ["METRIC_NAMES", "MODEL", "PEERS", "Backtest", "Holdout", "evaluate", "make_holdout", "ndcg_of", "score_holdout"]

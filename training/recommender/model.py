@@ -23,6 +23,7 @@ from training.recommender.interactions import (
     truth_window,
 )
 from training.recommender.ranker import Ranker, RankerConfig, fit_ranker
+from training.recommender.sources.catalogue import CatalogueConfig
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class RecommenderConfig:
     three seeds."""
 
     candidates: CandidateConfig = field(default_factory=CandidateConfig)
+    catalogue: CatalogueConfig = field(default_factory=CatalogueConfig)
     ranker: RankerConfig = field(default_factory=lambda: RankerConfig(negative_rate=0.3, ensemble=3))
     new_ranker: RankerConfig = field(default_factory=lambda: RankerConfig(negative_rate=0.3, ensemble=3))
     window_days: int = 70

@@ -12,7 +12,7 @@ import pandas as pd
 
 from features.settings import Settings
 from training.errors import NotEnoughData
-from training.recommender.backtest import MODEL, PEERS, evaluate
+from training.recommender.backtest import MODEL, PEERS, Backtest, evaluate
 from training.recommender.model import Context, RecommenderConfig
 from training.recommender.pipeline import TrainResult, train_recommender
 
@@ -76,6 +76,7 @@ def _log_common(config: RecommenderConfig, inputs: Inputs) -> None:
     from training.tracking import log_data_window
 
     params = {f"candidates.{k}": v for k, v in asdict(config.candidates).items()}
+    params.update({f"catalogue.{k}": v for k, v in asdict(config.catalogue).items()})
     params.update({f"ranker.{k}": v for k, v in asdict(config.ranker).items()})
     params.update({f"new_ranker.{k}": v for k, v in asdict(config.new_ranker).items()})
     params.update({"window_days": config.window_days, "train_windows": config.train_windows, "k": config.k,
@@ -84,10 +85,8 @@ def _log_common(config: RecommenderConfig, inputs: Inputs) -> None:
     log_data_window(inputs.events)
 
 
-def run_evaluation(settings: Settings, inputs: Inputs, *, cutoff: str, config: RecommenderConfig
-                   ) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Backtest shopml and its peers at `cutoff`, log the table to MLflow; returns it with the
-    bootstrap intervals of the target ratios (`ratio_all_ci_low`, ...) and the timings."""
+def run_evaluation(settings: Settings, inputs: Inputs, *, cutoff: str, config: RecommenderConfig) -> Backtest:
+    """Backtest shopml and its peers at `cutoff` and log its tables and figures to MLflow."""
     import mlflow
 
     from training.evaluation.report import log_table
@@ -97,10 +96,12 @@ def run_evaluation(settings: Settings, inputs: Inputs, *, cutoff: str, config: R
         _log_common(config, inputs)
         mlflow.log_param("cutoff", cutoff)
         started = time.perf_counter()
-        table, info = evaluate(inputs.events, cutoff=cutoff, context=inputs.context(), config=config)
-        mlflow.log_metrics({**info, "total_seconds": time.perf_counter() - started})
-        log_table(table, "recommender_backtest")
-    return table, info
+        result = evaluate(inputs.events, cutoff=cutoff, context=inputs.context(), config=config)
+        mlflow.log_metrics({**result.info, "total_seconds": time.perf_counter() - started})
+        log_table(result.table, "recommender_backtest")
+        if not result.catalogue.empty:
+            log_table(result.catalogue, "recommender_new_products")
+    return result
 
 
 def run_training(settings: Settings, inputs: Inputs | None = None, config: RecommenderConfig | None = None

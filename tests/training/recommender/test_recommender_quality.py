@@ -49,7 +49,8 @@ def test_top_k_breaks_ties_by_the_lower_column() -> None:
 def test_ranker_beats_popularity_and_every_row_is_filled() -> None:
     shop = small_shop()
     inputs = Inputs(shop.events, shop.items, shop.customers, "synthetic")
-    table, info = evaluate(shop.events, cutoff=cutoff_of(shop), context=inputs.context(), config=FAST)
+    result = evaluate(shop.events, cutoff=cutoff_of(shop), context=inputs.context(), config=FAST)
+    table, info = result.table, result.info
     assert set(table.index.get_level_values("model")) == {*PEERS, MODEL}
     ndcg = table["ndcg@10"]
     assert ndcg[("all items", MODEL)] > ndcg[("all items", "popularity")]

@@ -13,6 +13,7 @@ from fastapi import Path, Query
 from pydantic import BeforeValidator
 
 from serving.config import MAX_ID_LENGTH, MAX_K
+from serving.schemas.recommendations import NEW_ARRIVALS_HELP
 
 
 def path_id(value: object) -> object:
@@ -29,4 +30,5 @@ SeriesId = Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH,
                               description=f"an item id, `category:NAME` or `_total` ({_ID_HELP})"),
                      BeforeValidator(path_id)]
 K = Annotated[int, Query(ge=1, le=MAX_K, description=f"how many items to return (1..{MAX_K})")]
+NewArrivals = Annotated[int, Query(ge=0, le=MAX_K, description=NEW_ARRIVALS_HELP)]
 Category = Annotated[str | None, Query(max_length=MAX_ID_LENGTH, description="only items of this category")]

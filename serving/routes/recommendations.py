@@ -11,7 +11,7 @@ from serving.deps import MetricsDep, RecommenderDep
 from serving.metrics import ServiceMetrics
 from serving.registry import LoadedModel
 from serving.responses import json_answer, mark_fallback
-from serving.routes.params import Category, CustomerId, K
+from serving.routes.params import Category, CustomerId, K, NewArrivals
 from serving.schemas.recommendations import (
     BatchRecommendationRequest,
     BatchRecommendationResponse,
@@ -42,9 +42,11 @@ def _count(request: Request, metrics: ServiceMetrics, endpoint: str, fallback: b
 
 @router.get("/{customer_id:path}", response_model=RecommendationResponse)
 async def recommend(request: Request, customer_id: CustomerId, model: RecommenderDep, metrics: MetricsDep,
-                    k: K = 10, exclude_purchased: bool = False, category: Category = None) -> Response:
+                    k: K = 10, exclude_purchased: bool = False, category: Category = None,
+                    new_arrivals: NewArrivals = 0) -> Response:
     """Top-K products for a customer; an unknown customer gets the cold-start answer (`fallback: true`)."""
-    answer = model.runtime.recommend(customer_id, k, exclude_purchased=exclude_purchased, category=category or None)
+    answer = model.runtime.recommend(customer_id, k, exclude_purchased=exclude_purchased, category=category or None,
+                                     new_arrivals=new_arrivals)
     _count(request, metrics, "customer", bool(answer.fallback))
     return json_answer(_answer(customer_id, answer, model))
 
@@ -58,11 +60,12 @@ async def recommend_batch(request: Request, body: BatchRecommendationRequest, mo
     if body.customer_ids is not None:
         for customer_id in body.customer_ids:
             answer = model.runtime.recommend(customer_id, body.k, exclude_purchased=body.exclude_purchased,
-                                             category=category)
+                                             category=category, new_arrivals=body.new_arrivals)
             _count(request, metrics, "batch", bool(answer.fallback))
             results.append(_answer(customer_id, answer, model))
     else:
-        answer = model.runtime.recommend_recent(list(body.recent_items or []), body.k, category=category)
+        answer = model.runtime.recommend_recent(list(body.recent_items or []), body.k, category=category,
+                                                new_arrivals=body.new_arrivals)
         _count(request, metrics, "anonymous", bool(answer.fallback))
         results.append(_answer(None, answer, model))
     return json_answer(BatchRecommendationResponse(results=results))

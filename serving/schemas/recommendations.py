@@ -13,6 +13,9 @@ SCORE_HELP = (f"position score: (1 + {MAX_K} - rank) / {MAX_K}, so 1.0 for the f
               "for each next one. It follows the list order, which is the ranking (personal sources, then "
               "popular fill items), and means the same in every answer; it is not a probability")
 
+NEW_ARRIVALS_HELP = ("at most this many of the K places (the last ones) go to products nobody has bought yet, "
+                     "picked by their likeness to the customer's items, else by expected popularity")
+
 
 class RecommendedItem(BaseModel):
     """One recommended product, its place in the list, its score and why it was chosen."""
@@ -46,6 +49,7 @@ class BatchRecommendationRequest(BaseModel):
     category: str | None = Field(default=None, max_length=MAX_ID_LENGTH,
                                  description="only items of this category (empty: no filter, as in GET)")
     exclude_purchased: bool = False
+    new_arrivals: int = Field(default=0, ge=0, le=MAX_K, description=NEW_ARRIVALS_HELP)
 
     @model_validator(mode="after")
     def _one_kind(self) -> BatchRecommendationRequest:

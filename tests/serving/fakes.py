@@ -44,7 +44,7 @@ class FakeRecommender:
         return out[:k]
 
     def recommend(self, customer_id: str, k: int, *, exclude_purchased: bool = False,
-                  category: str | None = None) -> RecAnswer:
+                  category: str | None = None, new_arrivals: int = 0) -> RecAnswer:
         if customer_id not in self.history or customer_id in self.opt_outs:
             return RecAnswer(self._popular(k, set(), category), True)
         bought = self.history[customer_id]
@@ -53,7 +53,8 @@ class FakeRecommender:
         rest = self._popular(k, set(bought), category)
         return RecAnswer((repeat + rest)[:k], False)
 
-    def recommend_recent(self, recent_items: list[str], k: int, *, category: str | None = None) -> RecAnswer:
+    def recommend_recent(self, recent_items: list[str], k: int, *, category: str | None = None,
+                         new_arrivals: int = 0) -> RecAnswer:  # the fake holds no never-sold items
         known = [i for i in recent_items if i in CATEGORY]
         return RecAnswer(self._popular(k, set(known), category), not known)
 

@@ -34,6 +34,9 @@ REASONS: tuple[str, ...] = (
     "popular (personalisation off)",      # 11
     "a variant of items you bought",      # 12 product names
     "new arrival",                        # 13
+    "new, like items you bought",         # 14 never-sold catalogue item (customer's or visitor's items)
+    "new in the catalogue",               # 15 never-sold catalogue item (expected popularity)
+    "looks like this product",            # 16 (similar items of a never-sold item: name, category)
 )
 ARRAYS = "arrays.npz"
 META = "meta.json"

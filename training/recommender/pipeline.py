@@ -27,6 +27,7 @@ from training.errors import NotEnoughData
 from training.recommender import artifacts
 from training.recommender.backtest import MODEL, Holdout, model_lists, score_holdout
 from training.recommender.candidates import FEATURES, FittedSources, candidate_frame
+from training.recommender.catalogue_arrays import catalogue_arrays, never_sold
 from training.recommender.interactions import new_items_truth
 from training.recommender.metrics import ranking_metrics
 from training.recommender.model import (
@@ -151,7 +152,7 @@ def train_recommender(
     champion = champion_holdout_score(champion_dir, holdout, config)
     t2 = time.perf_counter()
     final = fit_at(events, end, context, config)
-    arrays = serving_arrays(final, rankers, config, items=items, customers=customers)
+    arrays = serving_arrays(final, rankers, config, items=items, customers=customers, context=context)
     t3 = time.perf_counter()
     seconds = {"frames": t1 - t0, "holdout": t2 - t1, "final": t3 - t2}
     meta = {
@@ -206,17 +207,18 @@ def customer_lists(fitted: FittedSources, rankers: Rankers, config: RecommenderC
 
 
 def serving_arrays(fitted: FittedSources, rankers: Rankers, config: RecommenderConfig, *, items: pd.DataFrame,
-                   customers: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Everything the runtime needs, precomputed for every known customer and item."""
+                   customers: pd.DataFrame, context: Context) -> dict[str, np.ndarray]:
+    """Everything the runtime needs, precomputed for every known customer and item, and for the
+    items table's never-sold items (`catalogue_*`, `arrival_*`: training.recommender.catalogue_arrays)."""
     h = fitted.history
     similar, similar_reason = artifacts.similar_items(fitted)
     bought = (h.orders > 0).astype(np.int8).tocsr()
     pop = fitted.popularity
     item_info = items.set_index("item_id") if not items.empty else pd.DataFrame(index=pd.Index([], name="item_id"))
-    category = (item_info["category"].reindex(h.items) if "category" in item_info else pd.Series(index=h.items, dtype=object))
-    category = category.fillna("").astype(str).to_numpy()
-    in_stock = (item_info["in_stock"].reindex(h.items) if "in_stock" in item_info else pd.Series(index=h.items, dtype=object))
-    in_stock = in_stock.fillna(True).astype(bool).to_numpy()
+    item_info.index = item_info.index.astype(str)
+    new = never_sold(items, h.items)
+    category, in_stock = _item_flags(item_info, list(h.items))
+    new_category, new_in_stock = _item_flags(item_info, new)
     regions = customers[["customer_id", "region"]].dropna() if "region" in customers else pd.DataFrame(columns=["customer_id", "region"])
     opt_out = (customers.loc[customers["personalization_opt_out"].fillna(False).astype(bool), "customer_id"]
                if "personalization_opt_out" in customers else pd.Series([], dtype=object))
@@ -233,4 +235,15 @@ def serving_arrays(fitted: FittedSources, rankers: Rankers, config: RecommenderC
         "similar_scores": similar.data.astype(np.float32), "similar_reasons": similar_reason,
         "item_category": artifacts.text_array(category.tolist()), "in_stock": in_stock,
         "opt_out": artifacts.text_array(opt_out.astype(str).tolist()),
+        "catalogue_items": artifacts.text_array(new), "catalogue_category": artifacts.text_array(new_category.tolist()),
+        "catalogue_in_stock": new_in_stock,
+        **catalogue_arrays(fitted, new, names=context.names, categories=context.categories, config=config.catalogue),
     }
+
+
+def _item_flags(item_info: pd.DataFrame, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Category ('' when none) and in-stock flag (True when not given) of `ids` from the items table."""
+    index = pd.Index(ids, dtype=object)
+    category = item_info["category"].reindex(index) if "category" in item_info else pd.Series(index=index, dtype=object)
+    in_stock = item_info["in_stock"].reindex(index) if "in_stock" in item_info else pd.Series(index=index, dtype=object)
+    return category.fillna("").astype(str).to_numpy(), in_stock.fillna(True).astype(bool).to_numpy()

@@ -2,8 +2,8 @@
 
 Public API (stable; the serving layer codes against it):
   RecommenderRuntime.load(path) -> RecommenderRuntime
-  .recommend(customer_id, k, *, exclude_purchased=False, category=None) -> RecAnswer
-  .recommend_recent(recent_items, k, *, category=None) -> RecAnswer
+  .recommend(customer_id, k, *, exclude_purchased=False, category=None, new_arrivals=0) -> RecAnswer
+  .recommend_recent(recent_items, k, *, category=None, new_arrivals=0) -> RecAnswer
   .similar(item_id, k) -> list[(item_id, score, reason)]    KeyError for an unknown item
   .record_purchase(customer_id, item_id) -> bool   reflected at once; False for an unknown item
   .record_return(customer_id, item_id) -> bool     cancels that item's recorded purchase; False if none
@@ -23,6 +23,11 @@ recorded return of the same item cancels it (it no longer counts as bought), wha
 Recording is idempotent: the last purchase or return of an item wins, so replaying the same changes
 again leaves the same answers. An erased customer's trained history never comes back: purchases
 recorded after the erasure start a new history.
+
+Never-sold catalogue items (the items table's products nobody has bought yet) follow the sold
+items in the item index. They are offered only in the last `new_arrivals` places of an answer
+(the customer's or visitor's likeness to them by name and category, else their expected
+popularity), are the last fill when nothing else is left, and have similar items of their own.
 """
 
 from __future__ import annotations
@@ -40,9 +45,13 @@ log = logging.getLogger(__name__)
 
 REASON_REPEAT, REASON_REGION, REASON_POPULAR, REASON_TRENDING = 0, 4, 5, 6
 REASON_RECENT_PURCHASE, REASON_RECENT_ITEMS, REASON_OPT_OUT = 9, 10, 11
+REASON_NEW_LIKE_BOUGHT, REASON_NEW_IN_CATALOGUE = 14, 15
 # Reasons (codes of artifacts.REASONS) that come from the customer's or visitor's own history:
-# bought before, ALS, item-kNN, co-purchase, bought recently, similar to recent items, product names.
-PERSONAL_REASONS = frozenset({REASON_REPEAT, 1, 2, 3, REASON_RECENT_PURCHASE, REASON_RECENT_ITEMS, 12})
+# bought before, ALS, item-kNN, co-purchase, bought recently, similar to recent items, product names,
+# a never-sold item like the customer's items.
+PERSONAL_REASONS = frozenset({REASON_REPEAT, 1, 2, 3, REASON_RECENT_PURCHASE, REASON_RECENT_ITEMS, 12,
+                              REASON_NEW_LIKE_BOUGHT})
+Pick = tuple[int, float, int]
 
 
 @dataclass
@@ -70,7 +79,9 @@ class RecommenderRuntime:
         reasons = meta["reasons"]
         self.reasons: list[str] = [str(r) for r in reasons] if isinstance(reasons, list) else []
         self._personal = {self.reasons[c] for c in PERSONAL_REASONS if c < len(self.reasons)}
-        self._items = [str(x) for x in arrays["items"]]
+        self._n_sold = len(arrays["items"])
+        new = [str(x) for x in arrays.get("catalogue_items", np.zeros(0, dtype="<U1"))]
+        self._items = [str(x) for x in arrays["items"]] + new
         self._item_index = {item: j for j, item in enumerate(self._items)}
         self._customers = [str(x) for x in arrays["customers"]]
         self._customer_index = {c: j for j, c in enumerate(self._customers)}
@@ -80,10 +91,19 @@ class RecommenderRuntime:
         }
         self._bought_indptr = arrays["bought_indptr"]
         self._bought_indices = arrays["bought_indices"]
-        self._similar = (arrays["similar_indptr"], arrays["similar_indices"], arrays["similar_scores"],
-                         arrays["similar_reasons"])
-        self._category = np.array([str(x) or UNKNOWN_CATEGORY for x in arrays["item_category"]], dtype=object)
-        self._in_stock = arrays["in_stock"].astype(bool).copy()
+        self._similar = _similar_with_catalogue(arrays)
+        categories = [*arrays["item_category"].tolist(), *arrays.get("catalogue_category", np.zeros(len(new))).tolist()]
+        self._category = np.array([str(x) or UNKNOWN_CATEGORY for x in categories], dtype=object)
+        self._in_stock = np.concatenate([arrays["in_stock"].astype(bool),
+                                         arrays.get("catalogue_in_stock", np.ones(len(new))).astype(bool)])
+        self._arrivals = (arrays.get("arrival_items", np.zeros((len(self._customers), 0), dtype=np.int32)),
+                          arrays.get("arrival_scores", np.zeros((len(self._customers), 0), dtype=np.float32)))
+        prior = arrays.get("arrival_prior", np.zeros(len(new), dtype=np.float32))
+        self._arrival_prior = [(self._n_sold + j, v, REASON_NEW_IN_CATALOGUE)
+                               for j, v in zip(np.argsort(-prior, kind="stable").tolist(), np.sort(prior)[::-1].tolist())]
+        self._arrival_taste = (arrays.get("arrival_taste_indptr", np.zeros(self._n_sold + 1, dtype=np.int64)),
+                               arrays.get("arrival_taste_indices", np.zeros(0, dtype=np.int32)),
+                               arrays.get("arrival_taste_scores", np.zeros(0, dtype=np.float32)))
         popular, trending = arrays["popular"], arrays["trending"]
         self._popular = self._ranked(popular, REASON_POPULAR)
         self._trending = self._ranked(trending, REASON_TRENDING)
@@ -178,8 +198,9 @@ class RecommenderRuntime:
     # ----- answers ------------------------------------------------------------------------------
 
     def recommend(self, customer_id: str, k: int, *, exclude_purchased: bool = False,
-                  category: str | None = None) -> RecAnswer:
-        """Top-k items for a customer, with business rules applied (see the module docstring)."""
+                  category: str | None = None, new_arrivals: int = 0) -> RecAnswer:
+        """Top-k items for a customer, with business rules applied (see the module docstring); at most
+        `new_arrivals` of them are never-sold catalogue items, in the last places."""
         cid = str(customer_id)
         row = None if cid in self._forgotten else self._customer_index.get(cid)
         recorded = self._recorded.get(cid, [])
@@ -189,11 +210,13 @@ class RecommenderRuntime:
             if row is not None:
                 banned |= set(self._bought_indices[self._bought_indptr[row]:self._bought_indptr[row + 1]].tolist())
         if cid in self._opt_out:
-            return self._answer(self._fill([], k, category, banned, [self._popular_opt_out()]))
+            return self._with_arrivals([], k, category, banned, [self._popular_opt_out()],
+                                       self._arrival_prior, new_arrivals)
         region = self._region_of(cid)
         if row is None:
             picks = self._from_items(recorded, banned) if recorded else []
-            return self._answer(self._fill(picks, k, category, banned, [region, self._trending, self._popular]))
+            return self._with_arrivals(picks, k, category, banned, [region, self._trending, self._popular],
+                                       self._new_from_items(recorded), new_arrivals)
         items, scores, reasons = self._lists[exclude_purchased]
         picks = [(j, s, r) for j, s, r in zip(items[row].tolist(), scores[row].tolist(), reasons[row].tolist())
                  if j >= 0]
@@ -201,13 +224,20 @@ class RecommenderRuntime:
             top = picks[0][1] if picks else 1.0
             fresh = [(j, top, REASON_RECENT_PURCHASE) for j in reversed(recorded)]
             picks = fresh + [p for p in picks if p[0] not in set(recorded)]
-        return self._answer(self._fill(picks, k, category, banned, [region, self._popular]))
+        arrival_items, arrival_scores = self._arrivals
+        own = [(j, s, REASON_NEW_LIKE_BOUGHT) for j, s in zip(arrival_items[row].tolist(), arrival_scores[row].tolist())
+               if j >= 0 and s > 0] if arrival_items.shape[1] else []
+        return self._with_arrivals(picks, k, category, banned, [region, self._popular],
+                                   self._new_from_items(recorded) + own, new_arrivals)
 
-    def recommend_recent(self, recent_items: list[str], k: int, *, category: str | None = None) -> RecAnswer:
-        """Item-based top-k for an anonymous visitor from the items they just looked at or bought."""
+    def recommend_recent(self, recent_items: list[str], k: int, *, category: str | None = None,
+                         new_arrivals: int = 0) -> RecAnswer:
+        """Item-based top-k for an anonymous visitor from the items they just looked at or bought
+        (at most `new_arrivals` never-sold catalogue items, in the last places)."""
         known = [self._item_index[i] for i in map(str, recent_items) if i in self._item_index]
         picks = self._from_items(known, set(known)) if known else []
-        return self._answer(self._fill(picks, k, category, set(known), [self._trending, self._popular]))
+        return self._with_arrivals(picks, k, category, set(known), [self._trending, self._popular],
+                                   self._new_from_items(known), new_arrivals)
 
     def similar(self, item_id: str, k: int) -> list[tuple[str, float, str]]:
         """Items bought together with, or similar in taste to, `item_id` (never itself)."""
@@ -256,6 +286,28 @@ class RecommenderRuntime:
             self._region_lists[r] = [t for t in self._ranked(self._region_popular[r], REASON_REGION) if t[1] > 0]
         return self._region_lists[r]
 
+    def _with_arrivals(self, picks: list[Pick], k: int, category: str | None, banned: set[int],
+                       fallbacks: list[list[Pick]], arrivals: list[Pick], new_arrivals: int) -> RecAnswer:
+        """The answer: up to k - (new items taken) picks topped up from `fallbacks`, then up to
+        `new_arrivals` never-sold items (`arrivals`, then by expected popularity); never-sold items
+        are the last fill, so K items come back whenever K eligible items exist."""
+        new = self._fill(arrivals, min(max(new_arrivals, 0), k), category, banned, [self._arrival_prior]) \
+            if new_arrivals > 0 else []
+        taken = banned | {self._item_index[i] for i, _, _ in new}
+        head = self._fill(picks, k - len(new), category, taken, [*fallbacks, self._arrival_prior])
+        return self._answer(head + new)
+
+    def _new_from_items(self, seeds: list[int]) -> list[Pick]:
+        """Never-sold items like the sold items in `seeds`, best first (new items in `seeds` count too)."""
+        indptr, indices, scores = self._arrival_taste
+        total: dict[int, float] = {}
+        for s in seeds:
+            if s < self._n_sold:
+                for j, v in zip(indices[indptr[s]:indptr[s + 1]].tolist(), scores[indptr[s]:indptr[s + 1]].tolist()):
+                    total[self._n_sold + j] = total.get(self._n_sold + j, 0.0) + v
+        ranked = sorted(total.items(), key=lambda kv: -kv[1])
+        return [(j, v, REASON_NEW_LIKE_BOUGHT) for j, v in ranked if j not in seeds]
+
     def _from_items(self, seeds: list[int], banned: set[int]) -> list[tuple[int, float, int]]:
         indptr, indices, scores, _ = self._similar
         total: dict[int, float] = {}
@@ -283,3 +335,14 @@ class RecommenderRuntime:
                 seen.add(j)
                 out.append((self._items[j], float(s), self.reasons[r]))
         return out
+
+
+def _similar_with_catalogue(arrays: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The similar-items CSR of the sold items with the never-sold items' rows appended."""
+    sold = (arrays["similar_indptr"], arrays["similar_indices"], arrays["similar_scores"], arrays["similar_reasons"])
+    if "catalogue_similar_indptr" not in arrays or len(arrays["catalogue_similar_indptr"]) < 2:
+        return sold
+    indptr = np.concatenate([sold[0], arrays["catalogue_similar_indptr"][1:] + sold[0][-1]])
+    return (indptr, np.concatenate([sold[1], arrays["catalogue_similar_indices"]]),
+            np.concatenate([sold[2], arrays["catalogue_similar_scores"]]),
+            np.concatenate([sold[3], arrays["catalogue_similar_reasons"]]))

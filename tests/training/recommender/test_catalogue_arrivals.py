@@ -1,0 +1,96 @@
+"""Never-sold catalogue items: matched by name and category, offered in the last places, with similar items."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from tests.training.recommender import test_recommender_runtime as shared
+from tests.training.recommender.shop import FAST, small_shop
+from training.recommender.catalogue_backtest import catalogue_tables, launched_items
+from training.recommender.model import fit_at
+from training.recommender.runs import Inputs
+from training.recommender.runtime import RecommenderRuntime
+from training.recommender.sources.catalogue import CatalogueConfig, arrival_scores, fit_catalogue
+
+NEW_LIKE, NEW_PRIOR, LOOKS_LIKE = "new, like items you bought", "new in the catalogue", "looks like this product"
+
+
+def test_a_new_product_is_matched_by_its_name_and_its_neighbours_set_its_prior() -> None:
+    sold = ["S1", "S2", "S3"]
+    names = {"S1": "JUMBO BAG RED RETROSPOT", "S2": "BLUE POLKADOT CUP", "S3": "GREEN CERAMIC MUG",
+             "N1": "JUMBO BAG PINK RETROSPOT", "N2": "BLUE POLKADOT BOWL"}
+    catalogue = fit_catalogue(sold, ["N1", "N2"], names=names, categories={}, popularity=np.array([10.0, 2.0, 5.0]),
+                              config=CatalogueConfig(neighbours=1))
+    assert catalogue.neighbours[0].indices.tolist() == [0] and catalogue.neighbours[1].indices.tolist() == [1]
+    assert catalogue.prior.tolist() == pytest.approx([10.0, 2.0])
+    bags_buyer, cups_buyer = sp.csr_matrix([[1.0, 0.0, 0.0]]), sp.csr_matrix([[0.0, 1.0, 0.0]])
+    assert np.argmax(arrival_scores(catalogue, bags_buyer, CatalogueConfig(prior_weight=0.0))) == 0
+    assert np.argmax(arrival_scores(catalogue, cups_buyer, CatalogueConfig(prior_weight=0.0))) == 1
+    # with no likeness the expected popularity decides
+    assert np.argmax(arrival_scores(catalogue, sp.csr_matrix((1, 3)), CatalogueConfig(prior_weight=1.0))) == 0
+
+
+def test_the_backtest_plays_products_first_sold_in_the_window_as_the_catalogue() -> None:
+    shop = small_shop()
+    cutoff = shop.events["timestamp"].max() - pd.Timedelta(days=70)
+    launched = launched_items(shop.events, cutoff=cutoff, days=70)
+    first = shop.events.groupby("item_id")["timestamp"].min()
+    assert launched == sorted(first.index[first >= cutoff])
+    inputs = Inputs(shop.events, shop.items, shop.customers, "synthetic")
+    table = catalogue_tables(shop.events, fit_at(shop.events, cutoff, inputs.context(), FAST), inputs.context(), days=70)
+    assert set(table.index.get_level_values("task")) == {"customers x new products", "similar to a new product"}
+    assert table["count"].gt(0).all() and table["ndcg@10"].between(0, 1).all()
+
+
+model_dir, runtime = shared.model_dir, shared.runtime  # the fixtures: a small model trained once per module
+
+
+def never_sold() -> list[str]:
+    shop = small_shop()
+    sold = set(shop.events["item_id"])
+    return [i for i in shop.items["item_id"] if i not in sold]
+
+
+def test_new_arrivals_take_the_last_places_only_when_asked(runtime: RecommenderRuntime) -> None:
+    new = set(never_sold())
+    assert new and new <= set(runtime.item_ids())
+    customer = runtime.customer_ids()[0]
+    plain = runtime.recommend(customer, 10)
+    assert not {i for i, _, _ in plain.items} & new
+    answer = runtime.recommend(customer, 10, new_arrivals=2)
+    ids = [i for i, _, _ in answer.items]
+    assert len(ids) == 10 and len(set(ids)) == 10
+    assert set(ids[-2:]) <= new and not set(ids[:-2]) & new
+    assert ids[:-2] == [i for i, _, _ in plain.items][:8]
+    assert {r for _, _, r in answer.items[-2:]} <= {NEW_LIKE, NEW_PRIOR}
+
+
+def test_new_arrivals_obey_stock_category_and_opt_out(runtime: RecommenderRuntime) -> None:
+    customer = runtime.customer_ids()[0]
+    first = [i for i, _, _ in runtime.recommend(customer, 10, new_arrivals=1).items][-1]
+    runtime.set_in_stock({first: False})
+    assert first not in {i for i, _, _ in runtime.recommend(customer, 10, new_arrivals=3).items}
+    shop = small_shop()
+    category = shop.items.set_index("item_id").loc[never_sold()[0], "category"]
+    in_category = runtime.recommend(customer, 5, new_arrivals=5, category=category)
+    assert all(shop.items.set_index("item_id").loc[i, "category"] == category for i, _, _ in in_category.items)
+    runtime.set_opt_outs({customer})
+    opted = runtime.recommend(customer, 10, new_arrivals=2)
+    assert opted.fallback and {r for _, _, r in opted.items[-2:]} == {NEW_PRIOR}
+
+
+def test_visitors_and_new_products_pages(runtime: RecommenderRuntime) -> None:
+    new = never_sold()
+    seen = runtime.customer_ids()[:1]
+    bought = runtime.recommend(seen[0], 3).items
+    visitor = runtime.recommend_recent([bought[0][0]], 6, new_arrivals=2)
+    assert {i for i, _, _ in visitor.items[-2:]} <= set(new)
+    page = runtime.similar(new[0], 5)
+    assert len(page) == 5 and new[0] not in {i for i, _, _ in page}
+    assert not {i for i, _, _ in page} & set(new)
+    assert LOOKS_LIKE in {r for _, _, r in page}
+    assert runtime.record_purchase("somebody new", new[0])  # a first sale of a new product is recorded
+    assert runtime.recommend("somebody new", 4).items

@@ -32,6 +32,15 @@ CURL_EXAMPLES = [
     "curl -s 'http://{host}:{port}/metrics' | head",
 ]
 
+NEW_ITEM_EXAMPLES = [
+    ("curl -s 'http://{host}:{port}/v1/recommendations/{customer}?k=5&new_arrivals=2'   "
+     "# the last two places go to never-sold products"),
+    ("curl -s 'http://{host}:{port}/v1/items/{new_item}/similar?k=3'   "
+     "# a never-sold product: matched by name and category"),
+    ("curl -s 'http://{host}:{port}/v1/forecasts/{new_item}?horizon=4&freq=W'   "
+     "# never sold: forecast from its category's launches"),
+]
+
 
 def write_shop(folder: Path, customers: int, items: int, days: int, seed: int) -> dict[str, Path]:
     """Generate the synthetic shop and write its contract tables as CSV files."""
@@ -89,8 +98,9 @@ def demo_command(
         console.print(line.format(host=host, port=port, customer=customer, item=item, now=now),
                       markup=False, highlight=False, soft_wrap=True)
     if new_item is not None:
-        console.print(f"curl -s 'http://{host}:{port}/v1/forecasts/{new_item}?horizon=4&freq=W'   "
-                      "# never sold: forecast from its category's launches", markup=False, highlight=False)
+        for line in NEW_ITEM_EXAMPLES:
+            console.print(line.format(host=host, port=port, customer=customer, new_item=new_item),
+                          markup=False, highlight=False, soft_wrap=True)
     if serve:
         from training.cli.serve import serve_command
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, Response
 
 from serving.deps import RecommenderDep
 from serving.responses import json_answer
-from serving.routes.params import ItemId, K
+from serving.routes.params import ItemId, K, NewArrivals
 from serving.routes.recommendations import ranked
 from serving.schemas.items import SimilarItemsResponse
 
@@ -15,10 +15,12 @@ router = APIRouter(prefix="/v1/items", tags=["items"])
 
 @router.get("/{item_id:path}/similar", response_model=SimilarItemsResponse,
             responses={404: {"description": "unknown item"}})
-async def similar_items(item_id: ItemId, model: RecommenderDep, k: K = 10) -> Response:
-    """Products similar to `item_id`; 404 for an item the model does not know."""
+async def similar_items(item_id: ItemId, model: RecommenderDep, k: K = 10, new_arrivals: NewArrivals = 0
+                        ) -> Response:
+    """Products similar to `item_id`, the last `new_arrivals` places for never-sold products like it;
+    404 for an item the model does not know."""
     try:
-        items = model.runtime.similar(item_id, k)
+        items = model.runtime.similar(item_id, k, new_arrivals=new_arrivals)
     except KeyError:
         raise HTTPException(404, f"unknown item {item_id!r}: the serving recommender has never seen it") from None
     return json_answer(SimilarItemsResponse(item_id=item_id, items=ranked(items), model_version=model.version))

@@ -14,7 +14,8 @@ SCORE_HELP = (f"position score: (1 + {MAX_K} - rank) / {MAX_K}, so 1.0 for the f
               "popular fill items), and means the same in every answer; it is not a probability")
 
 NEW_ARRIVALS_HELP = ("at most this many of the K places (the last ones) go to products nobody has bought yet, "
-                     "picked by their likeness to the customer's items, else by expected popularity")
+                     "picked by their likeness to the customer's items (on a product page: to the product), "
+                     "else by expected popularity")
 
 
 class RecommendedItem(BaseModel):

@@ -37,6 +37,7 @@ REASONS: tuple[str, ...] = (
     "new, like items you bought",         # 14 never-sold catalogue item (customer's or visitor's items)
     "new in the catalogue",               # 15 never-sold catalogue item (expected popularity)
     "looks like this product",            # 16 (similar items of a never-sold item: name, category)
+    "new, like this product",             # 17 (similar items: a never-sold item like the product)
 )
 ARRAYS = "arrays.npz"
 META = "meta.json"

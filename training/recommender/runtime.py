@@ -4,7 +4,7 @@ Public API (stable; the serving layer codes against it):
   RecommenderRuntime.load(path) -> RecommenderRuntime
   .recommend(customer_id, k, *, exclude_purchased=False, category=None, new_arrivals=0) -> RecAnswer
   .recommend_recent(recent_items, k, *, category=None, new_arrivals=0) -> RecAnswer
-  .similar(item_id, k) -> list[(item_id, score, reason)]    KeyError for an unknown item
+  .similar(item_id, k, *, new_arrivals=0) -> list[(item_id, score, reason)]    KeyError for an unknown item
   .record_purchase(customer_id, item_id) -> bool   reflected at once; False for an unknown item
   .record_return(customer_id, item_id) -> bool     cancels that item's recorded purchase; False if none
   .data_end -> str | None                    the end of the training data (purchases from then on are new)
@@ -26,8 +26,8 @@ recorded after the erasure start a new history.
 
 Never-sold catalogue items (the items table's products nobody has bought yet) follow the sold
 items in the item index. They are offered only in the last `new_arrivals` places of an answer
-(the customer's or visitor's likeness to them by name and category, else their expected
-popularity), are the last fill when nothing else is left, and have similar items of their own.
+(the customer's, visitor's or product's likeness to them by name and category, else their
+expected popularity), are the last fill when nothing else is left, and have similar items of their own.
 """
 
 from __future__ import annotations
@@ -45,13 +45,15 @@ log = logging.getLogger(__name__)
 
 REASON_REPEAT, REASON_REGION, REASON_POPULAR, REASON_TRENDING = 0, 4, 5, 6
 REASON_RECENT_PURCHASE, REASON_RECENT_ITEMS, REASON_OPT_OUT = 9, 10, 11
-REASON_NEW_LIKE_BOUGHT, REASON_NEW_IN_CATALOGUE = 14, 15
+REASON_NEW_LIKE_BOUGHT, REASON_NEW_IN_CATALOGUE, REASON_NEW_LIKE_ITEM = 14, 15, 17
 # Reasons (codes of artifacts.REASONS) that come from the customer's or visitor's own history:
 # bought before, ALS, item-kNN, co-purchase, bought recently, similar to recent items, product names,
 # a never-sold item like the customer's items.
 PERSONAL_REASONS = frozenset({REASON_REPEAT, 1, 2, 3, REASON_RECENT_PURCHASE, REASON_RECENT_ITEMS, 12,
                               REASON_NEW_LIKE_BOUGHT})
 Pick = tuple[int, float, int]
+# Reasons the runtime gives at request time that models trained before them do not list in their meta.
+LATER_REASONS = {REASON_NEW_LIKE_ITEM: "new, like this product"}
 
 
 @dataclass
@@ -78,6 +80,7 @@ class RecommenderRuntime:
         self.meta = meta
         reasons = meta["reasons"]
         self.reasons: list[str] = [str(r) for r in reasons] if isinstance(reasons, list) else []
+        self.reasons += [LATER_REASONS[c] for c in sorted(LATER_REASONS) if c >= len(self.reasons)]
         self._personal = {self.reasons[c] for c in PERSONAL_REASONS if c < len(self.reasons)}
         self._n_sold = len(arrays["items"])
         new = [str(x) for x in arrays.get("catalogue_items", np.zeros(0, dtype="<U1"))]
@@ -239,8 +242,9 @@ class RecommenderRuntime:
         return self._with_arrivals(picks, k, category, set(known), [self._trending, self._popular],
                                    self._new_from_items(known), new_arrivals)
 
-    def similar(self, item_id: str, k: int) -> list[tuple[str, float, str]]:
-        """Items bought together with, or similar in taste to, `item_id` (never itself)."""
+    def similar(self, item_id: str, k: int, *, new_arrivals: int = 0) -> list[tuple[str, float, str]]:
+        """Items bought together with, or similar in taste to, `item_id` (never itself); at most
+        `new_arrivals` of them, in the last places, are never-sold items like it."""
         j = self._item_index.get(str(item_id))
         if j is None:
             raise KeyError(item_id)
@@ -248,7 +252,8 @@ class RecommenderRuntime:
         a, b = indptr[j], indptr[j + 1]
         order = np.argsort(-scores[a:b], kind="stable") + a
         picks = list(zip(indices[order].tolist(), scores[order].tolist(), reasons[order].tolist()))
-        return self._fill(picks, k, None, {j}, [self._popular])
+        alike = [(n, v, REASON_NEW_LIKE_ITEM) for n, v, _ in self._new_from_items([j])]
+        return self._with_arrivals(picks, k, None, {j}, [self._popular], alike, new_arrivals).items
 
     def smoke_check(self) -> None:
         """Raise if the model cannot answer: empty catalogue, bad lists, or a short answer."""

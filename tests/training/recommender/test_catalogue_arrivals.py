@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,7 +15,7 @@ from tests.training.recommender.shop import FAST, small_shop
 from training.recommender.catalogue_backtest import catalogue_tables, launched_items
 from training.recommender.model import fit_at
 from training.recommender.runs import Inputs
-from training.recommender.runtime import RecommenderRuntime
+from training.recommender.runtime import REASON_NEW_LIKE_ITEM, RecommenderRuntime
 from training.recommender.sources.catalogue import CatalogueConfig, arrival_scores, fit_catalogue
 
 NEW_LIKE, NEW_PRIOR, LOOKS_LIKE = "new, like items you bought", "new in the catalogue", "looks like this product"
@@ -94,3 +97,25 @@ def test_visitors_and_new_products_pages(runtime: RecommenderRuntime) -> None:
     assert LOOKS_LIKE in {r for _, _, r in page}
     assert runtime.record_purchase("somebody new", new[0])  # a first sale of a new product is recorded
     assert runtime.recommend("somebody new", 4).items
+
+
+def test_a_product_page_offers_new_products_like_it_only_when_asked(runtime: RecommenderRuntime) -> None:
+    new = set(never_sold())
+    pages = {item: runtime.similar(item, 8, new_arrivals=2) for item in runtime.item_ids() if item not in new}
+    for item, page in pages.items():
+        ids = [i for i, _, _ in page]
+        plain = [i for i, _, _ in runtime.similar(item, 8)]
+        assert not set(plain) & new and item not in ids
+        assert set(ids[-2:]) <= new and ids[:-2] == plain[:6]
+        assert {r for _, _, r in page[-2:]} <= {"new, like this product", NEW_PRIOR}
+    assert any(r == "new, like this product" for page in pages.values() for _, _, r in page)
+
+
+def test_a_model_trained_before_a_reason_existed_still_names_it(model_dir: Path) -> None:
+    meta = json.loads((model_dir / "meta.json").read_text())
+    meta["reasons"] = meta["reasons"][:REASON_NEW_LIKE_ITEM]  # as a model trained before the reason existed
+    with np.load(model_dir / "arrays.npz") as data:
+        older = RecommenderRuntime(meta, {k: data[k] for k in data.files})
+    assert older.reasons[REASON_NEW_LIKE_ITEM] == "new, like this product"
+    sold = [i for i in older.item_ids() if i not in set(never_sold())]
+    assert any(r == "new, like this product" for i in sold for _, _, r in older.similar(i, 8, new_arrivals=8))

@@ -12,6 +12,7 @@ from training.inventory.policy import LeadTimeTooLong, longest_lead_time
 
 ITEMS = [f"I{i}" for i in range(1, 21)]
 CATEGORY = {item: ("toys" if i % 2 else "garden") for i, item in enumerate(ITEMS)}
+NEW_ITEM = "N1"  # a never-sold catalogue item: offered only in the last places, when asked for
 HISTORY = {"C1": ["I1", "I2"], "C2": ["I3"], "C3": ["I4", "I5", "I6"], "C4": ["I2"], "C5": ["I7"]}
 
 
@@ -21,8 +22,16 @@ class RecAnswer:
     fallback: bool
 
 
+def with_arrival(items: list[tuple[str, float, str]], k: int, new_arrivals: int) -> list[tuple[str, float, str]]:
+    """`items` cut to k, the last place going to NEW_ITEM when `new_arrivals` asks for one."""
+    if new_arrivals <= 0:
+        return items[:k]
+    return [*items[:k - 1], (NEW_ITEM, 0.1, "new in the catalogue")]
+
+
 class FakeRecommender:
-    """Repeat purchases first, then popularity; unknown or opted-out customers get popularity only."""
+    """Repeat purchases first, then popularity; unknown or opted-out customers get popularity only;
+    NEW_ITEM last when `new_arrivals` is asked for."""
 
     data_end = "2026-11-02T00:00:00+00:00"  # the end of the (pretended) training data
 
@@ -46,22 +55,22 @@ class FakeRecommender:
     def recommend(self, customer_id: str, k: int, *, exclude_purchased: bool = False,
                   category: str | None = None, new_arrivals: int = 0) -> RecAnswer:
         if customer_id not in self.history or customer_id in self.opt_outs:
-            return RecAnswer(self._popular(k, set(), category), True)
+            return RecAnswer(with_arrival(self._popular(k, set(), category), k, new_arrivals), True)
         bought = self.history[customer_id]
         repeat = [] if exclude_purchased else [(i, 2.0, "bought before") for i in reversed(bought)
                                                if category is None or CATEGORY[i] == category]
         rest = self._popular(k, set(bought), category)
-        return RecAnswer((repeat + rest)[:k], False)
+        return RecAnswer(with_arrival(repeat + rest, k, new_arrivals), False)
 
     def recommend_recent(self, recent_items: list[str], k: int, *, category: str | None = None,
-                         new_arrivals: int = 0) -> RecAnswer:  # the fake holds no never-sold items
+                         new_arrivals: int = 0) -> RecAnswer:
         known = [i for i in recent_items if i in CATEGORY]
-        return RecAnswer(self._popular(k, set(known), category), not known)
+        return RecAnswer(with_arrival(self._popular(k, set(known), category), k, new_arrivals), not known)
 
-    def similar(self, item_id: str, k: int) -> list[tuple[str, float, str]]:
+    def similar(self, item_id: str, k: int, *, new_arrivals: int = 0) -> list[tuple[str, float, str]]:
         if item_id not in CATEGORY:
             raise KeyError(item_id)
-        return [(i, 0.5, "bought together") for i in ITEMS if i != item_id][:k]
+        return with_arrival([(i, 0.5, "bought together") for i in ITEMS if i != item_id], k, new_arrivals)
 
     def record_purchase(self, customer_id: str, item_id: str) -> bool:
         if item_id not in CATEGORY:

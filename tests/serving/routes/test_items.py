@@ -25,3 +25,11 @@ def test_unknown_item_is_404(client: TestClient) -> None:
 def test_k_bounds(client: TestClient, k: int) -> None:
     r = client.get("/v1/items/I1/similar", params={"k": k})
     assert r.status_code == 422 and "'k'" in r.json()["message"]
+
+
+def test_similar_items_take_new_arrivals_when_asked(client: TestClient) -> None:
+    plain = client.get("/v1/items/I1/similar", params={"k": 3}).json()["items"]
+    asked = client.get("/v1/items/I1/similar", params={"k": 3, "new_arrivals": 1}).json()["items"]
+    assert "N1" not in {i["item_id"] for i in plain}
+    assert [i["item_id"] for i in asked] == [i["item_id"] for i in plain[:2]] + ["N1"]
+    assert client.get("/v1/items/I1/similar", params={"new_arrivals": -1}).status_code == 422

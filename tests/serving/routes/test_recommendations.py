@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -82,3 +84,24 @@ def test_bad_batch_is_422(client: TestClient, body: dict, field: str) -> None:
     r = client.post("/v1/recommendations", json=body)
     assert r.status_code == 422
     assert field in r.json()["message"]
+
+
+def test_new_arrivals_reach_the_runtime_on_every_path(client: TestClient) -> None:
+    def ids(body: dict[str, Any]) -> list[str]:
+        return [i["item_id"] for i in body["items"]]
+
+    assert "N1" not in ids(client.get("/v1/recommendations/C1", params={"k": 3}).json())
+    for customer in ("C1", "never-seen"):
+        got = ids(client.get(f"/v1/recommendations/{customer}", params={"k": 3, "new_arrivals": 1}).json())
+        assert len(got) == 3 and got[-1] == "N1"
+    batch = client.post("/v1/recommendations", json={"customer_ids": ["C1"], "k": 3, "new_arrivals": 1}).json()
+    visitor = client.post("/v1/recommendations", json={"recent_items": ["I1"], "k": 3, "new_arrivals": 1}).json()
+    assert ids(batch["results"][0])[-1] == "N1" and ids(visitor["results"][0])[-1] == "N1"
+
+
+@pytest.mark.parametrize("value", [-1, MAX_K + 1, "two"])
+def test_new_arrivals_out_of_bounds_is_422_naming_it(client: TestClient, value: int | str) -> None:
+    r = client.get("/v1/recommendations/C1", params={"k": 3, "new_arrivals": value})
+    assert r.status_code == 422 and "'new_arrivals'" in r.json()["message"]
+    body = client.post("/v1/recommendations", json={"customer_ids": ["C1"], "new_arrivals": value})
+    assert body.status_code == 422 and "new_arrivals" in body.json()["message"]

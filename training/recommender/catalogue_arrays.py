@@ -19,6 +19,7 @@ from training.recommender.sources.catalogue import (
     Catalogue,
     CatalogueConfig,
     arrival_scores,
+    block_rows,
     fit_catalogue,
     prior_share,
     similar_scores,
@@ -27,7 +28,6 @@ from training.recommender.sources.copurchase import top_k_per_row
 
 REASON_POPULAR, REASON_LIKE_BOUGHT, REASON_LOOKS_LIKE = 5, 14, 16
 SIMILAR_N = 50
-BLOCK = 4096
 
 
 def never_sold(items: pd.DataFrame, sold: np.ndarray) -> list[str]:
@@ -73,11 +73,12 @@ def _customer_picks(catalogue: Catalogue, recency: sp.csr_matrix, n_sold: int, c
     values = np.zeros((n_customers, width), dtype=np.float32)
     if width == 0:
         return items, values
-    for s in range(0, n_customers, BLOCK):
-        block = arrival_scores(catalogue, recency[s:s + BLOCK], config)
+    step = block_rows(n_new)
+    for s in range(0, n_customers, step):
+        block = arrival_scores(catalogue, recency[s:s + step], config)
         top = np.argsort(-block, axis=1, kind="stable")[:, :width]
-        items[s:s + BLOCK] = top + n_sold
-        values[s:s + BLOCK] = np.take_along_axis(block, top, axis=1)
+        items[s:s + step] = top + n_sold
+        values[s:s + step] = np.take_along_axis(block, top, axis=1)
     return items, values
 
 
@@ -86,7 +87,10 @@ def _similar_rows(catalogue: Catalogue, popularity: np.ndarray, config: Catalogu
     """Top SIMILAR_N sold items per new item and why: alike by name or category, else popular."""
     if catalogue.empty:
         return sp.csr_matrix((0, len(popularity)), dtype=np.float32), np.zeros(0, dtype=np.int8)
-    top = top_k_per_row(similar_scores(catalogue, popularity, config), SIMILAR_N)
+    n_new, step = len(catalogue.items), block_rows(len(popularity))
+    blocks = [top_k_per_row(similar_scores(catalogue, popularity, config, rows=np.arange(s, min(s + step, n_new))),
+                            SIMILAR_N) for s in range(0, n_new, step)]
+    top = sp.csr_matrix(sp.vstack(blocks), dtype=np.float32)
     top.sort_indices()
     row = np.repeat(np.arange(top.shape[0]), np.diff(top.indptr))
     alike = np.asarray(catalogue.neighbours[row, top.indices]).ravel() > 0

@@ -105,7 +105,7 @@ def _similar_rows(fitted: FittedSources, catalogue: Catalogue, window: pd.DataFr
     total = np.asarray(truth.sum(axis=1)).ravel()
     rows = np.flatnonzero(total > 0)
     popular = np.broadcast_to(fitted.popularity.popular_, (len(rows), len(h.items)))
-    mine = similar_scores(catalogue, fitted.popularity.popular_, config)[rows]
+    mine = similar_scores(catalogue, fitted.popularity.popular_, config, rows=rows)
     scored = {"popularity": popular, MODEL: mine}
     records = []
     for name, scores in scored.items():

@@ -12,10 +12,12 @@ import scipy.sparse as sp
 
 from tests.training.recommender import test_recommender_runtime as shared
 from tests.training.recommender.shop import FAST, small_shop
+from training.recommender.catalogue_arrays import catalogue_arrays
 from training.recommender.catalogue_backtest import catalogue_tables, launched_items
 from training.recommender.model import fit_at
 from training.recommender.runs import Inputs
 from training.recommender.runtime import REASON_NEW_LIKE_ITEM, RecommenderRuntime
+from training.recommender.sources import catalogue as catalogue_source
 from training.recommender.sources.catalogue import CatalogueConfig, arrival_scores, fit_catalogue
 
 NEW_LIKE, NEW_PRIOR, LOOKS_LIKE = "new, like items you bought", "new in the catalogue", "looks like this product"
@@ -46,6 +48,27 @@ def test_the_backtest_plays_products_first_sold_in_the_window_as_the_catalogue()
     table = catalogue_tables(shop.events, fit_at(shop.events, cutoff, inputs.context(), FAST), inputs.context(), days=70)
     assert set(table.index.get_level_values("task")) == {"customers x new products", "similar to a new product"}
     assert table["count"].gt(0).all() and table["ndcg@10"].between(0, 1).all()
+
+
+def test_a_large_catalogue_is_matched_block_by_block_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    shop = small_shop()
+    cutoff = shop.events["timestamp"].max() - pd.Timedelta(days=70)
+    inputs = Inputs(shop.events, shop.items, shop.customers, "synthetic")
+    context = inputs.context()
+    fitted = fit_at(shop.events, cutoff, context, FAST)
+    new = launched_items(shop.events, cutoff=cutoff, days=70)
+    assert len(new) > 2
+
+    def arrays() -> dict[str, np.ndarray]:
+        return catalogue_arrays(fitted, new, names=context.names, categories=context.categories,
+                                config=CatalogueConfig())
+
+    whole = arrays()
+    monkeypatch.setattr(catalogue_source, "CELLS", 7)  # a block of one row
+    blocks = arrays()
+    assert whole.keys() == blocks.keys()
+    for key, value in whole.items():
+        np.testing.assert_allclose(blocks[key], value, rtol=1e-6, err_msg=key)
 
 
 model_dir, runtime = shared.model_dir, shared.runtime  # the fixtures: a small model trained once per module

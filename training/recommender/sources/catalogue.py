@@ -17,6 +17,12 @@ from sklearn.preprocessing import normalize
 from training.recommender.sources.copurchase import top_k_sparse
 
 TOKENS = r"(?u)\b[a-zA-Z]{2,}\b"
+CELLS = 1 << 24  # cells per block of rows (64 MB as dense float32), so a large catalogue stays in memory
+
+
+def block_rows(columns: int) -> int:
+    """How many rows of a matrix with `columns` columns one block holds (at least one)."""
+    return max(1, CELLS // max(columns, 1))
 
 
 @dataclass(frozen=True)
@@ -55,8 +61,11 @@ def fit_catalogue(sold: list[str], new: list[str], *, names: dict[str, str], cat
         return Catalogue(list(new), sp.csr_matrix((len(new), len(sold)), dtype=np.float32),
                          np.zeros(len(new), dtype=np.float32))
     vectors = _content_vectors([*sold, *new], names, categories, config.category_weight)
-    likeness = sp.csr_matrix(vectors[len(sold):] @ vectors[:len(sold)].T, dtype=np.float32)
-    likeness = top_k_sparse(likeness, config.neighbours)
+    sold_t = vectors[:len(sold)].T.tocsc()
+    step = block_rows(len(sold))
+    likeness = sp.csr_matrix(sp.vstack([
+        top_k_sparse(sp.csr_matrix(vectors[len(sold) + s:len(sold) + s + step] @ sold_t), config.neighbours)
+        for s in range(0, len(new), step)]), dtype=np.float32)
     weight = np.asarray(likeness.sum(axis=1)).ravel()
     expected = np.asarray(likeness @ popularity.astype(np.float32)).ravel()
     prior = np.where(weight > 0, expected / np.maximum(weight, 1e-9), 0.0).astype(np.float32)
@@ -97,11 +106,12 @@ def arrival_scores(catalogue: Catalogue, taste: sp.csr_matrix, config: Catalogue
     return own + config.prior_weight * prior_share(catalogue)[None, :]
 
 
-def similar_scores(catalogue: Catalogue, popularity: np.ndarray, config: CatalogueConfig) -> np.ndarray:
-    """Dense (new x sold items): how fit each sold item is for a new product's page; its likeness
-    scaled to a maximum of 1 per new product, plus `similar_popularity_weight` times the sold
-    item's popularity (`popularity`) scaled to a maximum of 1."""
-    like = catalogue.neighbours.toarray()
+def similar_scores(catalogue: Catalogue, popularity: np.ndarray, config: CatalogueConfig,
+                   rows: np.ndarray | None = None) -> np.ndarray:
+    """Dense (new x sold items; only the new items `rows` when given): how fit each sold item is for
+    a new product's page; its likeness scaled to a maximum of 1 per new product, plus
+    `similar_popularity_weight` times the sold item's popularity (`popularity`) scaled to a maximum of 1."""
+    like = (catalogue.neighbours if rows is None else catalogue.neighbours[rows]).toarray()
     like /= np.maximum(like.max(axis=1, keepdims=True), 1e-9)
     top = float(popularity.max()) if len(popularity) else 0.0
     share = popularity / top if top > 0 else np.zeros_like(popularity)

@@ -54,8 +54,10 @@ def catalogue_tables(events: pd.DataFrame, fitted: FittedSources, context: Conte
         return pd.DataFrame()
     catalogue = catalogue_at(fitted, new, context, config)
     window = purchases(events, start=cutoff, end=cutoff + pd.Timedelta(days=days))
-    return pd.concat([_customer_rows(fitted, catalogue, window, k, config),
-                      _similar_rows(fitted, catalogue, window, k, config)]).set_index(["task", "model"])
+    parts = [_customer_rows(fitted, catalogue, window, k, config)]
+    if "order_id" in window.columns and window["order_id"].notna().any():  # similar items need orders
+        parts.append(_similar_rows(fitted, catalogue, window, k, config))
+    return pd.concat(parts).set_index(["task", "model"])
 
 
 def _customer_rows(fitted: FittedSources, catalogue: Catalogue, window: pd.DataFrame, k: int,
@@ -92,7 +94,7 @@ def _similar_rows(fitted: FittedSources, catalogue: Catalogue, window: pd.DataFr
                   config: CatalogueConfig) -> pd.DataFrame:
     """Which sold products share an order with each new product, ranked among all sold products."""
     h = fitted.history
-    orders = window.dropna(subset=["order_id"]) if "order_id" in window.columns else window.iloc[0:0]
+    orders = window.dropna(subset=["order_id"])
     oi = pd.Categorical(orders["order_id"].astype(str)).codes
     n_orders = int(oi.max()) + 1 if len(oi) else 0
     ni = pd.Categorical(orders["item_id"].astype(str), categories=catalogue.items).codes

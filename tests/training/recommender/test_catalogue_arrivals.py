@@ -50,6 +50,15 @@ def test_the_backtest_plays_products_first_sold_in_the_window_as_the_catalogue()
     assert table["count"].gt(0).all() and table["ndcg@10"].between(0, 1).all()
 
 
+def test_the_backtest_without_order_ids_scores_the_customers_task_only() -> None:
+    shop = small_shop()
+    events = shop.events.drop(columns=["order_id"])
+    cutoff = events["timestamp"].max() - pd.Timedelta(days=70)
+    inputs = Inputs(events, shop.items, shop.customers, "synthetic")
+    table = catalogue_tables(events, fit_at(events, cutoff, inputs.context(), FAST), inputs.context(), days=70)
+    assert set(table.index.get_level_values("task")) == {"customers x new products"}
+
+
 def test_a_large_catalogue_is_matched_block_by_block_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
     shop = small_shop()
     cutoff = shop.events["timestamp"].max() - pd.Timedelta(days=70)

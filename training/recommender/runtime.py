@@ -99,8 +99,10 @@ class RecommenderRuntime:
         self._category = np.array([str(x) or UNKNOWN_CATEGORY for x in categories], dtype=object)
         self._in_stock = np.concatenate([arrays["in_stock"].astype(bool),
                                          arrays.get("catalogue_in_stock", np.ones(len(new))).astype(bool)])
-        self._arrivals = (arrays.get("arrival_items", np.zeros((len(self._customers), 0), dtype=np.int32)),
-                          arrays.get("arrival_scores", np.zeros((len(self._customers), 0), dtype=np.float32)))
+        arrival_items = arrays.get("arrival_items", np.zeros((len(self._customers), 0), dtype=np.int32))
+        self._arrivals = (arrival_items,
+                          arrays.get("arrival_scores", np.zeros(arrival_items.shape, dtype=np.float32)),
+                          arrays.get("arrival_reasons", np.full(arrival_items.shape, REASON_NEW_LIKE_BOUGHT, dtype=np.int8)))
         prior = arrays.get("arrival_prior", np.zeros(len(new), dtype=np.float32))
         self._arrival_prior = [(self._n_sold + j, v, REASON_NEW_IN_CATALOGUE)
                                for j, v in zip(np.argsort(-prior, kind="stable").tolist(), np.sort(prior)[::-1].tolist())]
@@ -214,12 +216,12 @@ class RecommenderRuntime:
                 banned |= set(self._bought_indices[self._bought_indptr[row]:self._bought_indptr[row + 1]].tolist())
         if cid in self._opt_out:
             return self._with_arrivals([], k, category, banned, [self._popular_opt_out()],
-                                       self._arrival_prior, new_arrivals)
+                                       self._arrival_prior, new_arrivals, bought=set(recorded))
         region = self._region_of(cid)
         if row is None:
             picks = self._from_items(recorded, banned) if recorded else []
             return self._with_arrivals(picks, k, category, banned, [region, self._trending, self._popular],
-                                       self._new_from_items(recorded), new_arrivals)
+                                       self._new_from_items(recorded), new_arrivals, bought=set(recorded))
         items, scores, reasons = self._lists[exclude_purchased]
         picks = [(j, s, r) for j, s, r in zip(items[row].tolist(), scores[row].tolist(), reasons[row].tolist())
                  if j >= 0]
@@ -227,11 +229,11 @@ class RecommenderRuntime:
             top = picks[0][1] if picks else 1.0
             fresh = [(j, top, REASON_RECENT_PURCHASE) for j in reversed(recorded)]
             picks = fresh + [p for p in picks if p[0] not in set(recorded)]
-        arrival_items, arrival_scores = self._arrivals
-        own = [(j, s, REASON_NEW_LIKE_BOUGHT) for j, s in zip(arrival_items[row].tolist(), arrival_scores[row].tolist())
-               if j >= 0 and s > 0] if arrival_items.shape[1] else []
+        arrival_items, arrival_scores, arrival_reasons = self._arrivals
+        own = [(j, s, r) for j, s, r in zip(arrival_items[row].tolist(), arrival_scores[row].tolist(),
+                                            arrival_reasons[row].tolist()) if j >= 0 and s > 0]
         return self._with_arrivals(picks, k, category, banned, [region, self._popular],
-                                   self._new_from_items(recorded) + own, new_arrivals)
+                                   self._new_from_items(recorded) + own, new_arrivals, bought=set(recorded))
 
     def recommend_recent(self, recent_items: list[str], k: int, *, category: str | None = None,
                          new_arrivals: int = 0) -> RecAnswer:
@@ -292,18 +294,21 @@ class RecommenderRuntime:
         return self._region_lists[r]
 
     def _with_arrivals(self, picks: list[Pick], k: int, category: str | None, banned: set[int],
-                       fallbacks: list[list[Pick]], arrivals: list[Pick], new_arrivals: int) -> RecAnswer:
+                       fallbacks: list[list[Pick]], arrivals: list[Pick], new_arrivals: int,
+                       bought: set[int] | None = None) -> RecAnswer:
         """The answer: up to k - (new items taken) picks topped up from `fallbacks`, then up to
-        `new_arrivals` never-sold items (`arrivals`, then by expected popularity); never-sold items
-        are the last fill, so K items come back whenever K eligible items exist."""
-        new = self._fill(arrivals, min(max(new_arrivals, 0), k), category, banned, [self._arrival_prior]) \
-            if new_arrivals > 0 else []
+        `new_arrivals` never-sold items (`arrivals`, then by expected popularity; none the customer
+        bought since training, `bought`); never-sold items are the last fill, so K items come back
+        whenever K eligible items exist."""
+        new = self._fill(arrivals, min(max(new_arrivals, 0), k), category, banned | (bought or set()),
+                         [self._arrival_prior]) if new_arrivals > 0 else []
         taken = banned | {self._item_index[i] for i, _, _ in new}
         head = self._fill(picks, k - len(new), category, taken, [*fallbacks, self._arrival_prior])
         return self._answer(head + new)
 
     def _new_from_items(self, seeds: list[int]) -> list[Pick]:
-        """Never-sold items like the sold items in `seeds`, best first (new items in `seeds` count too)."""
+        """Never-sold items like the sold items in `seeds`, best first (never-sold seeds add none:
+        the model keeps no likeness between two never-sold items)."""
         indptr, indices, scores = self._arrival_taste
         total: dict[int, float] = {}
         for s in seeds:

@@ -151,3 +151,19 @@ def test_a_model_trained_before_a_reason_existed_still_names_it(model_dir: Path)
     assert older.reasons[REASON_NEW_LIKE_ITEM] == "new, like this product"
     sold = [i for i in older.item_ids() if i not in set(never_sold())]
     assert any(r == "new, like this product" for i in sold for _, _, r in older.similar(i, 8, new_arrivals=8))
+
+
+def test_a_new_product_picked_by_popularity_alone_is_not_called_personal(runtime: RecommenderRuntime) -> None:
+    answers = [runtime.recommend(c, 1, new_arrivals=1) for c in runtime.customer_ids()]
+    assert {a.items[0][2] for a in answers} == {NEW_LIKE, NEW_PRIOR}
+    assert all(a.fallback == (a.items[0][2] == NEW_PRIOR) for a in answers)
+
+
+def test_a_new_product_the_customer_just_bought_is_not_offered_as_new(runtime: RecommenderRuntime) -> None:
+    customer = runtime.customer_ids()[0]
+    first = runtime.recommend(customer, 6, new_arrivals=2).items[-1][0]
+    for who in (customer, "somebody new"):
+        assert runtime.record_purchase(who, first)
+        answer = runtime.recommend(who, 6, new_arrivals=2).items
+        assert first not in {i for i, _, r in answer if r in {NEW_LIKE, NEW_PRIOR}}
+    assert (first, "bought recently") in {(i, r) for i, _, r in runtime.recommend(customer, 6, new_arrivals=2).items}

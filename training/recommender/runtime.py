@@ -104,8 +104,7 @@ class RecommenderRuntime:
                           arrays.get("arrival_scores", np.zeros(arrival_items.shape, dtype=np.float32)),
                           arrays.get("arrival_reasons", np.full(arrival_items.shape, REASON_NEW_LIKE_BOUGHT, dtype=np.int8)))
         prior = arrays.get("arrival_prior", np.zeros(len(new), dtype=np.float32))
-        self._arrival_prior = [(self._n_sold + j, v, REASON_NEW_IN_CATALOGUE)
-                               for j, v in zip(np.argsort(-prior, kind="stable").tolist(), np.sort(prior)[::-1].tolist())]
+        self._arrival_prior = [(self._n_sold + j, v, r) for j, v, r in self._ranked(prior, REASON_NEW_IN_CATALOGUE)]
         self._arrival_taste = (arrays.get("arrival_taste_indptr", np.zeros(self._n_sold + 1, dtype=np.int64)),
                                arrays.get("arrival_taste_indices", np.zeros(0, dtype=np.int32)),
                                arrays.get("arrival_taste_scores", np.zeros(0, dtype=np.float32)))
@@ -228,7 +227,8 @@ class RecommenderRuntime:
         if recorded and not exclude_purchased:
             top = picks[0][1] if picks else 1.0
             fresh = [(j, top, REASON_RECENT_PURCHASE) for j in reversed(recorded)]
-            picks = fresh + [p for p in picks if p[0] not in set(recorded)]
+            fresh_items = set(recorded)
+            picks = fresh + [p for p in picks if p[0] not in fresh_items]
         arrival_items, arrival_scores, arrival_reasons = self._arrivals
         own = [(j, s, r) for j, s, r in zip(arrival_items[row].tolist(), arrival_scores[row].tolist(),
                                             arrival_reasons[row].tolist()) if j >= 0 and s > 0]
@@ -254,8 +254,8 @@ class RecommenderRuntime:
         a, b = indptr[j], indptr[j + 1]
         order = np.argsort(-scores[a:b], kind="stable") + a
         picks = list(zip(indices[order].tolist(), scores[order].tolist(), reasons[order].tolist()))
-        alike = [(n, v, REASON_NEW_LIKE_ITEM) for n, v, _ in self._new_from_items([j])]
-        return self._with_arrivals(picks, k, None, {j}, [self._popular], alike, new_arrivals).items
+        return self._with_arrivals(picks, k, None, {j}, [self._popular],
+                                   self._new_from_items([j], REASON_NEW_LIKE_ITEM), new_arrivals).items
 
     def smoke_check(self) -> None:
         """Raise if the model cannot answer: empty catalogue, bad lists, or a short answer."""
@@ -306,27 +306,15 @@ class RecommenderRuntime:
         head = self._fill(picks, k - len(new), category, taken, [*fallbacks, self._arrival_prior])
         return self._answer(head + new)
 
-    def _new_from_items(self, seeds: list[int]) -> list[Pick]:
+    def _new_from_items(self, seeds: list[int], reason: int = REASON_NEW_LIKE_BOUGHT) -> list[Pick]:
         """Never-sold items like the sold items in `seeds`, best first (never-sold seeds add none:
         the model keeps no likeness between two never-sold items)."""
-        indptr, indices, scores = self._arrival_taste
-        total: dict[int, float] = {}
-        for s in seeds:
-            if s < self._n_sold:
-                for j, v in zip(indices[indptr[s]:indptr[s + 1]].tolist(), scores[indptr[s]:indptr[s + 1]].tolist()):
-                    total[self._n_sold + j] = total.get(self._n_sold + j, 0.0) + v
-        ranked = sorted(total.items(), key=lambda kv: -kv[1])
-        return [(j, v, REASON_NEW_LIKE_BOUGHT) for j, v in ranked if j not in seeds]
+        sold = [s for s in seeds if s < self._n_sold]
+        return _summed_rows(*self._arrival_taste, sold, set(seeds), reason, offset=self._n_sold)
 
     def _from_items(self, seeds: list[int], banned: set[int]) -> list[tuple[int, float, int]]:
         indptr, indices, scores, _ = self._similar
-        total: dict[int, float] = {}
-        for s in seeds:
-            for j, v in zip(indices[indptr[s]:indptr[s + 1]].tolist(), scores[indptr[s]:indptr[s + 1]].tolist()):
-                if j not in banned:
-                    total[j] = total.get(j, 0.0) + v
-        ranked = sorted(total.items(), key=lambda kv: -kv[1])
-        return [(j, v, REASON_RECENT_ITEMS) for j, v in ranked]
+        return _summed_rows(indptr, indices, scores, seeds, banned, REASON_RECENT_ITEMS)
 
     def _eligible(self, j: int, category: str | None) -> bool:
         return bool(self._in_stock[j]) and (category is None or self._category[j] == category)
@@ -345,6 +333,18 @@ class RecommenderRuntime:
                 seen.add(j)
                 out.append((self._items[j], float(s), self.reasons[r]))
         return out
+
+
+def _summed_rows(indptr: np.ndarray, indices: np.ndarray, scores: np.ndarray, rows: list[int], banned: set[int],
+                 reason: int, offset: int = 0) -> list[Pick]:
+    """The columns (plus `offset`) of a CSR matrix's `rows`, by their summed scores, best first,
+    without the `banned` ones."""
+    total: dict[int, float] = {}
+    for s in rows:
+        for j, v in zip(indices[indptr[s]:indptr[s + 1]].tolist(), scores[indptr[s]:indptr[s + 1]].tolist()):
+            if j + offset not in banned:
+                total[j + offset] = total.get(j + offset, 0.0) + v
+    return [(j, v, reason) for j, v in sorted(total.items(), key=lambda kv: -kv[1])]
 
 
 def _similar_with_catalogue(arrays: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

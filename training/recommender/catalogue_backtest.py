@@ -69,7 +69,6 @@ def _customer_rows(fitted: FittedSources, catalogue: Catalogue, window: pd.DataF
     keep = (ci >= 0) & (ni >= 0)
     truth = sp.csr_matrix((np.ones(int(keep.sum()), dtype=np.float32), (ci[keep], ni[keep])),
                           shape=(len(h.customers), len(catalogue.items)))
-    truth.data[:] = 1.0
     truth.sum_duplicates()
     truth.data[:] = 1.0
     total = np.asarray(truth.sum(axis=1)).ravel()
@@ -81,13 +80,7 @@ def _customer_rows(fitted: FittedSources, catalogue: Catalogue, window: pd.DataF
         "expected popularity": np.broadcast_to(prior_share(catalogue), (len(rows), n_new)),
         MODEL: arrival_scores(catalogue, h.recency[rows], config),
     }
-    records = []
-    for name, scores in scored.items():
-        lists = top_k(np.asarray(scores), k)
-        m = ranking_metrics(lists, truth[rows], total[rows], np.arange(len(rows)), n_items=n_new)
-        records.append({"task": "customers x new products", "model": name, f"ndcg@{k}": m["ndcg"],
-                        f"recall@{k}": m["recall"], f"hit_rate@{k}": m["hit_rate"], "count": len(rows)})
-    return pd.DataFrame.from_records(records)
+    return _scored("customers x new products", scored, truth[rows], total[rows], k, n_new)
 
 
 def _similar_rows(fitted: FittedSources, catalogue: Catalogue, window: pd.DataFrame, k: int,
@@ -109,10 +102,15 @@ def _similar_rows(fitted: FittedSources, catalogue: Catalogue, window: pd.DataFr
     popular = np.broadcast_to(fitted.popularity.popular_, (len(rows), len(h.items)))
     mine = similar_scores(catalogue, fitted.popularity.popular_, config, rows=rows)
     scored = {"popularity": popular, MODEL: mine}
+    return _scored("similar to a new product", scored, truth[rows], total[rows], k, len(h.items))
+
+
+def _scored(task: str, scored: dict[str, np.ndarray], truth: sp.csr_matrix, total: np.ndarray, k: int,
+            n_items: int) -> pd.DataFrame:
+    """One row per model of `scored` (rows x items scores): NDCG, recall and hit rate @k against `truth`."""
     records = []
     for name, scores in scored.items():
-        lists = top_k(np.asarray(scores), k)
-        m = ranking_metrics(lists, truth[rows], total[rows], np.arange(len(rows)), n_items=len(h.items))
-        records.append({"task": "similar to a new product", "model": name, f"ndcg@{k}": m["ndcg"],
-                        f"recall@{k}": m["recall"], f"hit_rate@{k}": m["hit_rate"], "count": len(rows)})
+        m = ranking_metrics(top_k(np.asarray(scores), k), truth, total, np.arange(truth.shape[0]), n_items=n_items)
+        records.append({"task": task, "model": name, f"ndcg@{k}": m["ndcg"], f"recall@{k}": m["recall"],
+                        f"hit_rate@{k}": m["hit_rate"], "count": truth.shape[0]})
     return pd.DataFrame.from_records(records)

@@ -40,6 +40,7 @@ class FakeRecommender:
         self.live: set[tuple[str, str]] = set()  # purchases recorded since training
         self.in_stock: dict[str, bool] = {}
         self.opt_outs: set[str] = set()
+        self.forgotten: set[str] = set()  # as the real runtime: erased customers take no new purchase
         self.broken = broken
 
     def _popular(self, k: int, exclude: set[str], category: str | None) -> list[tuple[str, float, str]]:
@@ -73,7 +74,7 @@ class FakeRecommender:
         return with_arrival([(i, 0.5, "bought together") for i in ITEMS if i != item_id], k, new_arrivals)
 
     def record_purchase(self, customer_id: str, item_id: str) -> bool:
-        if item_id not in CATEGORY:
+        if item_id not in CATEGORY or customer_id in self.forgotten:
             return False
         history = self.history.setdefault(customer_id, [])
         if (customer_id, item_id) in self.live:  # as the real runtime: recording again changes nothing
@@ -93,6 +94,7 @@ class FakeRecommender:
         return True
 
     def forget_customer(self, customer_id: str) -> bool:
+        self.forgotten.add(customer_id)
         return self.history.pop(customer_id, None) is not None
 
     def set_in_stock(self, in_stock: dict[str, bool]) -> None:

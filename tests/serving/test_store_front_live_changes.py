@@ -141,9 +141,10 @@ def test_a_repeated_erasure_answers_the_same_on_every_worker(client: TestClient,
         assert first["events_removed"] == 0 and first["forgotten_in"] == ["recommender", "churn"]
         answers = [w.delete("/v1/customers/C5", headers=ADMIN).json() for w in (other, client, other)]
         assert answers == [{"customer_id": "C5", "events_removed": 0, "forgotten_in": []}] * 3
-        # a purchase posted after the erasure is a new, in-memory history: erasing it again says so
-        _post(other, _event("C5", "I9"))
-        assert client.delete("/v1/customers/C5", headers=ADMIN).json()["forgotten_in"] == ["recommender"]
+        # the store refuses a purchase posted after the erasure, and so does every worker's model
+        assert _post(other, _event("C5", "I9"))["purchases_applied"] == 0
+        assert client.get("/v1/recommendations/C5").json()["fallback"] is True
+        assert client.delete("/v1/customers/C5", headers=ADMIN).json()["forgotten_in"] == []
         assert other.delete("/v1/customers/C5", headers=ADMIN).json()["forgotten_in"] == []
 
 

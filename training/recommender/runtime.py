@@ -5,7 +5,7 @@ Public API (stable; the serving layer codes against it):
   .recommend(customer_id, k, *, exclude_purchased=False, category=None, new_arrivals=0) -> RecAnswer
   .recommend_recent(recent_items, k, *, category=None, new_arrivals=0) -> RecAnswer
   .similar(item_id, k, *, new_arrivals=0) -> list[(item_id, score, reason)]    KeyError for an unknown item
-  .record_purchase(customer_id, item_id) -> bool   reflected at once; False for an unknown item
+  .record_purchase(customer_id, item_id) -> bool   reflected at once; False for an unknown item or an erased customer
   .record_return(customer_id, item_id) -> bool     cancels that item's recorded purchase; False if none
   .data_end -> str | None                    the end of the training data (purchases from then on are new)
   .forget_customer(customer_id) -> bool      the customer becomes unknown (cold start); True if held
@@ -138,9 +138,10 @@ class RecommenderRuntime:
     # ----- request-time state -------------------------------------------------------------------
 
     def record_purchase(self, customer_id: str, item_id: str) -> bool:
-        """Remember a purchase posted after training; False for an item the model does not know."""
+        """Remember a purchase posted after training; False for an item the model does not know or a
+        customer who was erased (the store does not keep their events either)."""
         j = self._item_index.get(str(item_id))
-        if j is None:
+        if j is None or str(customer_id) in self._forgotten:
             return False
         recorded = self._recorded.setdefault(str(customer_id), [])
         if j in recorded:
@@ -161,16 +162,16 @@ class RecommenderRuntime:
         return True
 
     def forget_customer(self, customer_id: str) -> bool:
-        """Drop everything personal about a customer; later requests get the cold-start answer.
+        """Drop everything personal about a customer; later requests get the cold-start answer, and
+        purchases posted for them later are not taken in. An opt-out stays: it is a wish, not a history.
 
         Returns whether the model held anything about them."""
         cid = str(customer_id)
-        held = ((cid in self._customer_index and cid not in self._forgotten) or cid in self._recorded
-                or cid in self._customer_region or cid in self._opt_out)
+        held = cid not in self._forgotten and (cid in self._customer_index or cid in self._recorded
+                                               or cid in self._customer_region)
         self._forgotten.add(cid)
         self._recorded.pop(cid, None)
         self._customer_region.pop(cid, None)
-        self._opt_out.discard(cid)
         return held
 
     def set_in_stock(self, in_stock: dict[str, bool]) -> None:

@@ -7,12 +7,17 @@ from dataclasses import dataclass
 EVENT_TYPES: tuple[str, ...] = ("view", "cart", "purchase", "return")
 # The category of items the items table does not categorise (forecasts: `category:unknown`).
 UNKNOWN_CATEGORY = "unknown"
+# Series ids of the levels above items: `category:NAME` and the shop total.
+TOTAL_ID = "_total"
+CATEGORY_PREFIX = "category:"
 
 # Longest text the store keeps per column (the tables are created with these widths), and the
 # largest quantity of one event line.
 TEXT_LIMITS: dict[str, int] = {"customer_id": 128, "item_id": 128, "order_id": 128, "name": 512,
                                "category": 256, "region": 256}
 MAX_QUANTITY = 1_000_000_000
+MAX_STOCK_ON_HAND = 1_000_000_000_000  # units; beyond this a value is a unit or format bug
+MAX_LEAD_TIME_DAYS = 3650  # ten years
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ from features.schema import (
     EVENT_TYPES,
     EVENTS,
     ITEMS,
+    MAX_LEAD_TIME_DAYS,
     MAX_QUANTITY,
+    MAX_STOCK_ON_HAND,
     PROMOTIONS,
     TEXT_LIMITS,
     TableSpec,
@@ -170,10 +172,11 @@ def validate_events(frame: pd.DataFrame, file: str, *, latest: pd.Timestamp | No
 
 
 def _numeric(frame: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """The raw column, its trimmed text (or values) and its numbers (NaN where not a number)."""
+    """The raw column, its trimmed text (or values) and its finite numbers (NaN where not one)."""
     raw = frame[column]
     text = _text(raw) if raw.dtype == object or pd.api.types.is_string_dtype(raw) else raw
-    return raw, text, pd.to_numeric(text, errors="coerce").astype("float64")
+    num = pd.to_numeric(text, errors="coerce").astype("float64")
+    return raw, text, num.where(np.isfinite(num))  # 'inf' is not a number a shop can order from
 
 
 def _quantity(frame: pd.DataFrame, errs: _Collector) -> pd.Series:
@@ -211,6 +214,9 @@ def validate_items(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     out["in_stock"] = _bool(frame, "in_stock", errs)
     out["stock_on_hand"] = _nonneg(frame, "stock_on_hand", errs, integer=True)
     out["lead_time_days"] = _nonneg(frame, "lead_time_days", errs, integer=True)
+    for col, most in (("stock_on_hand", MAX_STOCK_ON_HAND), ("lead_time_days", MAX_LEAD_TIME_DAYS)):
+        if col in frame:
+            errs.add_mask(out[col] > most, col, frame[col], f"{{value}} is above the largest {col}, {most:,}")
     errs.raise_if_any(file)
     return out.astype({"item_id": object, "name": object, "category": object})
 

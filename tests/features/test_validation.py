@@ -128,6 +128,23 @@ def test_items_table_checks_stock_and_flags(tmp_path: Path) -> None:
     assert "row 1, column 'stock_on_hand': '-2' is not a non-negative integer" in str(info.value)
 
 
+def test_infinite_or_absurd_numbers_are_rejected(tmp_path: Path) -> None:
+    items = write(tmp_path, "item_id,price,stock_on_hand,lead_time_days\ni1,inf,inf,15\ni2,1,1e20,-inf\n"
+                  "i3,2,5,99999\n", "items.csv")
+    with pytest.raises(ContractError) as info:
+        load_table(items, "items")
+    text = str(info.value)
+    assert "row 1, column 'price': 'inf' is not a non-negative number" in text
+    assert "row 1, column 'stock_on_hand': 'inf' is not a non-negative integer" in text
+    assert "row 2, column 'stock_on_hand': '1e20' is above the largest stock_on_hand, 1,000,000,000,000" in text
+    assert "row 2, column 'lead_time_days': '-inf' is not a non-negative integer" in text
+    assert "row 3, column 'lead_time_days': '99999' is above the largest lead_time_days, 3,650" in text
+    events = write(tmp_path, HEADER + "c1,i1,2024-01-01T10:00:00Z,purchase,inf,Infinity,o1\n")
+    message = rejected(events)
+    assert "row 1, column 'quantity': 'inf' is not a positive integer" in message
+    assert "row 1, column 'price': 'Infinity' is not a number" in message
+
+
 def test_promotions_discount_must_be_a_fraction(tmp_path: Path) -> None:
     path = write(tmp_path, "start_date,end_date,category,discount\n2024-06-01,2024-06-18,toys,1.5\n", "p.csv")
     with pytest.raises(ContractError, match="row 1, column 'discount': '1.5' is not a number between 0 and 1"):

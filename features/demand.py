@@ -19,10 +19,8 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from features.schema import UNKNOWN_CATEGORY
+from features.schema import CATEGORY_PREFIX, TOTAL_ID, UNKNOWN_CATEGORY
 
-TOTAL_ID = "_total"
-CATEGORY_PREFIX = "category:"
 FREQS = ("D", "W")
 LEVELS = ("item", "category", "total")
 

@@ -3,9 +3,9 @@
 Reconciliation is bottom-up for the mean: a category's (or the shop's) mean is the sum of its items'
 means, so the levels add up exactly. The aggregate's own model run gives the shape of its
 distribution (p10/p50/p90 relative to its own mean); those quantiles are scaled by the ratio of the
-bottom-up mean to the aggregate model's mean, so the shape survives when the two levels differ a lot
-(an additive shift would push the lower quantiles to zero), then kept ordered and non-negative, with
-the mean inside p10..p90. The item-level
+bottom-up mean to the aggregate model's mean (`levels.rescaled`), so the shape survives when the two
+levels differ a lot (an additive shift would push the lower quantiles to zero), then kept ordered and
+non-negative, with the mean inside p10..p90. The item-level
 conformal offsets are not applied to aggregates (see `GlobalForecaster.predict`), and no backtest
 measures aggregate coverage yet.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from features.demand import CATEGORY_PREFIX, TOTAL_ID
+from training.forecast.levels import rescaled
 from training.forecast.windows import History
 
 
@@ -44,16 +45,4 @@ def reconcile(item: dict[str, np.ndarray], agg: dict[str, np.ndarray], groups: l
               ) -> dict[str, np.ndarray]:
     """Aggregate forecasts whose means are the sums of their items' means (arrays [n_agg, H])."""
     bottom_up = np.vstack([item["mean"][g].sum(axis=0) for g in groups])
-    own = agg["mean"]
-    positive = own > 0
-    ratio = np.divide(bottom_up, own, out=np.ones_like(bottom_up, dtype=float), where=positive)
-    out = {"mean": bottom_up}
-    for key in ("p10", "p50", "p90"):
-        # where the aggregate model forecasts no demand at all, its quantiles move up with the items' mean
-        out[key] = np.maximum(np.where(positive, agg[key] * ratio, agg[key] + bottom_up - own), 0.0)
-    # the mean of a sum of many items lies inside its 80% interval, even where the aggregate model's
-    # own mean and quantile heads disagree (its p90 below its mean)
-    out["p10"] = np.minimum(out["p10"], bottom_up)
-    out["p90"] = np.maximum(out["p90"], bottom_up)
-    out["p50"] = np.clip(out["p50"], out["p10"], out["p90"])
-    return out
+    return rescaled(agg, bottom_up)

@@ -27,7 +27,9 @@ from typing import Any
 
 import numpy as np
 
+from features.schema import CATEGORY_PREFIX, TOTAL_ID, UNKNOWN_CATEGORY
 from training.forecast.launch import LaunchCurves
+from training.forecast.levels import rescaled
 from training.inventory.policy import LeadTimeTooLong, replenishment
 
 KEYS = ("mean", "p10", "p50", "p90")
@@ -85,15 +87,16 @@ class ForecastRuntime:
                     known[key] = row[key]
 
     def take_items_table(self, items: Any) -> None:
-        """`set_items` from an items table as the store reads it (a DataFrame; empty cells are ignored);
-        its items without a forecast series get their category's launch curve (`add_launches`)."""
+        """`set_items` from an items table as the store reads it (a DataFrame; empty or infinite cells
+        are ignored); its items without a forecast series get their category's launch curve
+        (`add_launches`), which their category and the shop total then include."""
         if not len(items):
             return
         import pandas as pd  # only here: answering requests needs no pandas
 
         columns = [c for c in ("category", "stock_on_hand", "lead_time_days", "price") if c in items]
         frame = items.set_index(items["item_id"].astype(str))[columns]
-        rows = {item: {k: (None if pd.isna(v) else v) for k, v in row.items()}
+        rows = {item: {k: (None if pd.isna(v) or v in (np.inf, -np.inf) else v) for k, v in row.items()}
                 for item, row in frame.to_dict("index").items()}
         self.set_items({item: {k: v for k, v in row.items() if k != "price"} for item, row in rows.items()})
         self.add_launches(rows)
@@ -125,7 +128,8 @@ class ForecastRuntime:
                                     "launches": int(curves.launches[weekly])}
             self._items[item] = {"category": row.get("category"), "abc": None, "xyz": None,
                                  "stock_on_hand": row.get("stock_on_hand"), "lead_time_days": row.get("lead_time_days")}
-        self._tables = {freq: _with_launches(table, self._launches.get(freq), added[freq])
+        categories = {item: _maybe_str(row.get("category")) for item, row in new.items()}
+        self._tables = {freq: _with_launches(table, self._launches.get(freq), added[freq], categories)
                         for freq, table in self._base_tables.items()}
 
     def basis(self, series_id: str) -> dict[str, object]:
@@ -223,16 +227,28 @@ class ForecastRuntime:
             self.replenishment(some_item, service_level=0.95, lead_time_days=7, on_hand=0.0)
 
 
-def _with_launches(table: _Table, curves: LaunchCurves | None, added: list[tuple[str, int]]) -> _Table:
-    """`table` with one row per added item: its group's launch curve over the table's dates."""
+def _with_launches(table: _Table, curves: LaunchCurves | None, added: list[tuple[str, int]],
+                   categories: dict[str, str | None]) -> _Table:
+    """`table` with one row per added item, its group's launch curve over the table's dates, and
+    those means added to the item's category and to the shop total, so the levels still add up."""
     if curves is None or not added:
         return table
     width = len(table.dates)
     index = dict(table.index)
     for k, (item, _) in enumerate(added):
         index[item] = len(table.index) + k
-    rows = [g for _, g in added]
-    values = {key: np.vstack([table.values[key], curves.values[key][rows, :width]]) for key in KEYS}
+    launched = {key: curves.values[key][[g for _, g in added], :width] for key in KEYS}
+    extra = np.zeros_like(table.values["mean"])
+    for k, (item, _) in enumerate(added):
+        for level in (f"{CATEGORY_PREFIX}{categories.get(item) or UNKNOWN_CATEGORY}", TOTAL_ID):
+            if level in table.index:
+                extra[table.index[level]] += launched["mean"][k]
+    rows = np.flatnonzero(extra.any(axis=1))
+    base = {key: table.values[key].copy() for key in KEYS}
+    moved = rescaled({key: base[key][rows] for key in KEYS}, base["mean"][rows] + extra[rows])
+    for key in KEYS:
+        base[key][rows] = moved[key]
+    values = {key: np.vstack([base[key], launched[key]]) for key in KEYS}
     return _Table(index, table.dates, values)
 
 

@@ -109,6 +109,34 @@ def test_a_new_catalogue_item_gets_the_shops_launch_curve(trained: TrainResult) 
     runtime.smoke_check()
 
 
+def _level_gaps(runtime: ForecastRuntime, freq: str) -> dict[str, float]:
+    """Largest gap, per aggregate series, between its mean and the sum of its items' means."""
+    horizon = runtime.max_horizon(freq)
+    items = [s for s in runtime.series_ids() if not s.startswith("category:") and s != "_total"]
+    means = {s: np.array([r["mean"] for r in runtime.forecast(s, horizon, freq)]) for s in runtime.series_ids()}
+    members: dict[str, list[str]] = {"_total": items}
+    for item in items:
+        category = runtime.replenishment(item, service_level=0.9)["category"] or "unknown"
+        members.setdefault(f"category:{category}", []).append(item)
+    return {level: float(np.abs(means[level] - sum(means[i] for i in group)).max())
+            for level, group in members.items() if level in means}
+
+
+def test_launched_items_are_in_their_category_and_the_shop_total(trained: TrainResult) -> None:
+    runtime = ForecastRuntime.load(trained.folder)
+    before = {freq: runtime.forecast("category:mugs", 6, freq) for freq in ("W", "D")}
+    runtime.take_items_table(_catalogue(["new01", "new02"]))
+    for freq in ("W", "D"):
+        gaps = _level_gaps(runtime, freq)
+        assert "category:mugs" in gaps and max(gaps.values()) < 1e-6, gaps
+        after = runtime.forecast("category:mugs", 6, freq)
+        assert all(a["mean"] > b["mean"] for a, b in zip(after, before[freq]))
+        assert all(r["p10"] <= r["p50"] <= r["p90"] and r["p10"] <= r["mean"] <= r["p90"] for r in after)
+    runtime.smoke_check()
+    runtime.take_items_table(_catalogue([]))  # taken off the catalogue: the levels are as trained
+    assert runtime.forecast("category:mugs", 6, "W") == before["W"]
+
+
 def test_an_item_that_sold_before_the_last_year_gets_no_launch_curve(trained: TrainResult,
                                                                      tmp_path_factory: pytest.TempPathFactory) -> None:
     runtime = ForecastRuntime.load(trained.folder)

@@ -18,6 +18,8 @@ router = APIRouter(prefix="/v1/inventory", tags=["inventory"])
 
 
 OnHand = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
+OrderCost = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
+HoldingCost = Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)]
 
 
 def _blank_is_none(value: object) -> object:
@@ -34,11 +36,22 @@ async def replenishment(
                                                 "(default: the item's lead time in the items table)")] = None,
     on_hand: Annotated[OnHand | None, BeforeValidator(_blank_is_none),
                        Query(description="units in stock now, 0..1e9 (default: the items table)")] = None,
+    order_cost: Annotated[OrderCost | None, Query(description="cost of placing one order; with holding_cost "
+                                                  "the order follows the economic order quantity")] = None,
+    holding_cost: Annotated[HoldingCost | None, Query(description="cost of holding one unit for a year, "
+                                                      "above 0; goes with order_cost")] = None,
 ) -> Response:
-    """Safety stock, reorder point, suggested order quantity and stockout risk over the lead time."""
+    """Safety stock, reorder point, suggested order quantity and stockout risk over the lead time.
+
+    The suggested order tops the stock up to `order_up_to`; with `order_cost` and `holding_cost` it is
+    instead whole lots of the economic order quantity (`eoq`), ordered at or below the reorder point."""
+    if (order_cost is None) != (holding_cost is None):
+        lacking = "holding_cost" if holding_cost is None else "order_cost"
+        return unprocessable([{"loc": ["query", lacking], "type": "missing",
+                               "msg": "order_cost and holding_cost go together: give both for an EOQ, or neither"}])
     try:
-        plan = model.runtime.replenishment(item_id, service_level=service_level,
-                                           lead_time_days=lead_time_days, on_hand=on_hand)
+        plan = model.runtime.replenishment(item_id, service_level=service_level, lead_time_days=lead_time_days,
+                                           on_hand=on_hand, order_cost=order_cost, holding_cost=holding_cost)
     except KeyError:
         raise HTTPException(404, f"no forecast for item {item_id!r}") from None
     except LeadTimeTooLong as exc:  # only a lead time given here; the items table's gives `missing`

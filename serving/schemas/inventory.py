@@ -24,6 +24,10 @@ class ReplenishmentResponse(BaseModel):
     reorder_point: float | None = None
     suggested_order_quantity: float | None = None
     stockout_probability: float | None = None
+    eoq: float | None = Field(default=None, description="economic order quantity, when order_cost and "
+                              "holding_cost are given")
+    order_policy: str | None = Field(default=None, description="how the suggested order was set: "
+                                     "order_up_to, or eoq when both costs are given")
     demand_from: dt.date | None = Field(default=None, description="the first day the lead time covers: the day "
                                         "after the last sale in the training data")
     missing: list[str] = Field(default_factory=list)

@@ -149,7 +149,8 @@ class FakeForecast:
     take_items_table = ForecastRuntime.take_items_table  # the real conversion, into set_items above
 
     def replenishment(self, item_id: str, *, service_level: float = 0.95, lead_time_days: int | None = None,
-                      on_hand: float | None = None) -> dict[str, Any]:
+                      on_hand: float | None = None, order_cost: float | None = None,
+                      holding_cost: float | None = None) -> dict[str, Any]:
         if item_id not in ITEMS:
             raise KeyError(item_id)
         lead = 10 if lead_time_days is None else lead_time_days  # the items table's lead time
@@ -159,7 +160,8 @@ class FakeForecast:
         safety = 3.0 * service_level
         out: dict[str, Any] = {"service_level": service_level, "lead_time_days": lead, "on_hand": on_hand,
                                "safety_stock": safety, "reorder_point": demand + safety,
-                               "days_of_cover": float("inf") if on_hand else None, "missing": []}
+                               "days_of_cover": float("inf") if on_hand else None, "missing": [],
+                               "eoq": None if order_cost is None or holding_cost is None else 10.0}
         if on_hand is None:
             out["missing"] = ["stock_on_hand"]
         else:

@@ -6,6 +6,7 @@ Marked slow: training the three families takes over a minute on the shared 2-cor
 from __future__ import annotations
 
 import datetime as dt
+import math
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -153,6 +154,11 @@ def test_forecasts_and_replenishment(real: TestClient) -> None:
     beyond = real.get(f"/v1/inventory/{series[0]}/replenishment", params={"lead_time_days": longest + 1})
     assert beyond.status_code == 422 and "'lead_time_days'" in beyond.json()["message"]
     assert f"at most {longest}" in beyond.json()["message"]
+    eoq = real.get(f"/v1/inventory/{series[0]}/replenishment",
+                   params={"lead_time_days": 7, "on_hand": 0, "order_cost": 40, "holding_cost": 2}).json()
+    assert eoq["order_policy"] == "eoq" and eoq["eoq"] > 0
+    lots = eoq["suggested_order_quantity"] / math.ceil(eoq["eoq"])
+    assert lots == int(lots) >= 1 and eoq["suggested_order_quantity"] > eoq["reorder_point"]
 
 
 # ---- churn ---------------------------------------------------------------------------------------

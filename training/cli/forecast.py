@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import os
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -206,6 +208,9 @@ def export_command(
     freq: str = typer.Option("W", help="W (weeks) or D (days)"),
     horizon: int = typer.Option(8, min=1, help="buckets per item"),
     service_level: float = typer.Option(0.95, help="service level of the reorder point, above 0.5 and below 1"),
+    order_cost: float | None = typer.Option(None, help="cost of placing one order; with --holding-cost the "
+                                            "suggested order is whole lots of the economic order quantity"),
+    holding_cost: float | None = typer.Option(None, help="cost of holding one unit for a year, above 0"),
     model_ref: str = typer.Option("champion", "--model", help="registry alias or version"),
 ) -> None:
     """Write item, category, bucket, p10, p50, p90, reorder point and suggested order for planners.
@@ -216,12 +221,7 @@ def export_command(
     from training.forecast.runtime import ForecastRuntime
     from training.tracking import download_model, resolve_version
 
-    if out.suffix.lower() not in (".csv", ".parquet"):
-        raise typer.BadParameter("must end in .csv or .parquet", param_hint="--out")
-    if not out.parent.is_dir():
-        raise typer.BadParameter(f"folder {out.parent} does not exist", param_hint="--out")
-    if not 0.5 < service_level < 1.0:  # the API's bounds
-        raise typer.BadParameter(f"must be above 0.5 and below 1, got {service_level}", param_hint="--service-level")
+    _check_export_options(out, freq, service_level, order_cost, holding_cost)
     settings = Settings()
     version = resolve_version(settings, "forecast", model_ref)
     folder = download_model(settings, "forecast", model_ref) if version is not None else None
@@ -233,11 +233,39 @@ def export_command(
     runtime = ForecastRuntime.load(folder)
     typer.echo(f"items table: {_take_current_items(runtime, settings)}")
     try:
-        frame = export_table(runtime, freq=freq, horizon=horizon, service_level=service_level)
+        frame = export_table(runtime, freq=freq, horizon=horizon, service_level=service_level,
+                             order_cost=order_cost, holding_cost=holding_cost)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--horizon/--freq") from exc
-    write_atomically(frame, out)
+    try:
+        write_atomically(frame, out)
+    except OSError as exc:  # e.g. a read-only or special file system; nothing is left behind
+        raise typer.BadParameter(f"cannot write {out}: {exc.strerror or exc}", param_hint="--out") from exc
     typer.echo(f"wrote {len(frame)} rows for {frame['item'].nunique()} items to {out} from shopml-forecast v{version}")
+
+
+def _check_export_options(out: Path, freq: str, service_level: float, order_cost: float | None,
+                          holding_cost: float | None) -> None:
+    """Refuse bad export options before any work, naming the option."""
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        raise typer.BadParameter("must end in .csv or .parquet", param_hint="--out")
+    if out.is_dir():
+        raise typer.BadParameter(f"{out} is a folder", param_hint="--out")
+    if not out.parent.is_dir():
+        raise typer.BadParameter(f"folder {out.parent} does not exist", param_hint="--out")
+    if not os.access(out.parent, os.W_OK):
+        raise typer.BadParameter(f"folder {out.parent} is not writable", param_hint="--out")
+    if freq not in ("W", "D"):
+        raise typer.BadParameter(f"must be W (weeks) or D (days), got {freq!r}", param_hint="--freq")
+    if not 0.5 < service_level < 1.0:  # the API's bounds
+        raise typer.BadParameter(f"must be above 0.5 and below 1, got {service_level}", param_hint="--service-level")
+    if (order_cost is None) != (holding_cost is None):
+        raise typer.BadParameter("--order-cost and --holding-cost go together: give both for an EOQ, or neither",
+                                 param_hint="--holding-cost" if holding_cost is None else "--order-cost")
+    if order_cost is not None and not 0 <= order_cost < math.inf:
+        raise typer.BadParameter(f"must be 0 or more, got {order_cost}", param_hint="--order-cost")
+    if holding_cost is not None and not 0 < holding_cost < math.inf:
+        raise typer.BadParameter(f"must be above 0, got {holding_cost}", param_hint="--holding-cost")
 
 
 def _take_current_items(runtime: ForecastRuntime, settings: Settings) -> str:

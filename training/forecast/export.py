@@ -16,14 +16,16 @@ from features.demand import CATEGORY_PREFIX, TOTAL_ID
 from training.forecast.runtime import ForecastRuntime
 
 COLUMNS = ["item", "category", "week", "p10", "p50", "p90", "mean", "reorder_point", "suggested_order",
-           "abc", "xyz", "missing"]
+           "eoq", "abc", "xyz", "missing"]
 
 
 def export_table(runtime: ForecastRuntime, *, freq: str = "W", horizon: int = 8, service_level: float = 0.95,
+                 order_cost: float | None = None, holding_cost: float | None = None,
                  show_progress: bool = True) -> pd.DataFrame:
     """One row per item and bucket; reorder point and suggested order are empty where lead time or stock is unknown.
 
-    The bucket column is called `week` for weekly exports and `day` for daily ones.
+    The bucket column is called `week` for weekly exports and `day` for daily ones. With both costs the
+    suggested order is whole lots of the economic order quantity (`eoq`), as the API answers.
     """
     if horizon > runtime.max_horizon(freq):
         raise ValueError(f"horizon must be at most {runtime.max_horizon(freq)} for freq={freq}, got {horizon}")
@@ -32,13 +34,14 @@ def export_table(runtime: ForecastRuntime, *, freq: str = "W", horizon: int = 8,
     with Progress(disable=not show_progress, transient=True) as progress:
         task = progress.add_task("exporting forecasts", total=len(items))
         for item in items:
-            plan = runtime.replenishment(item, service_level=service_level)
+            plan = runtime.replenishment(item, service_level=service_level, order_cost=order_cost,
+                                         holding_cost=holding_cost)
             missing = ",".join(plan["missing"])  # type: ignore[arg-type]
             for point in runtime.forecast(item, horizon, freq):
                 rows.append({"item": item, "category": plan["category"], "week": point["date"],
                              "p10": point["p10"], "p50": point["p50"], "p90": point["p90"], "mean": point["mean"],
                              "reorder_point": plan["reorder_point"], "suggested_order": plan["suggested_order_quantity"],
-                             "abc": plan["abc"], "xyz": plan["xyz"], "missing": missing})
+                             "eoq": plan["eoq"], "abc": plan["abc"], "xyz": plan["xyz"], "missing": missing})
             progress.advance(task)
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame.rename(columns={"week": "day"}) if freq == "D" else frame

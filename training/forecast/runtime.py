@@ -7,8 +7,9 @@ Public API (stable; the serving package codes against it):
 - `.forecast(series_id, horizon, freq) -> list[dict]`: `{date, mean, p10, p50, p90}` per bucket, `date`
   the bucket's first day (a Monday for weeks); KeyError for an unknown series, ValueError for a horizon
   above `max_horizon(freq)` or an unknown freq
-- `.replenishment(item_id, *, service_level, lead_time_days, on_hand) -> dict`: safety_stock,
-  reorder_point, suggested_order_quantity, stockout_probability, order_up_to, eoq, days_of_cover,
+- `.replenishment(item_id, *, service_level, lead_time_days, on_hand, order_cost, holding_cost) -> dict`:
+  safety_stock, reorder_point, suggested_order_quantity, stockout_probability, order_up_to, eoq,
+  order_policy ("order_up_to", or "eoq" when both costs are given), days_of_cover,
   abc, xyz, `demand_from` (the first day the lead time covers: the day after the last sale) and
   `missing` (what was unknown, e.g. ["stock_on_hand"]); lead time and stock on hand fall
   back to the items table; KeyError for an unknown item
@@ -163,8 +164,10 @@ class ForecastRuntime:
                 for k in range(horizon)]
 
     def replenishment(self, item_id: str, *, service_level: float = 0.95, lead_time_days: int | None = None,
-                      on_hand: float | None = None) -> dict[str, object]:
-        """Safety stock, reorder point, order quantity and stockout risk for one item.
+                      on_hand: float | None = None, order_cost: float | None = None,
+                      holding_cost: float | None = None) -> dict[str, object]:
+        """Safety stock, reorder point, order quantity and stockout risk for one item; with both costs
+        (per order; per unit and year) the order follows the economic order quantity.
 
         Raises LeadTimeTooLong when a given lead time reaches past the stored forecast. When the items
         table's lead time does, the answer leaves what needs it empty and says
@@ -174,12 +177,13 @@ class ForecastRuntime:
         info = self._items[item_id]
         lead = lead_time_days if lead_time_days is not None else _maybe_int(info.get("lead_time_days"))
         stock = on_hand if on_hand is not None else _maybe_float(info.get("stock_on_hand"))
+        costs = {"order_cost": order_cost, "holding_cost": holding_cost}
         try:
-            answer = self._plan(item_id, service_level, lead, stock)
+            answer = self._plan(item_id, service_level, lead, stock, costs)
         except LeadTimeTooLong:
             if lead_time_days is not None:
                 raise
-            answer = self._plan(item_id, service_level, None, stock)
+            answer = self._plan(item_id, service_level, None, stock, costs)
             answer["lead_time_days"] = lead
             answer["missing"] = sorted({*answer["missing"], "lead_time_beyond_forecast"} - {"lead_time_days"})  # type: ignore[misc]
         answer.update(item_id=item_id, abc=info.get("abc"), xyz=info.get("xyz"), category=info.get("category"),
@@ -188,13 +192,15 @@ class ForecastRuntime:
             answer["missing"] = sorted({*answer["missing"], "sales_history"})  # type: ignore[misc]
         return answer
 
-    def _plan(self, item_id: str, service_level: float, lead: int | None, stock: float | None) -> dict[str, object]:
+    def _plan(self, item_id: str, service_level: float, lead: int | None, stock: float | None,
+              costs: dict[str, float | None]) -> dict[str, object]:
         table = self._table("W")
         row = table.index[item_id]
         v = table.values
         elapsed = self.elapsed_days()
         answer = replenishment(v["mean"][row], v["p10"][row], v["p90"][row], bucket_days=BUCKET_DAYS["W"],
-                               service_level=service_level, lead_time_days=lead, on_hand=stock, elapsed_days=elapsed)
+                               service_level=service_level, lead_time_days=lead, on_hand=stock, elapsed_days=elapsed,
+                               order_cost=costs["order_cost"], holding_cost=costs["holding_cost"])
         answer["demand_from"] = (dt.date.fromisoformat(table.dates[0]) + dt.timedelta(days=elapsed)).isoformat()
         return answer
 

@@ -62,8 +62,11 @@ def replenishment(mean: Sequence[float], p10: Sequence[float], p90: Sequence[flo
                   service_level: float, lead_time_days: int | None, on_hand: float | None,
                   review_days: int = REVIEW_DAYS, order_cost: float | None = None,
                   holding_cost: float | None = None, elapsed_days: int = 0) -> dict[str, object]:
-    """Safety stock, reorder point, order-up-to quantity (EOQ when costs are known) and stockout risk.
+    """Safety stock, reorder point, suggested order and stockout risk.
 
+    The suggested order follows an order-up-to policy (order up to `order_up_to` at each review), or,
+    when both costs are given, an (s, Q) policy with the economic order quantity: at or below the
+    reorder point order whole EOQ lots until the stock is above it (`order_policy` says which).
     `holding_cost` is per unit and year; `order_cost` per order. Quantities are units, rounded up.
     `elapsed_days`: days of the first bucket already observed (the lead time starts after them).
     """
@@ -97,21 +100,37 @@ def replenishment(mean: Sequence[float], p10: Sequence[float], p90: Sequence[flo
         order_up_to = cycle.quantile(service_level)
         out.update(lead_time_demand=lead.mean, safety_stock=max(0, math.ceil(reorder_point - lead.mean)),
                    reorder_point=reorder_point, order_up_to=order_up_to)
+    eoq = _eoq(daily * 365.0, order_cost, holding_cost)
+    out.update(eoq=eoq, order_policy="order_up_to" if eoq is None else "eoq")
+    if lead_time_days is not None:
         if on_hand is None:
             out.update(suggested_order_quantity=None, stockout_probability=None)
         else:
-            out["suggested_order_quantity"] = max(0, math.ceil(order_up_to - on_hand))
+            out["suggested_order_quantity"] = (max(0, math.ceil(order_up_to - on_hand)) if eoq is None
+                                               else eoq_order(on_hand, reorder_point, eoq))
             out["stockout_probability"] = lead.exceeds(on_hand)
     out["days_of_cover"] = None if on_hand is None else (on_hand / daily if daily > 0 else math.inf)
-    out["eoq"] = _eoq(daily * 365.0, order_cost, holding_cost)
     out["missing"] = sorted(set(missing))
     return out
 
 
+def eoq_order(on_hand: float, reorder_point: float, eoq: float) -> int:
+    """The order of an (s, Q) policy: nothing above the reorder point, else the fewest whole EOQ lots
+    (each rounded up to a unit) that lift the stock above it."""
+    if on_hand > reorder_point:
+        return 0
+    lot = max(1, math.ceil(eoq))
+    return lot * (math.floor((reorder_point - on_hand) / lot) + 1)
+
+
 def _eoq(annual_demand: float, order_cost: float | None, holding_cost: float | None) -> float | None:
     """Economic order quantity; None unless both costs are given (EOQ is optional)."""
-    if order_cost is None or holding_cost is None:
+    if order_cost is None and holding_cost is None:
         return None
+    if order_cost is None or holding_cost is None:
+        raise ValueError("order_cost and holding_cost go together: give both for an EOQ, or neither")
     if holding_cost <= 0:
         raise ValueError(f"holding_cost must be > 0, got {holding_cost}")
+    if order_cost < 0:
+        raise ValueError(f"order_cost must be >= 0, got {order_cost}")
     return math.sqrt(2.0 * annual_demand * order_cost / holding_cost)

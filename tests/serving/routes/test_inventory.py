@@ -13,6 +13,9 @@ def test_replenishment(client: TestClient) -> None:
     assert body["item_id"] == "I1" and body["service_level"] == 0.9 and body["lead_time_days"] == 7
     assert {"safety_stock", "reorder_point", "suggested_order_quantity", "stockout_probability"} <= set(body)
     assert body["days_of_cover"] is None  # an infinite cover is answered as null, JSON has no infinity
+    assert body["eoq"] is None
+    costs = {"order_cost": 40, "holding_cost": 2}
+    assert client.get("/v1/inventory/I1/replenishment", params=costs).json()["eoq"] == 10.0
 
 
 def test_defaults_come_from_the_items_table(client: TestClient) -> None:
@@ -33,6 +36,11 @@ def test_unknown_item_is_404(client: TestClient) -> None:
     ({"lead_time_days": 360}, "lead_time_days"),  # longer than the stored forecast covers
     ({"on_hand": -1}, "on_hand"),
     ({"on_hand": "lots"}, "on_hand"),
+    ({"order_cost": 10}, "holding_cost"),  # the two costs go together
+    ({"holding_cost": 1}, "order_cost"),
+    ({"order_cost": 10, "holding_cost": 0}, "holding_cost"),
+    ({"order_cost": -1, "holding_cost": 1}, "order_cost"),
+    ({"order_cost": "inf", "holding_cost": 1}, "order_cost"),
 ])
 def test_bounds(client: TestClient, params: dict, name: str) -> None:
     r = client.get("/v1/inventory/I1/replenishment", params=params)

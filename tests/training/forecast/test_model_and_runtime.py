@@ -14,7 +14,7 @@ from training.forecast.global_model import ForecastFitError, GlobalForecaster
 from training.forecast.history import prepare, top_items
 from training.forecast.pipeline import train_forecast_folder
 from training.forecast.runtime import ForecastRuntime
-from training.inventory.policy import LeadTimeTooLong
+from training.inventory.policy import LeadTimeTooLong, eoq_order
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +122,9 @@ def test_replenishment_says_what_is_missing(folder: Path) -> None:
     partial = rt.replenishment("item01", service_level=0.9, lead_time_days=14, on_hand=None)
     assert partial["missing"] == ["stock_on_hand"] and partial["suggested_order_quantity"] is None
     assert partial["reorder_point"] is not None
+    lots = rt.replenishment("item00", service_level=0.95, on_hand=0, order_cost=40.0, holding_cost=2.0)
+    assert lots["order_policy"] == "eoq" and lots["eoq"] > 0
+    assert lots["suggested_order_quantity"] == eoq_order(0, lots["reorder_point"], lots["eoq"])
     with pytest.raises(KeyError):
         rt.replenishment("nope", service_level=0.95, lead_time_days=7, on_hand=1)
     assert rt.elapsed_days() == 0  # the history ends on a Sunday

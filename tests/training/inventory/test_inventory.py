@@ -11,7 +11,7 @@ from scipy import stats
 
 from training.inventory.classes import abc_classes, turnover_days, xyz_classes
 from training.inventory.demand import CountDemand
-from training.inventory.policy import Z80, demand_over, replenishment
+from training.inventory.policy import Z80, demand_over, eoq_order, replenishment
 
 WEEKS = 8
 MEAN = [70.0] * WEEKS  # 10 a day
@@ -107,6 +107,18 @@ def test_eoq_when_costs_are_given() -> None:
     r = replenishment(MEAN, P10, P90, bucket_days=7, service_level=0.95, lead_time_days=7, on_hand=0,
                       order_cost=50.0, holding_cost=2.0)
     assert r["eoq"] == pytest.approx(math.sqrt(2 * 3650 * 50 / 2))
+    assert r["order_policy"] == "eoq" and r["suggested_order_quantity"] == eoq_order(0, r["reorder_point"], r["eoq"])
+    plain = replenishment(MEAN, P10, P90, bucket_days=7, service_level=0.95, lead_time_days=7, on_hand=0)
+    assert plain["eoq"] is None and plain["order_policy"] == "order_up_to"
+    with pytest.raises(ValueError, match="go together"):
+        replenishment(MEAN, P10, P90, bucket_days=7, service_level=0.95, lead_time_days=7, on_hand=0, order_cost=5.0)
+
+
+def test_an_eoq_order_is_whole_lots_that_lift_the_stock_above_the_reorder_point() -> None:
+    assert eoq_order(on_hand=30, reorder_point=20, eoq=12.2) == 0
+    assert eoq_order(on_hand=20, reorder_point=20, eoq=12.2) == 13
+    assert eoq_order(on_hand=0, reorder_point=20, eoq=12.2) == 26  # one lot would leave 13 <= 20
+    assert eoq_order(on_hand=0, reorder_point=20, eoq=0.2) == 21  # lots of at least one unit
     with pytest.raises(ValueError, match="service_level"):
         replenishment(MEAN, P10, P90, bucket_days=7, service_level=1.2, lead_time_days=7, on_hand=0)
 

@@ -11,6 +11,7 @@ __all__ = ["FAMILIES"]
 
 MAX_K = 100
 MAX_LIMIT = 1_000
+MAX_OFFSET = 1_000_000_000  # customers to skip in a paged list
 MAX_HORIZON = 104
 MAX_BATCH_CUSTOMERS = 100
 MAX_RECENT_ITEMS = 100

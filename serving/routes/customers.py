@@ -6,9 +6,9 @@ import asyncio
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 
-from serving.config import MAX_LIMIT
+from serving.config import MAX_LIMIT, MAX_OFFSET
 from serving.deps import AdminDep, ChurnDep, ServiceDep, StoreDep
 from serving.responses import json_answer, plain
 from serving.routes.params import CustomerId
@@ -20,7 +20,8 @@ from serving.schemas.customers import (
     StageName,
 )
 
-router = APIRouter(prefix="/v1/customers", tags=["customers"])
+PREFIX = "/v1/customers"
+router = APIRouter(prefix=PREFIX, tags=["customers"])
 log = logging.getLogger(__name__)
 
 
@@ -30,9 +31,11 @@ STAGE_HELP = ("lifecycle stages to list, one or more (repeat the parameter): new
 
 
 @router.get("/at-risk", response_model=AtRiskResponse)
+@router.get("/at-risk/", include_in_schema=False)
 async def at_risk(model: ChurnDep,
                   limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"1..{MAX_LIMIT}")] = 100,
-                  offset: Annotated[int, Query(ge=0, description="customers to skip (paging)")] = 0,
+                  offset: Annotated[int, Query(ge=0, le=MAX_OFFSET,
+                                               description=f"customers to skip (paging), 0..{MAX_OFFSET:,}")] = 0,
                   stage: Annotated[list[StageName] | None, Query(description=STAGE_HELP)] = None) -> Response:
     """Customers with at least a medium churn risk in the chosen lifecycle stages, the most expected
     value lost first, one page at a time (`total` counts every page)."""
@@ -44,6 +47,7 @@ async def at_risk(model: ChurnDep,
 
 @router.get("/{customer_id:path}/churn", response_model=ChurnResponse,
             responses={404: {"description": "unknown customer"}})
+@router.get("/{customer_id:path}/churn/", include_in_schema=False)
 async def churn(customer_id: CustomerId, model: ChurnDep) -> Response:
     """Probability that the customer makes no purchase within the horizon, with its main reasons."""
     try:
@@ -55,6 +59,7 @@ async def churn(customer_id: CustomerId, model: ChurnDep) -> Response:
 
 @router.get("/{customer_id:path}/profile", response_model=ProfileResponse,
             responses={404: {"description": "unknown customer"}})
+@router.get("/{customer_id:path}/profile/", include_in_schema=False)
 async def profile(customer_id: CustomerId, model: ChurnDep) -> Response:
     """RFM segment, lifecycle stage and expected value."""
     try:
@@ -66,9 +71,24 @@ async def profile(customer_id: CustomerId, model: ChurnDep) -> Response:
 
 @router.delete("/{customer_id:path}", response_model=ErasureResponse, dependencies=[AdminDep],
                responses={401: {"description": "no X-API-Key"}, 403: {"description": "wrong X-API-Key"}})
-async def erase_customer(customer_id: CustomerId, service: ServiceDep, store: StoreDep) -> Response:
-    """Erase the customer's events and profile, forget them in every model, exclude them from training."""
+async def erase_customer(customer_id: CustomerId, request: Request, service: ServiceDep, store: StoreDep) -> Response:
+    """Erase the customer's events and profile, forget them in every model, exclude them from training.
+
+    Erasure cannot be undone, so the id must be unambiguous: a slash inside it is sent as %2F, and a
+    path with a literal slash (`/v1/customers/C1/churn`) is refused instead of erasing `C1/churn`."""
+    _refuse_ambiguous_erasure(request)
     removed = await asyncio.to_thread(store.erase_customer, customer_id)
     forgotten = service.forget_customer(customer_id)
     log.info("erased customer: %d events removed, forgotten in %s", removed, forgotten or "no model")
     return json_answer(ErasureResponse(customer_id=customer_id, events_removed=int(removed), forgotten_in=forgotten))
+
+
+def _refuse_ambiguous_erasure(request: Request) -> None:
+    """Raise 405 or 404 for a DELETE whose raw path is not one %2F-encoded customer id."""
+    raw = bytes(request.scope.get("raw_path") or request.url.path.encode())
+    tail = raw.split(PREFIX.encode() + b"/", 1)[-1].rstrip(b"/")
+    if tail != b"at-risk" and b"/" not in tail:
+        return
+    if tail == b"at-risk" or tail.rsplit(b"/", 1)[-1] in (b"churn", b"profile"):
+        raise HTTPException(405, "Method Not Allowed", headers={"Allow": "GET"})
+    raise HTTPException(404, f"no customer path {request.url.path}: send a slash inside a customer id as %2F")

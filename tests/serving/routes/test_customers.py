@@ -97,7 +97,7 @@ def test_at_risk_pages_with_offset_and_total(client: TestClient) -> None:
     assert [p["total"] for p in pages] == [3, 3, 3] and [p["offset"] for p in pages] == [0, 2, 4]
 
 
-@pytest.mark.parametrize("offset", ["-1", "two"])
+@pytest.mark.parametrize("offset", ["-1", "two", "9223372036854775807", "1000000001"])
 def test_offset_is_validated(client: TestClient, offset: str) -> None:
     r = client.get("/v1/customers/at-risk", params={"offset": offset})
     assert r.status_code == 422 and "'offset'" in r.json()["message"]
@@ -133,6 +133,26 @@ def test_delete_erases_store_and_memory(client: TestClient, app: FastAPI) -> Non
     assert client.get("/v1/customers/C1/churn").status_code == 404
     again = client.delete("/v1/customers/C1", headers=ADMIN).json()
     assert again["events_removed"] == 0 and again["forgotten_in"] == []  # only models that held them
+
+
+@pytest.mark.parametrize(("path", "status"), [("/v1/customers/C1/churn", 405), ("/v1/customers/C1/profile/", 405),
+                                               ("/v1/customers/at-risk", 405), ("/v1/customers/SHOP/42", 404)])
+def test_an_ambiguous_erasure_path_erases_nothing(client: TestClient, app: FastAPI, path: str, status: int) -> None:
+    r = client.delete(path, headers=ADMIN)
+    assert r.status_code == status, r.text
+    assert not app.state.service.store.erased_customers()
+    assert client.get("/v1/recommendations/C1").json()["fallback"] is False
+
+
+def test_a_slashed_id_sent_as_2f_is_erased(client: TestClient, app: FastAPI) -> None:
+    r = client.delete("/v1/customers/SHOP%2F42", headers=ADMIN)
+    assert r.status_code == 200 and r.json()["customer_id"] == "SHOP/42"
+    assert app.state.service.store.erased_customers() == {"SHOP/42"}
+
+
+@pytest.mark.parametrize("path", ["/v1/customers/C1/churn/", "/v1/customers/C1/profile/", "/v1/customers/at-risk/"])
+def test_a_trailing_slash_answers_as_without_it(client: TestClient, path: str) -> None:
+    assert client.get(path).json() == client.get(path.rstrip("/")).json()
 
 
 def test_erased_customer_stays_forgotten_after_reload(client: TestClient, app: FastAPI) -> None:

@@ -32,11 +32,16 @@ PROMOTION_COLUMNS = ["start_date", "end_date", "item_id", "category", "discount"
 
 @dataclass(frozen=True)
 class IngestStats:
-    """What one ingest did: rows offered, rows added, rows of erased customers skipped, rows already stored."""
+    """What one ingest did: rows offered, rows added, rows of erased customers skipped, rows already
+    stored; and the customers-table rows (side table, derived from events) kept and skipped as erased."""
 
     rows: int
     added: int
     erased: int = 0
+    customers_kept: int = 0
+    customers_erased: int = 0
+    derived_customers_kept: int = 0
+    derived_customers_erased: int = 0
 
     @property
     def already_stored(self) -> int:
@@ -114,8 +119,9 @@ class EventStore:
             erased = _erased(conn)
             events = _without(erased, result.events)
             erased_rows = len(result.events) - len(events)
-            customers = _without(erased, customers) if customers is not None else None
-            derived_customers = _without(erased, result.customers) if result.customers is not None else None
+            given, derived = customers, result.customers
+            customers = _without(erased, given) if given is not None else None
+            derived_customers = _without(erased, derived) if derived is not None else None
             added = self._append(conn, events, result.source, progress)
             # rows derived from the events file only fill gaps; the side tables' values win
             for frame, fill_only in ((result.items, True), (items, False)):
@@ -126,7 +132,11 @@ class EventStore:
                     upsert_rows(conn, t.customers, _customer_rows(frame), "customer_id", fill_only=fill_only)
             if promotions is not None and len(promotions):
                 upsert_rows(conn, t.promotions, _promotion_rows(promotions), "promo_key")
-        return IngestStats(rows=len(result.events), added=added, erased=erased_rows)
+        kept, kept_derived = (len(f) if f is not None else 0 for f in (customers, derived_customers))
+        return IngestStats(rows=len(result.events), added=added, erased=erased_rows, customers_kept=kept,
+                           customers_erased=(len(given) if given is not None else 0) - kept,
+                           derived_customers_kept=kept_derived,
+                           derived_customers_erased=(len(derived) if derived is not None else 0) - kept_derived)
 
     def _append(self, conn: Connection, events: pd.DataFrame, source: str, progress: ProgressFn | None) -> int:
         if events.empty:

@@ -89,3 +89,18 @@ def test_items_alone_update_stock_without_an_events_file(settings: Settings, tmp
 def test_ingest_without_any_file_is_refused(settings: Settings) -> None:
     out = runner.invoke(app, ["ingest"])
     assert out.exit_code == 2 and "give an events file, or at least one of --items" in flat(out.output)
+
+
+def test_customers_rows_of_erased_customers_are_counted_as_skipped(settings: Settings, tmp_path: Path) -> None:
+    store = EventStore.from_settings(settings)
+    store.erase_customer("C2")
+    store.close()
+    table = tmp_path / "customers.csv"
+    table.write_text("customer_id,region,personalization_opt_out\nC1,east,false\nC2,west,true\n")
+    result = runner.invoke(app, ["ingest", "--customers", str(table)])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"customers\s+1 rows loaded", result.output), result.output
+    assert re.search(r"skipped\s+1 customers rows of customers who asked to be erased", result.output)
+    store = EventStore.from_settings(settings)
+    assert set(store.read_customers()["customer_id"]) == {"C1"}
+    store.close()

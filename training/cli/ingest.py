@@ -61,12 +61,18 @@ def print_report(result: LoadResult, stats: IngestStats, side: dict, store_url: 
         console.print(f"added   {stats.added:>10,} new events ({stats.already_stored:,} were already stored)")
     if stats.erased:
         console.print(f"skipped {stats.erased:>10,} events of customers who asked to be erased")
-    for name, frame in (("items", result.items), ("customers", result.customers)):
-        if frame is not None:
-            console.print(f"{name:<8}{len(frame):>10,} rows derived from the events file")
+    derived = {"items": None if result.items is None else len(result.items),
+               "customers": None if result.customers is None else stats.derived_customers_kept}
+    for name, count in derived.items():
+        if count is not None:
+            console.print(f"{name:<8}{count:>10,} rows derived from the events file")
     for name, frame in side.items():
         if frame is not None:
-            console.print(f"{name:<8}{len(frame):>10,} rows loaded")
+            count = stats.customers_kept if name == "customers" else len(frame)
+            console.print(f"{name:<8}{count:>10,} rows loaded")
+    skipped = stats.customers_erased + stats.derived_customers_erased
+    if skipped:
+        console.print(f"skipped {skipped:>10,} customers rows of customers who asked to be erased")
     console.print(f"store   {redact(store_url)}")
 
 

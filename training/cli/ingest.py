@@ -61,11 +61,11 @@ def print_report(result: LoadResult, stats: IngestStats, side: dict, store_url: 
         console.print(f"added   {stats.added:>10,} new events ({stats.already_stored:,} were already stored)")
     if stats.erased:
         console.print(f"skipped {stats.erased:>10,} events of customers who asked to be erased")
-    derived = {"items": None if result.items is None else len(result.items),
+    derived: dict[str, int | None] = {"items": None if result.items is None else len(result.items),
                "customers": None if result.customers is None else stats.derived_customers_kept}
-    for name, count in derived.items():
-        if count is not None:
-            console.print(f"{name:<8}{count:>10,} rows derived from the events file")
+    for name, derived_rows in derived.items():
+        if derived_rows is not None:
+            console.print(f"{name:<8}{derived_rows:>10,} rows derived from the events file")
     for name, frame in side.items():
         if frame is not None:
             count = stats.customers_kept if name == "customers" else len(frame)

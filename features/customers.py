@@ -47,27 +47,47 @@ def _order_key(lines: pd.DataFrame) -> pd.Series:
 def net_purchases(events: pd.DataFrame) -> pd.DataFrame:
     """The purchase lines of `events` net of the returns (cancellations) among them.
 
-    Each return line is matched to the latest purchase line of the same customer and item at or
-    before it (`merge_asof` by customer and item); the returned quantity is subtracted from that
-    line, floored at 0, and lines with nothing left are dropped. So an order that was cancelled in
-    full is no order at all, and values computed from the result are net of returns. A return with
-    no earlier purchase of its item (bought before the history starts) changes nothing here; it
-    still counts in the return features. Quantities are read as absolute values, whatever sign a
-    source gives returns. Pass only the events known at the as-of date (strictly before it).
+    Each return line is matched to a purchase line of the same customer and item at or before it:
+    the latest one of the order the return names (its `order_id`), or, when it names none or no such
+    line exists (a separate cancellation number), the latest one of any order (`merge_asof`). The
+    returned quantity is subtracted from that line, floored at 0, and lines with nothing left are
+    dropped. So an order that was cancelled in full is no order at all, and values computed from the
+    result are net of returns. A return with no earlier purchase of its item (bought before the
+    history starts) changes nothing here; it still counts in the return features. Quantities are
+    read as absolute values, whatever sign a source gives returns. Pass only the events known at the
+    as-of date (strictly before it).
     """
     known = events[events["customer_id"].notna()]
     buys = known[known["event_type"] == "purchase"].reset_index(drop=True)
     returns = known[known["event_type"] == "return"]
     if buys.empty or returns.empty:
         return buys
-    keys = ["customer_id", "item_id"]
-    lines = buys[[*keys, "timestamp"]].assign(line=np.arange(len(buys))).sort_values("timestamp", kind="stable")
-    back = returns[[*keys, "timestamp"]].assign(returned=returns["quantity"].abs().to_numpy())
-    matched = pd.merge_asof(back.sort_values("timestamp", kind="stable"), lines, on="timestamp", by=keys,
-                            direction="backward").dropna(subset=["line"])
-    returned = matched.groupby(matched["line"].astype("int64"))["returned"].sum()
+    returned = _returned_per_line(buys, returns)
     left = buys["quantity"].abs() - returned.reindex(np.arange(len(buys)), fill_value=0).to_numpy()
     return buys.assign(quantity=left.clip(lower=0)).loc[left > 0].reset_index(drop=True)
+
+
+def _returned_per_line(buys: pd.DataFrame, returns: pd.DataFrame) -> pd.Series:
+    """Units returned per purchase line (index: row of `buys`): each return goes to the latest earlier
+    line of its named order, else of its customer and item."""
+    keys = ["customer_id", "item_id"]
+    cols = [*keys, "timestamp", *(["order_id"] if "order_id" in buys and "order_id" in returns else [])]
+    lines = buys[cols].assign(line=np.arange(len(buys))).sort_values("timestamp", kind="stable")
+    back = returns[cols].assign(returned=returns["quantity"].abs().to_numpy(), ret=np.arange(len(returns)))
+    back = back.sort_values("timestamp", kind="stable")
+    matched = []
+    if "order_id" in cols:
+        named = back[back["order_id"].notna()]
+        same_order = pd.merge_asof(named[[*keys, "order_id", "timestamp", "returned", "ret"]],
+                                   lines.loc[lines["order_id"].notna(), [*keys, "order_id", "timestamp", "line"]],
+                                   on="timestamp", by=[*keys, "order_id"], direction="backward")
+        matched.append(same_order.dropna(subset=["line"]))
+        back = back[~back["ret"].isin(matched[0]["ret"])]
+    latest = pd.merge_asof(back[[*keys, "timestamp", "returned", "ret"]], lines[[*keys, "timestamp", "line"]],
+                           on="timestamp", by=keys, direction="backward")
+    matched.append(latest.dropna(subset=["line"]))
+    every = pd.concat([m[["line", "returned"]] for m in matched])
+    return every.groupby(every["line"].astype("int64"))["returned"].sum()
 
 
 def _orders(purchases: pd.DataFrame) -> pd.DataFrame:

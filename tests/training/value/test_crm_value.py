@@ -49,6 +49,17 @@ def test_a_return_larger_than_its_purchase_floors_at_zero_and_spares_other_lines
     assert net[["order_id", "quantity"]].values.tolist() == [["1", 5]]
 
 
+def test_a_return_that_names_its_order_is_taken_off_that_order() -> None:
+    events = _events([("c", "A", 0.0, "purchase", 4, 1.0, "1"), ("c", "A", 1.0, "purchase", 1, 1.0, "2"),
+                      ("c", "A", 2.0, "return", 1, 1.0, "1"),  # names order 1, not the latest (2)
+                      ("c", "A", 3.0, "return", 1, 1.0, "C9")])  # its own number: the latest earlier line
+    net = net_purchases(events)
+    assert net[["order_id", "quantity"]].values.tolist() == [["1", 3]]  # order 2 was cancelled in full
+    late = _events([("c", "A", 0.0, "purchase", 4, 1.0, "1"), ("c", "A", 2.0, "return", 1, 1.0, "5"),
+                    ("c", "A", 3.0, "purchase", 1, 1.0, "5")])  # order 5 comes after the return: not that one
+    assert net_purchases(late)[["order_id", "quantity"]].values.tolist() == [["1", 3], ["5", 1]]
+
+
 def test_cancelled_orders_are_neither_orders_nor_spend_in_the_summary() -> None:
     s = rfm_summary(SHOP, as_of=AS_OF)
     assert "gone" not in s.index  # nothing was kept

@@ -212,11 +212,8 @@ def validate_items(frame: pd.DataFrame, file: str) -> pd.DataFrame:
         errs.check_text(frame, out[col], col)
     out["price"] = _nonneg(frame, "price", errs, integer=False)
     out["in_stock"] = _bool(frame, "in_stock", errs)
-    out["stock_on_hand"] = _nonneg(frame, "stock_on_hand", errs, integer=True)
-    out["lead_time_days"] = _nonneg(frame, "lead_time_days", errs, integer=True)
-    for col, most in (("stock_on_hand", MAX_STOCK_ON_HAND), ("lead_time_days", MAX_LEAD_TIME_DAYS)):
-        if col in frame:
-            errs.add_mask(out[col] > most, col, frame[col], f"{{value}} is above the largest {col}, {most:,}")
+    out["stock_on_hand"] = _nonneg(frame, "stock_on_hand", errs, integer=True, most=MAX_STOCK_ON_HAND)
+    out["lead_time_days"] = _nonneg(frame, "lead_time_days", errs, integer=True, most=MAX_LEAD_TIME_DAYS)
     errs.raise_if_any(file)
     return out.astype({"item_id": object, "name": object, "category": object})
 
@@ -275,7 +272,8 @@ def validate_promotions(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     return out
 
 
-def _nonneg(frame: pd.DataFrame, column: str, errs: _Collector, *, integer: bool) -> pd.Series:
+def _nonneg(frame: pd.DataFrame, column: str, errs: _Collector, *, integer: bool,
+            most: int | None = None) -> pd.Series:
     if column not in frame:
         return pd.Series(np.nan, index=frame.index, dtype="float64")
     raw, text, num = _numeric(frame, column)
@@ -284,6 +282,8 @@ def _nonneg(frame: pd.DataFrame, column: str, errs: _Collector, *, integer: bool
     if integer:
         bad |= num.notna() & (np.floor(num) != num)
     errs.add_mask(bad, column, raw, "{value} is not " + kind)
+    if most is not None:
+        errs.add_mask(num > most, column, raw, f"{{value}} is above the largest {column}, {most:,}")
     return num
 
 

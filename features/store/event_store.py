@@ -38,10 +38,9 @@ class IngestStats:
     rows: int
     added: int
     erased: int = 0
-    customers_kept: int = 0
-    customers_erased: int = 0
-    derived_customers_kept: int = 0
-    derived_customers_erased: int = 0
+    customers_kept: int = 0  # rows of the customers table given
+    derived_customers_kept: int = 0  # rows of the customers derived from the events file
+    customers_erased: int = 0  # rows of either skipped: their customer was erased
 
     @property
     def already_stored(self) -> int:
@@ -119,9 +118,9 @@ class EventStore:
             erased = _erased(conn)
             events = _without(erased, result.events)
             erased_rows = len(result.events) - len(events)
-            given, derived = customers, result.customers
-            customers = _without(erased, given) if given is not None else None
-            derived_customers = _without(erased, derived) if derived is not None else None
+            offered = sum(len(f) for f in (customers, result.customers) if f is not None)
+            customers = _without(erased, customers) if customers is not None else None
+            derived_customers = _without(erased, result.customers) if result.customers is not None else None
             added = self._append(conn, events, result.source, progress)
             # rows derived from the events file only fill gaps; the side tables' values win
             for frame, fill_only in ((result.items, True), (items, False)):
@@ -134,9 +133,7 @@ class EventStore:
                 upsert_rows(conn, t.promotions, _promotion_rows(promotions), "promo_key")
         kept, kept_derived = (len(f) if f is not None else 0 for f in (customers, derived_customers))
         return IngestStats(rows=len(result.events), added=added, erased=erased_rows, customers_kept=kept,
-                           customers_erased=(len(given) if given is not None else 0) - kept,
-                           derived_customers_kept=kept_derived,
-                           derived_customers_erased=(len(derived) if derived is not None else 0) - kept_derived)
+                           derived_customers_kept=kept_derived, customers_erased=offered - kept - kept_derived)
 
     def _append(self, conn: Connection, events: pd.DataFrame, source: str, progress: ProgressFn | None) -> int:
         if events.empty:

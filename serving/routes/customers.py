@@ -87,8 +87,8 @@ def _refuse_ambiguous_erasure(request: Request) -> None:
     """Raise 405 or 404 for a DELETE whose raw path is not one %2F-encoded customer id."""
     raw = bytes(request.scope.get("raw_path") or request.url.path.encode())
     tail = raw.split(PREFIX.encode() + b"/", 1)[-1].rstrip(b"/")
-    if tail != b"at-risk" and b"/" not in tail:
-        return
-    if tail == b"at-risk" or tail.rsplit(b"/", 1)[-1] in (b"churn", b"profile"):
+    head, _, last = tail.rpartition(b"/")
+    if tail == b"at-risk" or (head and last in (b"churn", b"profile")):  # a GET-only resource
         raise HTTPException(405, "Method Not Allowed", headers={"Allow": "GET"})
-    raise HTTPException(404, f"no customer path {request.url.path}: send a slash inside a customer id as %2F")
+    if head:
+        raise HTTPException(404, f"no customer path {request.url.path}: send a slash inside a customer id as %2F")

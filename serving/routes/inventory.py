@@ -12,7 +12,7 @@ from serving.errors import unprocessable
 from serving.responses import json_answer, plain
 from serving.routes.params import ItemId
 from serving.schemas.inventory import ReplenishmentResponse
-from training.inventory.policy import LeadTimeTooLong
+from training.inventory.policy import LeadTimeTooLong, cost_problem
 
 router = APIRouter(prefix="/v1/inventory", tags=["inventory"])
 
@@ -45,10 +45,9 @@ async def replenishment(
 
     The suggested order tops the stock up to `order_up_to`; with `order_cost` and `holding_cost` it is
     instead whole lots of the economic order quantity (`eoq`), ordered at or below the reorder point."""
-    if (order_cost is None) != (holding_cost is None):
-        lacking = "holding_cost" if holding_cost is None else "order_cost"
-        return unprocessable([{"loc": ["query", lacking], "type": "missing",
-                               "msg": "order_cost and holding_cost go together: give both for an EOQ, or neither"}])
+    problem = cost_problem(order_cost, holding_cost)  # the bounds hold already: only one of the two given
+    if problem is not None:
+        return unprocessable([{"loc": ["query", problem[0]], "type": "missing", "msg": problem[1]}])
     try:
         plan = model.runtime.replenishment(item_id, service_level=service_level, lead_time_days=lead_time_days,
                                            on_hand=on_hand, order_cost=order_cost, holding_cost=holding_cost)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import os
 from enum import Enum
 from pathlib import Path
@@ -16,6 +15,7 @@ from features.settings import Settings
 from features.timestamps import as_utc
 from training.cli.apps import TRAINERS, evaluate_app, forecast_app, run_trainer, train_app
 from training.cli.sources import check_format_has_source, contract_errors
+from training.inventory.policy import cost_problem
 
 if TYPE_CHECKING:
     from training.forecast.backtest import BacktestResult
@@ -259,13 +259,9 @@ def _check_export_options(out: Path, freq: str, service_level: float, order_cost
         raise typer.BadParameter(f"must be W (weeks) or D (days), got {freq!r}", param_hint="--freq")
     if not 0.5 < service_level < 1.0:  # the API's bounds
         raise typer.BadParameter(f"must be above 0.5 and below 1, got {service_level}", param_hint="--service-level")
-    if (order_cost is None) != (holding_cost is None):
-        raise typer.BadParameter("--order-cost and --holding-cost go together: give both for an EOQ, or neither",
-                                 param_hint="--holding-cost" if holding_cost is None else "--order-cost")
-    if order_cost is not None and not 0 <= order_cost < math.inf:
-        raise typer.BadParameter(f"must be 0 or more, got {order_cost}", param_hint="--order-cost")
-    if holding_cost is not None and not 0 < holding_cost < math.inf:
-        raise typer.BadParameter(f"must be above 0, got {holding_cost}", param_hint="--holding-cost")
+    problem = cost_problem(order_cost, holding_cost)
+    if problem is not None:
+        raise typer.BadParameter(problem[1], param_hint=f"--{problem[0].replace('_', '-')}")
 
 
 def _take_current_items(runtime: ForecastRuntime, settings: Settings) -> str:

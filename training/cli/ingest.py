@@ -70,9 +70,8 @@ def print_report(result: LoadResult, stats: IngestStats, side: dict, store_url: 
         if frame is not None:
             count = stats.customers_kept if name == "customers" else len(frame)
             console.print(f"{name:<8}{count:>10,} rows loaded")
-    skipped = stats.customers_erased + stats.derived_customers_erased
-    if skipped:
-        console.print(f"skipped {skipped:>10,} customers rows of customers who asked to be erased")
+    if stats.customers_erased:
+        console.print(f"skipped {stats.customers_erased:>10,} customers rows of customers who asked to be erased")
     console.print(f"store   {redact(store_url)}")
 
 

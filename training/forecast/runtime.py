@@ -177,7 +177,7 @@ class ForecastRuntime:
         info = self._items[item_id]
         lead = lead_time_days if lead_time_days is not None else _maybe_int(info.get("lead_time_days"))
         stock = on_hand if on_hand is not None else _maybe_float(info.get("stock_on_hand"))
-        costs = {"order_cost": order_cost, "holding_cost": holding_cost}
+        costs = (order_cost, holding_cost)
         try:
             answer = self._plan(item_id, service_level, lead, stock, costs)
         except LeadTimeTooLong:
@@ -193,14 +193,14 @@ class ForecastRuntime:
         return answer
 
     def _plan(self, item_id: str, service_level: float, lead: int | None, stock: float | None,
-              costs: dict[str, float | None]) -> dict[str, object]:
+              costs: tuple[float | None, float | None]) -> dict[str, object]:
         table = self._table("W")
         row = table.index[item_id]
         v = table.values
         elapsed = self.elapsed_days()
         answer = replenishment(v["mean"][row], v["p10"][row], v["p90"][row], bucket_days=BUCKET_DAYS["W"],
                                service_level=service_level, lead_time_days=lead, on_hand=stock, elapsed_days=elapsed,
-                               order_cost=costs["order_cost"], holding_cost=costs["holding_cost"])
+                               order_cost=costs[0], holding_cost=costs[1])
         answer["demand_from"] = (dt.date.fromisoformat(table.dates[0]) + dt.timedelta(days=elapsed)).isoformat()
         return answer
 
@@ -241,11 +241,10 @@ def _with_launches(table: _Table, curves: LaunchCurves | None, added: list[tuple
         return table
     width = len(table.dates)
     index = dict(table.index)
-    for k, (item, _) in enumerate(added):
-        index[item] = len(table.index) + k
     launched = {key: curves.values[key][[g for _, g in added], :width] for key in KEYS}
     extra = np.zeros_like(table.values["mean"])
     for k, (item, _) in enumerate(added):
+        index[item] = len(table.index) + k
         for level in (f"{CATEGORY_PREFIX}{categories.get(item) or UNKNOWN_CATEGORY}", TOTAL_ID):
             if level in table.index:
                 extra[table.index[level]] += launched["mean"][k]

@@ -123,14 +123,23 @@ def eoq_order(on_hand: float, reorder_point: float, eoq: float) -> int:
     return lot * (math.floor((reorder_point - on_hand) / lot) + 1)
 
 
+def cost_problem(order_cost: float | None, holding_cost: float | None) -> tuple[str, str] | None:
+    """(parameter, reason) when the EOQ costs are unusable; None when both are valid or both absent."""
+    if (order_cost is None) != (holding_cost is None):
+        return ("holding_cost" if holding_cost is None else "order_cost",
+                "order_cost and holding_cost go together: give both for an EOQ, or neither")
+    if order_cost is not None and not 0 <= order_cost < math.inf:
+        return "order_cost", f"must be 0 or more, got {order_cost}"
+    if holding_cost is not None and not 0 < holding_cost < math.inf:
+        return "holding_cost", f"must be above 0, got {holding_cost}"
+    return None
+
+
 def _eoq(annual_demand: float, order_cost: float | None, holding_cost: float | None) -> float | None:
     """Economic order quantity; None unless both costs are given (EOQ is optional)."""
-    if order_cost is None and holding_cost is None:
-        return None
+    problem = cost_problem(order_cost, holding_cost)
+    if problem is not None:
+        raise ValueError(f"{problem[0]}: {problem[1]}")
     if order_cost is None or holding_cost is None:
-        raise ValueError("order_cost and holding_cost go together: give both for an EOQ, or neither")
-    if holding_cost <= 0:
-        raise ValueError(f"holding_cost must be > 0, got {holding_cost}")
-    if order_cost < 0:
-        raise ValueError(f"order_cost must be >= 0, got {order_cost}")
+        return None
     return math.sqrt(2.0 * annual_demand * order_cost / holding_cost)

@@ -33,7 +33,7 @@ class ServiceState:
     journal: WorkerJournal | None = None
     holder: ModelHolder = field(init=False)
     _reloading: int = field(default=0, init=False)
-    _pending: list[tuple[str, str, str]] = field(default_factory=list, init=False)  # (kind, customer, item)
+    _pending: list[tuple[str, str, str, float | None]] = field(default_factory=list, init=False)  # (kind, customer, item, at)
     _erased_live: set[str] = field(default_factory=set, init=False)
     _deferred: list[dict[str, Any]] = field(default_factory=list, init=False)  # journal ops from a reload on
     _switch_interval: float = field(default=0.005, init=False)
@@ -124,8 +124,8 @@ class ServiceState:
             for customer_id in self._erased_live:
                 _forget(runtime, customer_id)
             if family == "recommender":
-                for kind, customer_id, item_id in self._pending:
-                    _record(runtime, kind, customer_id, item_id)
+                for kind, customer_id, item_id, at in self._pending:
+                    _record(runtime, kind, customer_id, item_id, at)
         if not self._reloading:
             self._pending.clear()
         await self._apply_store_erasures()
@@ -147,22 +147,23 @@ class ServiceState:
             self.forget_customer(customer_id, announce=False)
 
     # ---- live changes --------------------------------------------------------------------
-    def record(self, kind: str, customer_id: str, item_id: str, *, announce: bool = True) -> bool:
-        """Reflect a purchase or a return (`kind`, one of LIVE_CHANGES) in the serving recommender at
-        once, and in the other workers.
+    def record(self, kind: str, customer_id: str, item_id: str, *, at: float | None = None,
+               announce: bool = True) -> bool:
+        """Reflect a purchase or a return (`kind`, one of LIVE_CHANGES, at time `at`, epoch seconds) in
+        the serving recommender at once, and in the other workers.
 
         Returns whether the serving recommender took it in: False when none is serving, it does not
-        know the item, or (a return) no purchase of the item was recorded since training. The event
-        is in the store all the same.
+        know the item, a later purchase or return of the item is recorded, or (a return) no purchase
+        of the item was recorded since training. The event is in the store all the same.
         """
         if announce:
             self.catch_up()  # the other workers' changes first: a return here may cancel a purchase there
         model = self.holder.snapshot.get("recommender")
         if self._reloading:
-            self._pending.append((kind, customer_id, item_id))
-        applied = model is not None and _record(model.runtime, kind, customer_id, item_id)
+            self._pending.append((kind, customer_id, item_id, at))
+        applied = model is not None and _record(model.runtime, kind, customer_id, item_id, at)
         if announce and self.journal is not None:
-            self.journal.publish(kind, customer_id=customer_id, item_id=item_id)
+            self.journal.publish(kind, customer_id=customer_id, item_id=item_id, at=at)
         return applied
 
     def forget_customer(self, customer_id: str, *, announce: bool = True) -> list[str]:
@@ -239,7 +240,9 @@ class ServiceState:
         kind = op.get("op")
         try:
             if kind in LIVE_CHANGES:
-                self.record(str(kind), str(op["customer_id"]), str(op["item_id"]), announce=False)
+                at = op.get("at")
+                self.record(str(kind), str(op["customer_id"]), str(op["item_id"]),
+                            at=float(at) if at is not None else None, announce=False)
             elif kind == "forget":
                 self.forget_customer(str(op["customer_id"]), announce=False)
         except Exception as exc:  # noqa: BLE001 - one bad line must not stop the follower
@@ -260,28 +263,30 @@ def _prepare_recommender(runtime: Any, items: Any, customers: Any) -> None:
 
 
 def _replay_stored_changes(runtime: Any, store: Any) -> None:
-    """Replay into a freshly loaded recommender the purchases and returns stored since its training
-    data end (one query), so a reload or a restart keeps what the API took in since training."""
+    """Replay into a freshly loaded recommender, in time order, the purchases and returns it has not
+    seen (one query): those timestamped from its training data end on, and those stored after the
+    last event its training read (back-dated ones), so a reload or a restart keeps what the API took in."""
     data_end = getattr(runtime, "data_end", None)
     if not data_end:
         log.warning("the recommender model has no data_end: purchases stored since its training wait "
                     "for the next training")
         return
-        return
-    events = store.read_events(start=data_end, event_types=LIVE_CHANGES)
+    stored_through = getattr(runtime, "stored_through", None)
+    events = store.read_unseen(start=data_end, stored_after=stored_through, event_types=LIVE_CHANGES)
     applied = 0
-    for customer_id, item_id, kind in zip(events["customer_id"], events["item_id"], events["event_type"]):
+    times = (events["timestamp"].astype("int64") / 1e9).tolist() if len(events) else []
+    for customer_id, item_id, kind, at in zip(events["customer_id"], events["item_id"], events["event_type"], times):
         if isinstance(customer_id, str):
-            applied += _record(runtime, str(kind), customer_id, str(item_id))
-    log.info("replayed %d of %d purchases and returns stored since %s into the recommender",
-             applied, len(events), data_end)
+            applied += _record(runtime, str(kind), customer_id, str(item_id), at)
+    log.info("replayed %d of %d purchases and returns not seen by training (data end %s, stored after "
+             "event %s) into the recommender", applied, len(events), data_end, stored_through)
 
 
-def _record(runtime: Any, kind: str, customer_id: str, item_id: str) -> bool:
-    """Record one purchase or return in a recommender runtime; whether it took it in."""
+def _record(runtime: Any, kind: str, customer_id: str, item_id: str, at: float | None = None) -> bool:
+    """Record one purchase or return (at time `at`) in a recommender runtime; whether it took it in."""
     if kind == "purchase":
-        return runtime.record_purchase(customer_id, item_id) is not False
-    return bool(runtime.record_return(customer_id, item_id))
+        return runtime.record_purchase(customer_id, item_id, at) is not False
+    return bool(runtime.record_return(customer_id, item_id, at))
 
 
 def _forget(runtime: Any, customer_id: str) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, create_engine, delete, event, func, select
+from sqlalchemy import Engine, create_engine, delete, event, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
@@ -189,11 +189,36 @@ class EventStore:
     ) -> pd.DataFrame:
         """Canonical events with start <= timestamp < end, ordered by time, erased customers excluded."""
         e = t.events.c
-        query = select(e.customer_id, e.item_id, e.ts, e.event_type, e.quantity, e.price, e.order_id)
+        conditions = []
         if start is not None:
-            query = query.where(e.ts >= _micros(start))
+            conditions.append(e.ts >= _micros(start))
         if end is not None:
-            query = query.where(e.ts < _micros(end))
+            conditions.append(e.ts < _micros(end))
+        return self._select_events(conditions, event_types)
+
+    def read_unseen(
+        self, *, start: pd.Timestamp | str, stored_after: int | None, event_types: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Events a model trained on this store did not see: timestamped at or after `start` (its data
+        end), or stored after event id `stored_after` (the last one its training read), so a back-dated
+        event posted since training counts too. Ordered by time, erased customers excluded."""
+        e = t.events.c
+        unseen = e.ts >= _micros(start)
+        if stored_after is not None:
+            unseen = or_(unseen, e.id > int(stored_after))
+        return self._select_events([unseen], event_types)
+
+    def last_event_id(self) -> int:
+        """The id of the most recently stored event (0 for an empty store); read it before the events
+        a model trains on, and events stored later are the ones it has not seen."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.coalesce(func.max(t.events.c.id), 0))).scalar_one())
+
+    def _select_events(self, conditions: list[Any], event_types: Sequence[str] | None) -> pd.DataFrame:
+        e = t.events.c
+        query = select(e.customer_id, e.item_id, e.ts, e.event_type, e.quantity, e.price, e.order_id)
+        for condition in conditions:
+            query = query.where(condition)
         if event_types is not None:
             query = query.where(e.event_type.in_(list(event_types)))
         erased = select(t.erased_customers.c.customer_id)

@@ -36,9 +36,9 @@ async def post_events(batch: EventBatch, service: ServiceDep, store: StoreDep, m
     stored = await asyncio.to_thread(store.append_events, frame, source="api")
     metrics.events_stored.inc(stored)
     applied = 0
-    for e in batch.events:  # in batch order: a return cancels a purchase posted since training
+    for e in batch.events:  # the latest purchase or return of an item in time wins, whatever the order
         if e.event_type in LIVE_CHANGES:
-            took = service.record(e.event_type, e.customer_id, e.item_id)
+            took = service.record(e.event_type, e.customer_id, e.item_id, at=e.timestamp.timestamp())
             applied += took and e.event_type == "purchase"
     answer = EventsAccepted(received=len(batch.events), stored=int(stored), purchases_applied=applied)
     return json_answer(answer, status_code=202)

@@ -238,3 +238,19 @@ def test_stored_microseconds_read_back_without_float_arithmetic() -> None:
         mixed = _from_micros(pd.Series([1_600_000_000_123_456, None], dtype=object))
     assert empty.isna().all() and str(empty.dtype) == "datetime64[ns, UTC]"
     assert mixed.iloc[0] == pd.Timestamp("2020-09-13 12:26:40.123456", tz="UTC") and pd.isna(mixed.iloc[1])
+
+
+def test_read_unseen_returns_events_after_the_data_end_or_stored_after_the_training_read(store: EventStore) -> None:
+    assert store.last_event_id() == 0
+    store.append_events(make_events(10))  # 2024-01-01 00:00 .. 09:00
+    through = store.last_event_id()
+    assert through > 0
+    late = make_events(2, start="2024-01-01 10:00", customer="late")
+    back_dated = make_events(1, start="2023-12-31", customer="back")  # stored later, timestamped earlier
+    store.append_events(pd.concat([late, back_dated], ignore_index=True))
+    data_end = pd.Timestamp("2024-01-01 10:00", tz="UTC")
+    unseen = store.read_unseen(start=data_end, stored_after=through, event_types=["purchase"])
+    assert unseen["customer_id"].tolist() == ["back0", "late0", "late1"]  # in time order
+    by_time_only = store.read_unseen(start=data_end, stored_after=None)
+    assert by_time_only["customer_id"].tolist() == ["late0", "late1"]
+    assert store.read_unseen(start=data_end, stored_after=through, event_types=["return"]).empty

@@ -34,6 +34,7 @@ class FakeRecommender:
     NEW_ITEM last when `new_arrivals` is asked for."""
 
     data_end = "2026-11-02T00:00:00+00:00"  # the end of the (pretended) training data
+    stored_through: int | None = 0  # trained on an empty store: every stored event is unseen
 
     def __init__(self, broken: bool = False) -> None:
         self.history = {c: list(items) for c, items in HISTORY.items()}
@@ -41,6 +42,7 @@ class FakeRecommender:
         self.in_stock: dict[str, bool] = {}
         self.opt_outs: set[str] = set()
         self.forgotten: set[str] = set()  # as the real runtime: erased customers take no new purchase
+        self.last_change: dict[tuple[str, str], float] = {}  # as the real runtime: the latest event wins
         self.broken = broken
 
     def _popular(self, k: int, exclude: set[str], category: str | None) -> list[tuple[str, float, str]]:
@@ -73,8 +75,16 @@ class FakeRecommender:
             raise KeyError(item_id)
         return with_arrival([(i, 0.5, "bought together") for i in ITEMS if i != item_id], k, new_arrivals)
 
-    def record_purchase(self, customer_id: str, item_id: str) -> bool:
-        if item_id not in CATEGORY or customer_id in self.forgotten:
+    def _stale(self, customer_id: str, item_id: str, at: float | None) -> bool:
+        last = self.last_change.get((customer_id, item_id))
+        if at is not None and last is not None and at < last:
+            return True
+        if at is not None:
+            self.last_change[(customer_id, item_id)] = at
+        return False
+
+    def record_purchase(self, customer_id: str, item_id: str, at: float | None = None) -> bool:
+        if item_id not in CATEGORY or customer_id in self.forgotten or self._stale(customer_id, item_id, at):
             return False
         history = self.history.setdefault(customer_id, [])
         if (customer_id, item_id) in self.live:  # as the real runtime: recording again changes nothing
@@ -83,8 +93,8 @@ class FakeRecommender:
         self.live.add((customer_id, item_id))
         return True
 
-    def record_return(self, customer_id: str, item_id: str) -> bool:
-        if (customer_id, item_id) not in self.live:
+    def record_return(self, customer_id: str, item_id: str, at: float | None = None) -> bool:
+        if self._stale(customer_id, item_id, at) or (customer_id, item_id) not in self.live:
             return False
         self.live.discard((customer_id, item_id))
         history = self.history[customer_id]

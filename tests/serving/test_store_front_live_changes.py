@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from serving.config import ServingSettings
 from serving.main import create_app
 from tests.serving.conftest import ADMIN
-from tests.serving.fakes import FakeSource
+from tests.serving.fakes import FakeRecommender, FakeSource
 
 AFTER_TRAINING = "2026-11-03T10:00:00Z"  # the fake recommender's data end is 2026-11-02
 
@@ -54,23 +55,48 @@ def test_purchases_since_training_reach_a_worker_that_starts_later(client: TestC
     assert answer["fallback"] is False and answer["items"][0]["item_id"] == "I13"
 
 
-def test_purchases_before_the_data_end_are_not_replayed(client: TestClient) -> None:
-    _post(client, _event("OLD1", "I13", ts="2026-11-01T10:00:00Z"))  # the model was trained on these
+def test_events_the_training_read_are_not_replayed(client: TestClient, app: FastAPI,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    _post(client, _event("OLD1", "I13", ts="2026-11-01T10:00:00Z"))
+    # as if the model had been trained after this event was stored: it is in the trained history
+    monkeypatch.setattr(FakeRecommender, "stored_through", app.state.service.store.last_event_id())
     _reload(client)
     assert client.get("/v1/recommendations/OLD1").json()["fallback"] is True
+
+
+def test_a_back_dated_purchase_posted_since_training_survives_a_reload(client: TestClient) -> None:
+    """Timestamped before the model's data end but stored after its training read the store."""
+    assert _post(client, _event("OLD2", "I13", ts="2026-11-01T10:00:00Z"))["purchases_applied"] == 1
+    for _ in range(2):  # before the reload, and after it
+        answer = client.get("/v1/recommendations/OLD2", params={"k": 2}).json()
+        assert answer["fallback"] is False and answer["items"][0]["item_id"] == "I13"
+        _reload(client)
+
+
+def test_a_return_posted_before_its_purchase_gives_the_same_answer_after_a_reload(client: TestClient) -> None:
+    """The latest event in time wins, whatever order the events arrive in: live as after the replay."""
+    returned, bought = "2026-11-03T10:05:00Z", "2026-11-03T10:00:00Z"
+    answer = _post(client, _event("NEW7", "I9", "return", ts=returned), _event("NEW7", "I9", ts=bought))
+    assert answer["purchases_applied"] == 0
+    _post(client, _event("NEW8", "I9", "return", ts=returned))  # the same, in two batches
+    _post(client, _event("NEW8", "I9", ts=bought))
+    for _ in range(2):
+        for customer in ("NEW7", "NEW8"):
+            assert client.get(f"/v1/recommendations/{customer}").json()["fallback"] is True
+        _reload(client)
 
 
 def test_the_replay_is_one_query(client: TestClient, app: FastAPI) -> None:
     _post(client, *[_event(f"N{n}", "I9") for n in range(30)])
     store = app.state.service.store
     calls: list[dict[str, Any]] = []
-    read = store.read_events
+    read = store.read_unseen
 
     def counted(**kwargs: Any) -> Any:
         calls.append(kwargs)
         return read(**kwargs)
 
-    store.read_events = counted
+    store.read_unseen = counted
     _reload(client)
     assert len(calls) == 1 and set(calls[0]["event_types"]) == {"purchase", "return"}
     assert all(client.get(f"/v1/recommendations/N{n}").json()["fallback"] is False for n in range(30))
@@ -155,7 +181,7 @@ def test_a_model_without_data_end_replays_nothing() -> None:
         data_end = None
 
     class Store:
-        def read_events(self, **kwargs: object) -> None:
+        def read_unseen(self, **kwargs: object) -> None:
             raise AssertionError("a model without data_end must not read the whole event history")
 
     _replay_stored_changes(Runtime(), Store())

@@ -123,8 +123,12 @@ def train_recommender(
     config: RecommenderConfig,
     out_dir: Path,
     champion_dir: Path | None = None,
+    stored_through: int | None = None,
 ) -> TrainResult:
-    """Fit the recommender on every event, measure it (and the champion) on the last window."""
+    """Fit the recommender on every event, measure it (and the champion) on the last window.
+
+    `stored_through` is the event store's last event id when the events were read (None for a file):
+    serving replays the purchases stored after it, back-dated ones included."""
     t0 = time.perf_counter()
     end = as_utc(events["timestamp"].max()) + pd.Timedelta(seconds=1)
     window = pd.Timedelta(days=config.window_days)
@@ -155,9 +159,10 @@ def train_recommender(
     arrays = serving_arrays(final, rankers, config, items=items, customers=customers, context=context)
     t3 = time.perf_counter()
     seconds = {"frames": t1 - t0, "holdout": t2 - t1, "final": t3 - t2}
-    meta = {
+    meta: dict[str, object] = {
         "family": "recommender",
         "data_end": str(end),
+        "stored_through": stored_through,
         "holdout_start": str(holdout.cutoff),
         "rankers_trained_until": str(holdout.cutoff),
         "window_days": config.window_days,

@@ -30,6 +30,7 @@ class Inputs:
     customers: pd.DataFrame
     source: str
     file: str | None = None  # the file the events came from; None for the event store
+    stored_through: int | None = None  # the store's last event id before the events were read
 
     def context(self) -> Context:
         """Customer regions, item categories and item names for the candidate sources."""
@@ -64,8 +65,10 @@ def load_inputs(settings: Settings, source: Path | None = None, fmt: str = "onli
 
     store = EventStore.from_settings(settings)
     try:
+        stored_through = store.last_event_id()  # first: an event stored while reading counts as unseen
         events = store.read_events(event_types=["purchase"])
-        return Inputs(events, store.read_items(), store.read_customers(), store_label(settings))
+        return Inputs(events, store.read_items(), store.read_customers(), store_label(settings),
+                      stored_through=stored_through)
     finally:
         store.close()
 
@@ -124,7 +127,7 @@ def run_training(settings: Settings, inputs: Inputs | None = None, config: Recom
             _log_common(config, inputs)
             result = train_recommender(inputs.events, context=inputs.context(), items=inputs.items,
                                        customers=inputs.customers, config=config, out_dir=Path(tmp) / "model",
-                                       champion_dir=champion_dir)
+                                       champion_dir=champion_dir, stored_through=inputs.stored_through)
         finally:
             discard_download(champion_dir)
         mlflow.log_params({"holdout_start": str(result.holdout_start), "trained_until": str(result.data_end)})

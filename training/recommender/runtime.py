@@ -5,9 +5,11 @@ Public API (stable; the serving layer codes against it):
   .recommend(customer_id, k, *, exclude_purchased=False, category=None, new_arrivals=0) -> RecAnswer
   .recommend_recent(recent_items, k, *, category=None, new_arrivals=0) -> RecAnswer
   .similar(item_id, k, *, new_arrivals=0) -> list[(item_id, score, reason)]    KeyError for an unknown item
-  .record_purchase(customer_id, item_id) -> bool   reflected at once; False for an unknown item or an erased customer
-  .record_return(customer_id, item_id) -> bool     cancels that item's recorded purchase; False if none
+  .record_purchase(customer_id, item_id, at=None) -> bool   reflected at once; False for an unknown item, an
+                                             erased customer or a later change of the item already recorded
+  .record_return(customer_id, item_id, at=None) -> bool     cancels that item's recorded purchase; False if none
   .data_end -> str | None                    the end of the training data (purchases from then on are new)
+  .stored_through -> int | None              the last store event id the training read (later ones are new)
   .forget_customer(customer_id) -> bool      the customer becomes unknown (cold start); True if held
   .set_in_stock({item_id: bool}), .set_opt_outs({customer_id, ...}), .set_categories({item_id: category})
   .customer_ids(), .item_ids(), .smoke_check()
@@ -20,8 +22,9 @@ the customer is unknown to the model (cold start), opted out of personalisation,
 regional, trending or new items are left (after `category` or stock filters, say); every item carries
 the reason (the path) that produced it. Recorded purchases are the ones posted after training; a
 recorded return of the same item cancels it (it no longer counts as bought), whatever the quantities.
-Recording is idempotent: the last purchase or return of an item wins, so replaying the same changes
-again leaves the same answers. An erased customer's trained history never comes back: purchases
+Recording is idempotent and order-free: the latest purchase or return of an item in time (`at`, epoch
+seconds) wins (training.recommender.recorded), so replaying the same changes again, or in another
+order, leaves the same answers. An erased customer's trained history never comes back: purchases
 recorded after the erasure start a new history.
 
 Never-sold catalogue items (the items table's products nobody has bought yet) follow the sold
@@ -40,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from features.schema import UNKNOWN_CATEGORY
+from training.recommender.recorded import RecordedPurchases
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +121,7 @@ class RecommenderRuntime:
         self._customer_region = {str(c): str(r) for c, r in zip(arrays["known_region_customers"],
                                                                  arrays["known_region_names"])}
         self._opt_out = {str(c) for c in arrays["opt_out"]}
-        self._recorded: dict[str, list[int]] = {}
+        self._recorded = RecordedPurchases()
         self._forgotten: set[str] = set()
 
     @classmethod
@@ -135,31 +139,31 @@ class RecommenderRuntime:
         end = self.meta.get("data_end")
         return str(end) if end else None
 
+    @property
+    def stored_through(self) -> int | None:
+        """The highest event id of the store when training read it: events stored after it are not in
+        the model, whatever their timestamp (None for a model trained from a file)."""
+        value = self.meta.get("stored_through")
+        return int(value) if isinstance(value, int | float) else None
+
     # ----- request-time state -------------------------------------------------------------------
 
-    def record_purchase(self, customer_id: str, item_id: str) -> bool:
-        """Remember a purchase posted after training; False for an item the model does not know or a
-        customer who was erased (the store does not keep their events either)."""
+    def record_purchase(self, customer_id: str, item_id: str, at: float | None = None) -> bool:
+        """Remember a purchase posted after training (`at`: its time, epoch seconds); False for an
+        item the model does not know, a customer who was erased (the store does not keep their events
+        either) or an item with a later purchase or return already recorded."""
         j = self._item_index.get(str(item_id))
         if j is None or str(customer_id) in self._forgotten:
             return False
-        recorded = self._recorded.setdefault(str(customer_id), [])
-        if j in recorded:
-            recorded.remove(j)
-        recorded.append(j)
-        return True
+        return self._recorded.purchase(str(customer_id), j, at)
 
-    def record_return(self, customer_id: str, item_id: str) -> bool:
-        """Cancel a recorded purchase of the item; False when none was recorded (a return of an item
-        bought before training leaves the trained history as it is)."""
-        cid, j = str(customer_id), self._item_index.get(str(item_id))
-        recorded = self._recorded.get(cid)
-        if j is None or not recorded or j not in recorded:
+    def record_return(self, customer_id: str, item_id: str, at: float | None = None) -> bool:
+        """Cancel a recorded purchase of the item; False when none was recorded before `at` (a return
+        of an item bought before training leaves the trained history as it is)."""
+        j = self._item_index.get(str(item_id))
+        if j is None or str(customer_id) in self._forgotten:
             return False
-        recorded.remove(j)
-        if not recorded:
-            del self._recorded[cid]
-        return True
+        return self._recorded.cancel(str(customer_id), j, at)
 
     def forget_customer(self, customer_id: str) -> bool:
         """Drop everything personal about a customer; later requests get the cold-start answer, and
@@ -167,10 +171,10 @@ class RecommenderRuntime:
 
         Returns whether the model held anything about them."""
         cid = str(customer_id)
-        held = cid not in self._forgotten and (cid in self._customer_index or cid in self._recorded
+        held = cid not in self._forgotten and (cid in self._customer_index or self._recorded.holds(cid)
                                                or cid in self._customer_region)
         self._forgotten.add(cid)
-        self._recorded.pop(cid, None)
+        self._recorded.forget(cid)
         self._customer_region.pop(cid, None)
         return held
 
@@ -208,7 +212,7 @@ class RecommenderRuntime:
         `new_arrivals` of them are never-sold catalogue items, in the last places."""
         cid = str(customer_id)
         row = None if cid in self._forgotten else self._customer_index.get(cid)
-        recorded = self._recorded.get(cid, [])
+        recorded = self._recorded.items(cid)
         banned: set[int] = set()
         if exclude_purchased:
             banned = set(recorded)

@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI
 from features.settings import Settings
 from serving.config import serving_settings
 from serving.errors import install_error_handlers
-from serving.middleware import BodySizeLimit, Observability, configure_json_logs
+from serving.middleware import BodySizeLimit, Observability, TrailingSlash, configure_json_logs
 from serving.query import refuse_unknown_query
 from serving.registry import MlflowSource, ModelSource
 from serving.routes import (
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, *, source: ModelSource | None =
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=config.max_body_bytes)
     app.add_middleware(Observability, metrics=state.metrics, log_requests=config.access_log)
+    app.add_middleware(TrailingSlash)  # outermost: routing and metrics see the path without it
     return app
 
 

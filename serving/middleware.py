@@ -66,6 +66,23 @@ class BodySizeLimit:
         await self.app(scope, limited, send)
 
 
+class TrailingSlash:
+    """Serves `/v1/items/I1/` as `/v1/items/I1`: a literal slash at the end of the URL is not part of
+    an id (one sent as %2F is: `trail%2F` is the id `trail/`), and every route answers without it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            raw = bytes(scope.get("raw_path") or scope["path"].encode())
+            trimmed = raw.rstrip(b"/") or b"/"
+            literal = len(raw) - len(trimmed)
+            if literal and len(raw) > 1:
+                scope = {**scope, "raw_path": trimmed, "path": scope["path"][:-literal] or "/"}
+        await self.app(scope, receive, send)
+
+
 CONVERTER = re.compile(r":\w+}")
 
 

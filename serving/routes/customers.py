@@ -31,7 +31,6 @@ STAGE_HELP = ("lifecycle stages to list, one or more (repeat the parameter): new
 
 
 @router.get("/at-risk", response_model=AtRiskResponse)
-@router.get("/at-risk/", include_in_schema=False)
 async def at_risk(model: ChurnDep,
                   limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"1..{MAX_LIMIT}")] = 100,
                   offset: Annotated[int, Query(ge=0, le=MAX_OFFSET,
@@ -47,7 +46,6 @@ async def at_risk(model: ChurnDep,
 
 @router.get("/{customer_id:path}/churn", response_model=ChurnResponse,
             responses={404: {"description": "unknown customer"}})
-@router.get("/{customer_id:path}/churn/", include_in_schema=False)
 async def churn(customer_id: CustomerId, model: ChurnDep) -> Response:
     """Probability that the customer makes no purchase within the horizon, with its main reasons."""
     try:
@@ -59,7 +57,6 @@ async def churn(customer_id: CustomerId, model: ChurnDep) -> Response:
 
 @router.get("/{customer_id:path}/profile", response_model=ProfileResponse,
             responses={404: {"description": "unknown customer"}})
-@router.get("/{customer_id:path}/profile/", include_in_schema=False)
 async def profile(customer_id: CustomerId, model: ChurnDep) -> Response:
     """RFM segment, lifecycle stage and expected value."""
     try:
@@ -86,7 +83,7 @@ async def erase_customer(customer_id: CustomerId, request: Request, service: Ser
 def _refuse_ambiguous_erasure(request: Request) -> None:
     """Raise 405 or 404 for a DELETE whose raw path is not one %2F-encoded customer id."""
     raw = bytes(request.scope.get("raw_path") or request.url.path.encode())
-    tail = raw.split(PREFIX.encode() + b"/", 1)[-1].rstrip(b"/")
+    tail = raw.split(PREFIX.encode() + b"/", 1)[-1]  # a literal trailing slash is already gone
     head, _, last = tail.rpartition(b"/")
     if tail == b"at-risk" or (head and last in (b"churn", b"profile")):  # a GET-only resource
         raise HTTPException(405, "Method Not Allowed", headers={"Allow": "GET"})

@@ -1,8 +1,9 @@
 """Path and query parameters shared by the routers, with their bounds.
 
 Path ids are normalised as the events and the ingest normalise them (surrounding whitespace
-stripped), and a trailing slash in the URL (`/v1/recommendations/C1/`) is not part of the id, so it
-answers as for `C1`. A slash inside an id is sent as `%2F` and kept (`SHOP%2F42` is `SHOP/42`).
+stripped). A literal trailing slash in the URL (`/v1/recommendations/C1/`) is not part of the id
+(serving.middleware.TrailingSlash drops it), so it answers as for `C1`. A slash inside an id, or at
+its end, is sent as `%2F` and kept (`SHOP%2F42` is `SHOP/42`, `trail%2F` is `trail/`).
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from serving.schemas.recommendations import NEW_ARRIVALS_HELP
 
 
 def path_id(value: object) -> object:
-    """A path id without surrounding whitespace and without a trailing slash."""
-    return value.strip().rstrip("/").strip() if isinstance(value, str) else value
+    """A path id without surrounding whitespace."""
+    return value.strip() if isinstance(value, str) else value
 
 
-_ID_HELP = "surrounding whitespace and a trailing slash are not part of the id; send a slash inside it as %2F"
+_ID_HELP = "surrounding whitespace and a trailing slash are not part of the id; send a slash in it as %2F"
 CustomerId = Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH, description=f"customer id ({_ID_HELP})"),
                        BeforeValidator(path_id)]
 ItemId = Annotated[str, Path(min_length=1, max_length=MAX_ID_LENGTH, description=f"item id ({_ID_HELP})"),

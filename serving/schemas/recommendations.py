@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from serving.config import MAX_BATCH_CUSTOMERS, MAX_ID_LENGTH, MAX_K, MAX_RECENT_ITEMS
 
-Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH)]
+# surrounding whitespace is not part of an id, as in the events, the ingest and the path ids
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID_LENGTH)]
 SCORE_HELP = (f"position score: (1 + {MAX_K} - rank) / {MAX_K}, so 1.0 for the first item and {1 / MAX_K:g} less "
               "for each next one. It follows the list order, which is the ranking (personal sources, then "
               "popular fill items), and means the same in every answer; it is not a probability")

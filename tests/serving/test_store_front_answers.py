@@ -80,6 +80,36 @@ def test_item_and_customer_path_ids_are_normalised(client: TestClient) -> None:
         assert r.status_code == 200 and r.json()["item_id"] == "_total", r.text
 
 
+def test_an_id_ending_in_a_slash_is_sent_as_2f(client: TestClient) -> None:
+    """`trail%2F` is the id `trail/`; only a literal slash at the end of the URL is dropped."""
+    events = [{"customer_id": "trail/", "item_id": "I9", "timestamp": "2026-11-03T10:00:00Z"},
+              {"customer_id": "trail", "item_id": "I11", "timestamp": "2026-11-03T10:00:00Z"}]
+    assert client.post("/v1/events", json={"events": events}).json()["purchases_applied"] == 2
+    slashed = client.get("/v1/recommendations/trail%2F", params={"k": 1}).json()
+    assert slashed["customer_id"] == "trail/" and slashed["items"][0]["item_id"] == "I9"
+    plain = client.get("/v1/recommendations/trail/", params={"k": 1}).json()
+    assert plain["customer_id"] == "trail" and plain["items"][0]["item_id"] == "I11"
+    erased = client.delete("/v1/customers/trail%2F", headers=ADMIN).json()
+    assert erased["customer_id"] == "trail/"
+    assert client.get("/v1/recommendations/trail", params={"k": 1}).json()["fallback"] is False
+
+
+@pytest.mark.parametrize("path", ["/v1/recommendations/", "/v1/events/"])
+def test_a_trailing_slash_on_a_post_route_answers_as_without(client: TestClient, path: str) -> None:
+    body = ({"customer_ids": ["C1"], "k": 2} if "recommendations" in path else
+            {"events": [{"customer_id": "C1", "item_id": "I9", "timestamp": "2026-11-03T10:00:00Z"}]})
+    r = client.post(path, json=body)
+    assert r.status_code in (200, 202), r.text
+
+
+def test_ids_in_the_batch_body_are_trimmed(client: TestClient) -> None:
+    batch = client.post("/v1/recommendations", json={"customer_ids": [" C1 "], "k": 3}).json()
+    plain = client.get("/v1/recommendations/C1", params={"k": 3}).json()
+    assert batch["results"][0]["customer_id"] == "C1" and batch["results"][0]["items"] == plain["items"]
+    visitor = client.post("/v1/recommendations", json={"recent_items": [" I1 "], "k": 3}).json()["results"][0]
+    assert visitor["fallback"] is False and "I1" not in [i["item_id"] for i in visitor["items"]]
+
+
 def test_an_id_of_only_blanks_is_refused(client: TestClient) -> None:
     r = client.get("/v1/recommendations/%20%20")
     assert r.status_code == 422 and "customer_id" in r.json()["message"]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, create_engine, delete, event, func, or_, select
+from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
@@ -161,10 +161,16 @@ class EventStore:
             upsert_rows(conn, t.customers, _customer_rows(customers), "customer_id")
 
     def erase_customer(self, customer_id: str) -> int:
-        """Delete a customer's events and profile and remember the id; returns events deleted."""
+        """Delete a customer's events and profile and remember the id; returns events deleted.
+
+        An opt-out of personalisation is kept (the row keeps the id and the flag only): it is a wish,
+        not a history, and it must hold after the erasure too."""
+        row = t.customers.c
         with self.engine.begin() as conn:
             removed = conn.execute(delete(t.events).where(t.events.c.customer_id == customer_id)).rowcount
-            conn.execute(delete(t.customers).where(t.customers.c.customer_id == customer_id))
+            conn.execute(delete(t.customers).where((row.customer_id == customer_id)
+                                                   & ~func.coalesce(row.personalization_opt_out, False)))
+            conn.execute(update(t.customers).where(row.customer_id == customer_id).values(region=None, signup_date=None))
             upsert_rows(conn, t.erased_customers,
                         [{"customer_id": customer_id, "erased_at": time.time_ns() // 1000}], "customer_id")
         return int(removed or 0)
@@ -236,7 +242,7 @@ class EventStore:
         return frame
 
     def read_customers(self) -> pd.DataFrame:
-        """The customers table in the contract layout, erased customers excluded."""
+        """The customers table in the contract layout; of an erased customer only an opt-out is left."""
         frame = self._read_table(t.customers, CUSTOMER_COLUMNS)
         frame["signup_date"] = _from_micros(frame["signup_date"])
         frame["personalization_opt_out"] = frame["personalization_opt_out"].astype("boolean").fillna(False)

@@ -166,6 +166,17 @@ def test_erasing_a_customer_removes_events_profile_and_marks_them(store: EventSt
     assert "c1" not in set(store.read_events()["customer_id"])  # excluded from training reads
 
 
+def test_an_erased_customer_keeps_only_an_opt_out(store: EventStore) -> None:
+    store.upsert_customers(pd.DataFrame({"customer_id": ["c1", "c2"], "region": ["UK", "FR"],
+                                         "signup_date": pd.to_datetime(["2024-01-01", "2024-02-01"], utc=True),
+                                         "personalization_opt_out": [True, False]}))
+    store.erase_customer("c1")
+    store.erase_customer("c2")
+    left = store.read_customers()
+    assert left["customer_id"].tolist() == ["c1"] and bool(left["personalization_opt_out"].iloc[0])
+    assert left[["region", "signup_date"]].isna().all(axis=None)
+
+
 def test_reader_sees_whole_batches_while_a_writer_appends(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'events.db'}"
     writer, reader = EventStore(url), EventStore(url)

@@ -14,6 +14,7 @@ from features.settings import Settings
 from serving.config import serving_settings
 from serving.errors import install_error_handlers
 from serving.middleware import BodySizeLimit, Observability, TrailingSlash, configure_json_logs
+from serving.openapi import document_errors
 from serving.query import refuse_unknown_query
 from serving.registry import MlflowSource, ModelSource
 from serving.routes import (
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, *, source: ModelSource | None =
     for module in ROUTERS:
         app.include_router(module.router)
     install_error_handlers(app)
+    document_errors(app)
     app.add_middleware(BodySizeLimit, limit=config.max_body_bytes)
     app.add_middleware(Observability, metrics=state.metrics, log_requests=config.access_log)
     app.add_middleware(TrailingSlash)  # outermost: routing and metrics see the path without it

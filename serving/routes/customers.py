@@ -19,9 +19,10 @@ from serving.schemas.customers import (
     ProfileResponse,
     StageName,
 )
+from serving.schemas.errors import UNAVAILABLE
 
 PREFIX = "/v1/customers"
-router = APIRouter(prefix=PREFIX, tags=["customers"])
+router = APIRouter(prefix=PREFIX, tags=["customers"], responses=UNAVAILABLE)
 log = logging.getLogger(__name__)
 
 

@@ -12,10 +12,11 @@ from features.validation import validate_events
 from serving.deps import MetricsDep, ServiceDep, StoreDep
 from serving.errors import contract_errors, unprocessable
 from serving.responses import json_answer
+from serving.schemas.errors import UNAVAILABLE
 from serving.schemas.events import EventBatch, EventsAccepted
 from serving.state import LIVE_CHANGES
 
-router = APIRouter(prefix="/v1/events", tags=["events"])
+router = APIRouter(prefix="/v1/events", tags=["events"], responses=UNAVAILABLE)
 
 
 def events_frame(batch: EventBatch) -> pd.DataFrame:

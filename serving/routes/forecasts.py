@@ -12,9 +12,10 @@ from serving.deps import ForecastDep
 from serving.errors import unprocessable
 from serving.responses import json_answer
 from serving.routes.params import SeriesId
+from serving.schemas.errors import UNAVAILABLE
 from serving.schemas.forecasts import ForecastPoint, ForecastResponse
 
-router = APIRouter(prefix="/v1/forecasts", tags=["forecasts"])
+router = APIRouter(prefix="/v1/forecasts", tags=["forecasts"], responses=UNAVAILABLE)
 
 def _day(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):

@@ -11,10 +11,11 @@ from serving.deps import ForecastDep
 from serving.errors import unprocessable
 from serving.responses import json_answer, plain
 from serving.routes.params import ItemId
+from serving.schemas.errors import UNAVAILABLE
 from serving.schemas.inventory import ReplenishmentResponse
 from training.inventory.policy import LeadTimeTooLong, cost_problem
 
-router = APIRouter(prefix="/v1/inventory", tags=["inventory"])
+router = APIRouter(prefix="/v1/inventory", tags=["inventory"], responses=UNAVAILABLE)
 
 
 OnHand = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]

@@ -8,9 +8,10 @@ from serving.deps import RecommenderDep
 from serving.responses import json_answer
 from serving.routes.params import ItemId, K, NewArrivals
 from serving.routes.recommendations import ranked
+from serving.schemas.errors import UNAVAILABLE
 from serving.schemas.items import SimilarItemsResponse
 
-router = APIRouter(prefix="/v1/items", tags=["items"])
+router = APIRouter(prefix="/v1/items", tags=["items"], responses=UNAVAILABLE)
 
 
 @router.get("/{item_id:path}/similar", response_model=SimilarItemsResponse,

@@ -12,6 +12,7 @@ from serving.metrics import ServiceMetrics
 from serving.registry import LoadedModel
 from serving.responses import json_answer, mark_fallback
 from serving.routes.params import Category, CustomerId, K, NewArrivals
+from serving.schemas.errors import UNAVAILABLE
 from serving.schemas.recommendations import (
     BatchRecommendationRequest,
     BatchRecommendationResponse,
@@ -19,7 +20,7 @@ from serving.schemas.recommendations import (
     RecommendedItem,
 )
 
-router = APIRouter(prefix="/v1/recommendations", tags=["recommendations"])
+router = APIRouter(prefix="/v1/recommendations", tags=["recommendations"], responses=UNAVAILABLE)
 
 
 def ranked(items: Any) -> list[RecommendedItem]:

@@ -153,3 +153,19 @@ def test_a_body_that_is_not_json_says_where(client: TestClient) -> None:
     assert r.status_code == 422 and isinstance(r.json()["detail"], list)
     assert r.json()["message"] == ("request body is not valid JSON: Expecting property name enclosed in double quotes"
                                    " at line 2, column 24 (character 36)")
+
+
+def test_every_error_answer_has_its_body_in_the_schema(client: TestClient) -> None:
+    from serving.schemas.errors import ErrorBody, ValidationErrorBody
+
+    schema = client.get("/openapi.json").json()
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            for status, answer in operation["responses"].items():
+                if status[0] in "45":
+                    ref = answer["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+                    expected = "ValidationErrorBody" if status == "422" else "Readiness" if path == "/ready" else "ErrorBody"
+                    assert ref == expected, (path, status)
+    ErrorBody.model_validate(client.get("/v1/items/nothing/similar").json())
+    ValidationErrorBody.model_validate(client.get("/v1/recommendations/C1", params={"k": 0}).json())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 
@@ -27,4 +29,4 @@ class ErrorBody(BaseModel):
     message: str = Field(description="what went wrong, in words")
 
 
-UNAVAILABLE = {503: {"description": "no model of this family is serving yet (train one), or the event store is unavailable"}}
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {503: {"description": "no model of this family is serving yet (train one), or the event store is unavailable"}}

@@ -251,4 +251,4 @@ def _item_flags(item_info: pd.DataFrame, ids: list[str]) -> tuple[np.ndarray, np
     index = pd.Index(ids, dtype=object)
     category = item_info["category"].reindex(index) if "category" in item_info else pd.Series(index=index, dtype=object)
     in_stock = item_info["in_stock"].reindex(index) if "in_stock" in item_info else pd.Series(index=index, dtype=object)
-    return category.fillna("").astype(str).to_numpy(), in_stock.fillna(True).astype(bool).to_numpy()
+    return category.fillna("").astype(str).to_numpy(), in_stock.astype("boolean").fillna(True).to_numpy(dtype=bool)

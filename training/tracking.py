@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from features.settings import Settings
+from training.interrupts import interruption
 from training.promotion import judge
 
 log = logging.getLogger(__name__)
@@ -104,8 +105,8 @@ def tracked_run(settings: Settings, experiment: str, run_name: str | None = None
         mlflow.set_tags({"run_kind": kind, **({"data_source": source} if source else {STORE_TAG: store_label(settings)})})
         try:
             yield run.info.run_id
-        except Exception as exc:
-            mlflow.set_tags({"error_type": type(exc).__name__, "error": str(exc)[:4000]})
+        except BaseException as exc:  # Ctrl-C and SIGTERM (training.interrupts) too: the run is FAILED
+            mlflow.set_tags({"error_type": type(exc).__name__, "error": (interruption(exc) or str(exc))[:4000]})
             raise
         mlflow.log_metric("run_seconds", time.perf_counter() - started)
 

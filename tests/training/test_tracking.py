@@ -84,3 +84,34 @@ def test_a_rolled_back_champion_is_held_until_a_version_is_promoted_by_hand(sett
     tracking.promote(settings, "recommender", first.version)  # by hand: automatic promotion resumes
     again = train_fake(settings, tmp_path, 0.41, 0.30)
     assert again.promoted and tracking.champion_version(settings, "recommender") == again.version
+
+
+@pytest.mark.parametrize(("stop", "why"), [(SystemExit(143), "interrupted (SIGTERM)"),
+                                           (KeyboardInterrupt(), "interrupted (Ctrl-C)")])
+def test_an_interrupted_training_run_is_failed_and_tagged(settings: Settings, tmp_path: Path, stop: BaseException,
+                                                          why: str) -> None:
+    import mlflow
+
+    first = train_fake(settings, tmp_path, 0.30, None)
+    with pytest.raises(type(stop)), tracking.tracked_run(settings, "unit") as run_id:
+        raise stop
+    run = mlflow.get_run(run_id)
+    assert run.info.status == "FAILED" and run.data.tags["error"] == why
+    assert tracking.champion_version(settings, "recommender") == first.version
+
+
+def test_sigterm_unwinds_the_block() -> None:
+    import os
+    import signal
+
+    from training.interrupts import sigterm_as_exit
+
+    before = signal.getsignal(signal.SIGTERM)
+    cleaned = []
+    with pytest.raises(SystemExit) as stopped, sigterm_as_exit():
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)  # the handler runs in this (the main) thread at once
+        finally:
+            cleaned.append(True)
+    assert stopped.value.code == 143 and cleaned == [True]
+    assert signal.getsignal(signal.SIGTERM) is before

@@ -172,7 +172,8 @@ def train(settings: Settings, config: ChurnConfig | None = None, data: ShopData 
     if data.events.empty:
         raise NotEnoughData("the event store has no events: run `shopml ingest` first")
     holdout_as_of = serving_as_of(data.events) - pd.Timedelta(days=config.horizon_days)
-    with tracked_run(settings, "churn", run_name=f"train-{config.horizon_days}d") as run_id:
+    with tracked_run(settings, "churn", run_name=f"train-{config.horizon_days}d") as run_id, \
+            tempfile.TemporaryDirectory(prefix="shopml-churn-") as tmp:
         mlflow.log_params({"holdout_as_of": str(holdout_as_of.date()), **_flat(config)})
         log_data_window(data.events)
         backtest = run_backtest(data.events, as_of=holdout_as_of, config=config, customers=data.customers, items=data.items)
@@ -180,7 +181,7 @@ def train(settings: Settings, config: ChurnConfig | None = None, data: ShopData 
         candidate = float(backtest.table.loc["shopml", "ROC-AUC"])
         champion = champion_score(settings, data, backtest, config)
         model, as_of = fit_final(data, config)
-        folder = package(data, model, as_of, Path(tempfile.mkdtemp(prefix="shopml-churn-")))
+        folder = package(data, model, as_of, Path(tmp) / "model")
         mlflow.log_params({"serving_as_of": str(as_of.date()), "customers": len(ChurnRuntime.load(folder).customer_ids())})
         reg = register_model(run_id, "churn", folder, candidate_score=candidate, champion_score=champion,
                              metric=HOLDOUT_METRIC, higher_is_better=True,

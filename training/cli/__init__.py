@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from features.settings import settings_errors
 from training.cli import churn, demo, forecast, ingest, models, recommender, serve  # noqa: F401  (registers commands)
 from training.cli.apps import SETTINGS_TITLES, app, exit_invalid_settings
+from training.interrupts import sigterm_as_exit
 
 
 def main() -> None:
@@ -17,7 +18,8 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")  # its INFO lines (database migrations) are noise here
     try:
-        app()
+        with sigterm_as_exit():  # a stopped command unwinds: runs marked failed, temporary files removed
+            app()
     except ValidationError as exc:
         if exc.title not in SETTINGS_TITLES:
             raise

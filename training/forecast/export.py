@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +10,7 @@ from rich.progress import Progress
 
 from features.demand import CATEGORY_PREFIX, TOTAL_ID
 from training.forecast.runtime import ForecastRuntime
+from training.interrupts import sigterm_as_exit
 
 COLUMNS = ["item", "category", "week", "p10", "p50", "p90", "mean", "reorder_point", "suggested_order",
            "eoq", "abc", "xyz", "missing"]
@@ -52,7 +49,7 @@ def write_atomically(frame: pd.DataFrame, out: Path) -> None:
     move it into place: an interrupted export (Ctrl-C or SIGTERM) never leaves a half-written file,
     neither at `out` nor beside it."""
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    with _terminate_as_exit():
+    with sigterm_as_exit():
         try:
             if out.suffix.lower() == ".parquet":
                 frame.to_parquet(tmp, index=False)
@@ -61,20 +58,3 @@ def write_atomically(frame: pd.DataFrame, out: Path) -> None:
             os.replace(tmp, out)
         finally:
             tmp.unlink(missing_ok=True)
-
-
-@contextmanager
-def _terminate_as_exit() -> Iterator[None]:
-    """Inside the block, SIGTERM raises SystemExit, so `finally` clauses run (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
+import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -86,11 +86,13 @@ def train_and_register(settings: Settings, *, events: pd.DataFrame | None = None
     if events.empty:
         raise NotEnoughData("the event store holds no events: run `shopml ingest` first")
     cfg = config or forecast_config(settings)
-    with tracked_run(settings, "forecast", run_name="train") as run_id:  # a failed fit marks the run FAILED
+    with tracked_run(settings, "forecast", run_name="train") as run_id, \
+            tempfile.TemporaryDirectory(prefix="shopml-forecast-") as tmp:  # a failed fit marks the run FAILED
         mlflow.log_params(config_params(cfg))
         mlflow.log_dict(asdict(cfg.calendar), "settings/calendar.json")
         log_data_window(events)
-        result: TrainResult = train_forecast_folder(events, items=items, promotions=promotions, config=cfg)
+        result: TrainResult = train_forecast_folder(events, items=items, promotions=promotions, config=cfg,
+                                                    folder=Path(tmp) / "model")
         weekly = result.forecasts["W"]
         mlflow.log_params({f"origin_{f}": d for f, d in result.as_of.items()})
         for freq, fc in result.forecasts.items():
@@ -106,7 +108,6 @@ def train_and_register(settings: Settings, *, events: pd.DataFrame | None = None
                                    "holdout_W": json.dumps(weekly.holdout, default=str)})
         seconds = time.perf_counter() - t0
         mlflow.log_metric("train_seconds", seconds)
-    shutil.rmtree(result.folder, ignore_errors=True)
     return {"run_id": run_id, "model": reg.name, "version": reg.version, "promoted": reg.promoted,
             "reason": reg.reason, "seconds": seconds, "validation": {f: fc.validation for f, fc in result.forecasts.items()},
             "series": {f: len(fc.ids) for f, fc in result.forecasts.items()}, "origin": result.as_of}

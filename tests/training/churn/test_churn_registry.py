@@ -64,3 +64,14 @@ def test_another_horizon_is_registered_not_compared_and_does_not_block_training(
     assert not shorter.promoted and "could not be scored" in shorter.reason  # another target, not a contest
     again = train(settings, FAST, data)  # the nightly run with the champion's horizon still trains
     assert again.version == "3" and not again.promoted  # it ties the champion: same recipe, same data
+
+
+def test_training_leaves_no_temporary_folder(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    events, customers = small_events(n_customers=150, days=300)
+    train(settings, FAST, ShopData(events, customers, None))
+    assert [p.name for p in scratch.iterdir() if p.is_dir()] == []

@@ -55,3 +55,19 @@ def test_a_failed_fit_leaves_a_failed_run_and_runs_log_their_data_window(setting
     assert peers == {f"metrics.W.holdout_wape_peer_{p}" for p in ("median_8w", "mean_4w", "tsb")}
     scores = done[sorted(peers) + ["metrics.W.holdout_wape_p50"]].astype(float)
     assert scores.between(0.0, 5.0).all() and scores.nunique() > 1  # real, different figures on the same rows
+
+
+def test_training_leaves_no_temporary_folder_even_when_it_fails(settings: Settings, tmp_path, monkeypatch) -> None:
+    import tempfile
+
+    from training.errors import NotEnoughData
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    events, items, cfg = small_events(n_items=8, days=230), small_items(8), tiny_config()
+    train_and_register(settings, events=events, items=items, config=cfg)
+    with pytest.raises(NotEnoughData):
+        train_and_register(settings, events=events[events["timestamp"] < events["timestamp"].min() + pd.Timedelta(days=10)],
+                           items=items, config=cfg)
+    assert [p.name for p in scratch.iterdir() if p.is_dir()] == []

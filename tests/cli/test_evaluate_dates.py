@@ -135,3 +135,35 @@ def test_evaluate_churn_refuses_a_bad_as_of(settings: Settings, events_file: Pat
                                  "--format", "canonical"])
     assert result.exit_code == 2, result.output
     assert "Invalid value for --as-of: 'soon' is not a date" in flat(result.output)
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["evaluate", "recommender", "--window-days", "100000"], "Invalid value for '--window-days'"),
+    (["evaluate", "forecast", "--horizon", "100000"], "Invalid value for '--horizon'"),
+    (["evaluate", "recommender", "--window-days", "400"],
+     ("Invalid value for --window-days: the events (2010-01-04 to 2010-06-30) are too short for 400 days: a backtest "
+     "needs 401 days of history before the cutoff (the rankers train on the window before it) and a complete "
+     "400-day test window after it; the longest these events allow is 88 days")),
+    (["evaluate", "forecast", "--horizon", "1000", "--freq", "D"],
+     "Invalid value for --horizon: the events (2010-01-04 to 2010-06-30) are too short for 1000 days"),
+    (["evaluate", "forecast", "--cutoff", "2030-01-06", "--freq", "D", "--horizon", "7"], "latest cutoff: 2010-06-24"),
+])
+def test_evaluate_names_a_window_too_long_for_the_events(settings: Settings, events_file: Path, args: list[str],
+                                                         expected: str) -> None:
+    """Not the cutoff: no cutoff would do; the message gives the longest window that fits."""
+    result = runner.invoke(app, [*args, "--source", str(events_file), "--format", "canonical"])
+    assert result.exit_code == 2, result.output
+    assert expected in flat(result.output)
+    assert "Traceback" not in result.output
+
+
+def test_a_non_monday_cutoff_past_the_data_suggests_a_monday_that_fits(settings: Settings, tmp_path: Path) -> None:
+    days = pd.date_range("2010-01-04", "2010-12-31", freq="D")
+    frame = pd.DataFrame({"customer_id": [f"C{k % 7}" for k in range(len(days))],
+                          "item_id": [f"I{k % 5}" for k in range(len(days))],
+                          "timestamp": days.strftime("%Y-%m-%dT10:00:00Z"), "quantity": 1, "price": 2.0})
+    frame.to_csv(tmp_path / "year.csv", index=False)
+    result = runner.invoke(app, ["evaluate", "forecast", "--cutoff", "2030-01-08", "--freq", "W",
+                                 "--source", str(tmp_path / "year.csv"), "--format", "canonical"])
+    assert result.exit_code == 2
+    assert "2030-01-08 is a Tuesday; weekly buckets start on Mondays (e.g. 2010-11-01)" in flat(result.output)

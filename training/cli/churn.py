@@ -12,11 +12,12 @@ import typer
 from features.settings import Settings
 from training.churn.labels import DEFAULT_HORIZON_DAYS
 from training.cli.apps import TRAINERS, evaluate_app, train_app
+from training.cli.dates import MAX_WINDOW_DAYS
 from training.cli.sources import Layout, check_format_has_source, contract_errors
 
 # The longest churn horizon the commands accept: ten years, far beyond any shop's history, and well
 # inside pandas' timestamp range (a horizon of 100000 days overflows it).
-MAX_HORIZON_DAYS = 3650
+MAX_HORIZON_DAYS = MAX_WINDOW_DAYS
 HORIZON_HELP = f"Churn = no purchase within this many days (1..{MAX_HORIZON_DAYS})."
 
 
@@ -56,7 +57,7 @@ def check_horizon(timestamps: pd.Series, horizon_days: int) -> None:
     """An error naming --horizon-days when no as-of date has the history and the complete label
     window that a backtest with this horizon needs; it gives the longest horizon the events allow."""
     from training.churn.model import ChurnConfig, required_history_days
-    from training.cli.dates import split_range
+    from training.cli.dates import longest_fitting, split_range
 
     def fits(days: int) -> bool:
         earliest, latest = split_range(timestamps, test_days=days,
@@ -65,7 +66,7 @@ def check_horizon(timestamps: pd.Series, horizon_days: int) -> None:
 
     if fits(horizon_days):
         return
-    longest = next((d for d in range(horizon_days - 1, 0, -1) if fits(d)), None)
+    longest = longest_fitting(fits, horizon_days)
     first, last = timestamps.min(), timestamps.max()
     allowed = f"the longest these events allow is {longest} days" if longest else "no horizon fits them"
     raise typer.BadParameter(

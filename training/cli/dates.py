@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import typer
 
 from features.timestamps import as_utc
+
+MAX_WINDOW_DAYS = 3650  # the longest test window, horizon or label window an option accepts (ten years)
 
 
 def parse_date(value: str, param: str) -> pd.Timestamp:
@@ -64,3 +68,28 @@ def check_split(cutoff: pd.Timestamp, timestamps: pd.Series, *, param: str, test
         raise typer.BadParameter(
             f"{cutoff.date()} leaves no complete {test_days}-day {window} window: the events end on {last.date()} "
             f"(latest {name}: {latest.date()})", param_hint=param)
+
+
+def longest_fitting(fits: Callable[[int], bool], below: int) -> int | None:
+    """The largest n in 1..below-1 with `fits(n)`, or None (`fits` holds up to some n, then never)."""
+    lo, hi = 0, below
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if fits(mid) else (lo, mid)
+    return lo or None
+
+
+def check_window(value: int, fits: Callable[[int], bool], *, param: str, unit: str, timestamps: pd.Series,
+                 needs: str) -> None:
+    """An error naming `param` (not the cutoff) when no cutoff leaves room for a window of `value`
+    `unit` but a shorter one fits: `needs` says what the window takes, and the message gives the
+    longest one that fits. When none fits, the events are too short whatever the window, and the
+    cutoff check says so."""
+    if fits(value):
+        return
+    longest = longest_fitting(fits, value)
+    if longest is None:
+        return
+    first, last = as_utc(timestamps.min()), as_utc(timestamps.max())
+    raise typer.BadParameter(f"the events ({first.date()} to {last.date()}) are too short for {value} {unit}: "
+                             f"{needs}; the longest these events allow is {longest} {unit}", param_hint=param)

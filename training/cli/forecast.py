@@ -14,8 +14,11 @@ import typer
 from features.settings import Settings
 from features.timestamps import as_utc
 from training.cli.apps import TRAINERS, evaluate_app, forecast_app, run_trainer, train_app
+from training.cli.dates import MAX_WINDOW_DAYS
 from training.cli.sources import check_format_has_source, contract_errors
 from training.inventory.policy import cost_problem
+
+MAX_HORIZON_BUCKETS = MAX_WINDOW_DAYS  # weeks or days a backtest may forecast
 
 if TYPE_CHECKING:
     from training.forecast.backtest import BacktestResult
@@ -77,6 +80,29 @@ def earliest_cutoff(events: pd.DataFrame, freqs: list[str], horizon: int | None,
     return first_midnight(earliest, 0 if "W" in freqs else None), " and ".join(needs)
 
 
+def _test_days(freqs: list[str], horizon: int | None) -> int:
+    """Days of the test window: the longest frequency's horizon (its own default without --horizon)."""
+    from training.forecast.config import SPECS
+
+    return max((horizon or SPECS[f].horizon) * (7 if f == "W" else 1) for f in freqs)
+
+
+def _check_horizon(events: pd.DataFrame, freqs: list[str], horizon: int) -> None:
+    """An error naming --horizon when no cutoff has the history and the test window it needs."""
+    from training.cli.dates import check_window, split_range
+
+    def fits(h: int) -> bool:
+        earliest, _ = earliest_cutoff(events, freqs, h)
+        _, latest = split_range(events["timestamp"], test_days=_test_days(freqs, h), weekday=0 if "W" in freqs else None)
+        return earliest <= latest
+
+    unit = "weeks" if freqs == ["W"] else "days" if freqs == ["D"] else "buckets (weeks and days)"
+    _, needs = earliest_cutoff(events, freqs, horizon)
+    check_window(horizon, fits, param="--horizon", unit=unit, timestamps=events["timestamp"],
+                 needs=f"a backtest needs {needs} before the cutoff and a complete test window of "
+                       f"{_test_days(freqs, horizon)} days after it")
+
+
 def scored_products(result: BacktestResult, top: int) -> str:
     """The products a backtest scored: 'top 200 products', or, when fewer than `top` products sold
     before the cutoff, how many there were."""
@@ -123,14 +149,15 @@ def evaluate_command(
     cutoff: str | None = typer.Option(None, help="first day of the test window, a Monday (default: the last "
                                        "Monday with 8 weeks of data after it, more for a longer --horizon)"),
     freq: str = typer.Option("both", help="W, D or both"),
-    horizon: int | None = typer.Option(None, min=1, help="buckets to forecast (default 8 weeks / 28 days)"),
+    horizon: int | None = typer.Option(None, min=1, max=MAX_HORIZON_BUCKETS,
+                                       help="buckets to forecast (default 8 weeks / 28 days)"),
     top: int = typer.Option(200, min=1, help="products evaluated: the top N by units sold before the cutoff"),
     source: Path | None = typer.Option(None, exists=True, dir_okay=False, help="events file instead of the store"),
     fmt: ForecastLayout = typer.Option(ForecastLayout.online_retail, "--format", help="layout of --source"),
 ) -> None:
     """Backtest shopml against the peers at the cutoff; print one table per frequency and log to MLflow."""
     from features.calendar_file import CalendarFileError
-    from training.cli.dates import check_split, parse_date
+    from training.cli.dates import check_split, parse_date, split_range
     from training.errors import NotEnoughData
     from training.evaluation.report import print_table
     from training.forecast.backtest import comparison
@@ -149,17 +176,21 @@ def evaluate_command(
         typer.echo(f"SHOPML_CALENDAR_FILE: {exc}", err=True)
         raise typer.Exit(code=2) from exc
     events, items, promotions = _load_events(source, fmt)
-    test_days = max((horizon or SPECS[f].horizon) * (7 if f == "W" else 1) for f in freqs)
+    if horizon is not None:
+        _check_horizon(events, freqs, horizon)  # type: ignore[arg-type]
+    test_days = _test_days(freqs, horizon)
     if cutoff is None:  # 8 weeks, or as many whole weeks as a longer --horizon needs
         cutoff = default_cutoff(events, weeks=max(8, -(-test_days // 7)))  # type: ignore[arg-type]
     when = parse_date(cutoff, "--cutoff")
-    if "W" in freqs and when.dayofweek != 0:
-        monday = when - pd.Timedelta(days=when.dayofweek)
+    earliest, needs = earliest_cutoff(events, freqs, horizon)  # type: ignore[arg-type]
+    weekday = 0 if "W" in freqs else None
+    if weekday == 0 and when.dayofweek != 0:
+        _, latest = split_range(events["timestamp"], test_days=test_days, weekday=0)  # type: ignore[index]
+        monday = min(max(when - pd.Timedelta(days=when.dayofweek), earliest), latest)
         raise typer.BadParameter(f"{when.date()} is a {when.day_name()}; weekly buckets start on Mondays "
                                  f"(e.g. {monday.date()})", param_hint="--cutoff")
-    earliest, needs = earliest_cutoff(events, freqs, horizon)  # type: ignore[arg-type]
     check_split(when, events["timestamp"], param="--cutoff", test_days=test_days,  # type: ignore[index]
-                weekday=0 if "W" in freqs else None, earliest=earliest, needs=needs)
+                weekday=weekday, earliest=earliest, needs=needs)
     cutoff = str(when.date())
 
     def show(f: str, res: object) -> None:

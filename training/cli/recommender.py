@@ -11,6 +11,7 @@ import typer
 
 from features.settings import Settings
 from training.cli.apps import TRAINERS, evaluate_app, run_trainer, train_app
+from training.cli.dates import MAX_WINDOW_DAYS
 from training.cli.sources import Layout, check_format_has_source, contract_errors
 
 if TYPE_CHECKING:
@@ -39,11 +40,24 @@ def train_command() -> None:
     run_trainer("recommender", Settings())
 
 
+def _check_window(timestamps: pd.Series, window_days: int) -> None:
+    """An error naming --window-days when no cutoff has the history and the test window it needs."""
+    from training.cli.dates import check_window, split_range
+
+    def fits(days: int) -> bool:
+        earliest, latest = split_range(timestamps, test_days=days, history_days=days + 1)
+        return earliest <= latest
+
+    check_window(window_days, fits, param="--window-days", unit="days", timestamps=timestamps,
+                 needs=f"a backtest needs {window_days + 1} days of history before the cutoff (the rankers train "
+                       f"on the window before it) and a complete {window_days}-day test window after it")
+
+
 @evaluate_app.command("recommender")
 def evaluate_command(
     ctx: typer.Context,
     cutoff: Annotated[str | None, typer.Option(help="Evaluation cutoff YYYY-MM-DD (default: window-days before the data end).")] = None,
-    window_days: Annotated[int, typer.Option(min=1, help="Test window length in days.")] = 70,
+    window_days: Annotated[int, typer.Option(min=1, max=MAX_WINDOW_DAYS, help="Test window length in days.")] = 70,
     source: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
                                                 help="Read events from this file instead of the event store.")] = None,
     fmt: Annotated[Layout, typer.Option("--format", help="Layout of --source.")] = Layout.online_retail,
@@ -65,8 +79,9 @@ def evaluate_command(
     with contract_errors(fmt):
         inputs = load_inputs(settings, source, fmt.value)
     if inputs.events.empty:
-        typer.echo("no events to evaluate on: run `shopml ingest` first or pass --source", err=True)
-        raise typer.Exit(code=1)
+        typer.echo("no purchases to evaluate on: run `shopml ingest` first or pass --source", err=True)
+        raise typer.Exit(code=2)
+    _check_window(inputs.events["timestamp"], window_days)
     if cutoff is None:
         end = inputs.events["timestamp"].max()
         cutoff = str((end - pd.Timedelta(days=window_days)).date())

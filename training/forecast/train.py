@@ -84,7 +84,7 @@ def train_and_register(settings: Settings, *, events: pd.DataFrame | None = None
     if events is None:
         events, items, promotions = load_store(settings)
     if events.empty:
-        raise NotEnoughData("the event store holds no events: run `shopml ingest` first")
+        raise NotEnoughData("the event store holds no purchases: run `shopml ingest` first")
     cfg = config or forecast_config(settings)
     with tracked_run(settings, "forecast", run_name="train") as run_id, \
             tempfile.TemporaryDirectory(prefix="shopml-forecast-") as tmp:  # a failed fit marks the run FAILED

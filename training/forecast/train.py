@@ -37,8 +37,10 @@ def _champion_score(settings: Settings, holdout: dict[str, object], cfg: Forecas
                     candidate: float) -> tuple[float | None, str]:
     """The champion's holdout WAPE on this holdout window, else None.
 
-    On a later holdout (new data) a champion with this run's very settings would, refitted before
-    that holdout, be this run: it scores `candidate`. A champion with other settings is not compared."""
+    A champion with this run's very settings would, refitted on this run's data, be this run: it
+    scores `candidate` (a tie, which newer data wins), whether or not the holdout moved. The stored
+    score of a champion validated on the same holdout would not do: the series it chose from its
+    older data may differ. A champion with other settings is compared on the same holdout only."""
     from training.tracking import discard_download, download_model
 
     folder = download_model(settings, "forecast")
@@ -48,10 +50,10 @@ def _champion_score(settings: Settings, holdout: dict[str, object], cfg: Forecas
     try:
         meta = json.loads(meta_path.read_text()) if meta_path else {}
         weekly = meta["freqs"]["W"]
+        if _saved_recipe(meta_path.parent) == _recipe(cfg, list(meta["freqs"])):  # type: ignore[union-attr]
+            return candidate, "champion has this run's settings: refitted on this run's data it is this run"
         if weekly["holdout"] == holdout:
             return float(weekly["validation"][HOLDOUT_METRIC]), "champion validated on the same holdout"
-        if _saved_recipe(meta_path.parent) == _recipe(cfg, list(meta["freqs"])):  # type: ignore[union-attr]
-            return candidate, "champion has this run's settings: refitted before this holdout it is this run"
         return None, f"champion's holdout {weekly['holdout']} differs from {holdout} and its settings differ"
     except (KeyError, TypeError, ValueError, OSError) as exc:
         return None, f"champion folder unreadable: {exc}"

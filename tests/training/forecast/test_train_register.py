@@ -39,6 +39,20 @@ def test_a_retrain_on_newer_data_with_the_same_settings_is_promoted(settings: Se
     assert different["promoted"] is False and "not" in str(different["reason"])  # new data and other settings
 
 
+def test_a_few_newer_purchases_inside_the_same_holdout_refresh_the_champion(settings: Settings) -> None:
+    """The holdout does not move, but the newer data may change the series chosen; the champion's own
+    recipe refitted on this data is this run, so the tie goes to the newer data."""
+    events, items, cfg = small_events(n_items=8, days=230), small_items(8), tiny_config()
+    assert train_and_register(settings, events=events, items=items, config=cfg)["promoted"] is True
+    top = events.groupby("item_id")["quantity"].sum().idxmax()
+    burst = events[events["item_id"] != top].tail(40).assign(  # another item sells a lot in the last hour
+        item_id=events.loc[events["item_id"] != top, "item_id"].iloc[-1], quantity=500,
+        timestamp=events["timestamp"].max() + pd.Timedelta(hours=1))
+    newer = pd.concat([events, burst], ignore_index=True)
+    again = train_and_register(settings, events=newer, items=items, config=cfg)
+    assert again["promoted"] is True and "refreshed" in str(again["reason"]), again["reason"]
+
+
 def test_a_failed_fit_leaves_a_failed_run_and_runs_log_their_data_window(settings: Settings) -> None:
     import mlflow
 

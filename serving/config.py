@@ -24,6 +24,7 @@ class ServingSettings(Settings):
 
     access_log: bool = True
     sync_interval_seconds: float = Field(default=0.5, gt=0, le=60)
+    store_retry_seconds: float = Field(default=5.0, gt=0, le=3600)  # an unavailable event store is tried again
 
 
 def serving_settings(settings: Settings | None) -> ServingSettings:

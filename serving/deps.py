@@ -14,7 +14,7 @@ from fastapi import Depends, Header, HTTPException, Request
 from serving.config import ServingSettings
 from serving.metrics import ServiceMetrics
 from serving.registry import LoadedModel, Snapshot
-from serving.state import ServiceState
+from serving.state import CUSTOMER_FAMILIES, ServiceState
 
 
 def _state(request: Request) -> ServiceState:
@@ -63,6 +63,10 @@ def _serving(family: str, command: str) -> Any:
         state.catch_up()
         model = state.holder.snapshot.get(family)
         if model is None:
+            if state.store is None and family in CUSTOMER_FAMILIES:
+                raise HTTPException(503, f"no {family} model is serving: the event store is unavailable, and "
+                                         "without it the customers who asked to be erased are unknown (retried "
+                                         "in the background)")
             raise HTTPException(
                 503,
                 f"no {family} model is serving: train one (`{command}`), "

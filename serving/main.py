@@ -53,10 +53,11 @@ def create_app(settings: Settings | None = None, *, source: ModelSource | None =
         if not load_in_background:
             await first_load
         follower = asyncio.create_task(state.follow_journal())
+        store_watch = asyncio.create_task(state.watch_store())
         try:
             yield
         finally:
-            for task in (follower, first_load):
+            for task in (store_watch, follower, first_load):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task

@@ -22,6 +22,10 @@ LIVE_CHANGES = ("purchase", "return")  # the event types the serving recommender
 CUSTOMER_FAMILIES = ("recommender", "churn")  # the families that hold something about each customer
 
 
+class StoreUnavailable(RuntimeError):
+    """The event store cannot be read, so a customer model cannot learn who was erased."""
+
+
 @dataclass
 class ServiceState:
     """The state of one running app; created by `create_app`, filled in by its lifespan."""
@@ -54,12 +58,22 @@ class ServiceState:
             try:
                 self.store = EventStore.from_settings(self.settings)
                 return
-            except Exception as exc:  # noqa: BLE001 - predictions do not need the store
+            except Exception as exc:  # noqa: BLE001 - forecasts do not need the store
                 if attempt == attempts:
-                    log.error("event store unavailable (%s): events and deletion answer 503", exc)
+                    log.error("event store unavailable (%s): events, deletion and the customer models "
+                              "(recommender, churn) answer 503 until it is back", exc)
                     self.store = None
                     return
                 time.sleep(0.2 * attempt)
+
+    async def watch_store(self) -> None:
+        """While the store is unavailable, retry it every `store_retry_seconds`; once it opens, reload,
+        so the customer models (held back without the erasures) start serving."""
+        while self.store is None:
+            await asyncio.sleep(self.settings.store_retry_seconds)
+            await asyncio.to_thread(self.open_store, 1)
+        log.info("event store available: loading the models that wait for it")
+        await self.reload(announce=False)
 
     def open_journal(self) -> None:
         """Join the journal the workers of this SHOPML_HOME share."""
@@ -78,6 +92,10 @@ class ServiceState:
         items and customers tables as they are now (stock, categories, lead times, opt-outs), and for
         the recommender the purchases and returns stored since its training data end."""
         if self.store is None:
+            if family in CUSTOMER_FAMILIES:  # it would answer for customers who asked to be erased
+                raise StoreUnavailable(f"the event store is unavailable, so the customers who asked to be erased "
+                                       f"cannot be read; the {family} model waits for the store (retried every "
+                                       f"{self.settings.store_retry_seconds:g} s)")
             return
         if family in CUSTOMER_FAMILIES:
             for customer_id in self.store.erased_customers():

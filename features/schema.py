@@ -18,6 +18,7 @@ TEXT_LIMITS: dict[str, int] = {"customer_id": 128, "item_id": 128, "order_id": 1
 MAX_QUANTITY = 1_000_000_000
 MAX_STOCK_ON_HAND = 1_000_000_000_000  # units; beyond this a value is a unit or format bug
 MAX_LEAD_TIME_DAYS = 3650  # ten years
+EARLIEST_EVENT_YEAR = 1970  # an event before 1970-01-01 UTC is a format or clock bug (epoch 0 and before)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import pandas as pd
 from features.errors import MAX_REPORTED_ERRORS, ContractError, RowError
 from features.schema import (
     CUSTOMERS,
+    EARLIEST_EVENT_YEAR,
     EVENT_TYPES,
     EVENTS,
     ITEMS,
@@ -20,7 +21,7 @@ from features.schema import (
 )
 
 
-class _Collector:
+class ErrorCollector:
     """Gathers row errors across columns and reports them in row order."""
 
     def __init__(self) -> None:
@@ -34,12 +35,14 @@ class _Collector:
             shown = values.iloc[pos]
             self.errors.append(RowError(int(pos) + 1, column, reason.format(value=_show(shown))))
 
-    def check_text(self, frame: pd.DataFrame, text: pd.Series, column: str) -> None:
-        """Flag text the store cannot keep: longer than its column allows, or with a NUL character."""
-        raw = frame.get(column, text)
+    def check_text(self, frame: pd.DataFrame, text: pd.Series, column: str, shown_as: str | None = None) -> None:
+        """Flag text the store cannot keep in contract `column`: longer than it allows, or with a NUL
+        character; reported under `shown_as`, the file's own column name (default `column`)."""
+        name = shown_as or column
+        raw = frame.get(name, text)
         limit = TEXT_LIMITS[column]
-        self.add_mask((text.str.len() > limit).fillna(False), column, raw, f"the value is longer than {limit} characters")
-        self.add_mask(text.str.contains("\x00", regex=False).fillna(False), column, raw,
+        self.add_mask((text.str.len() > limit).fillna(False), name, raw, f"the value is longer than {limit} characters")
+        self.add_mask(text.str.contains("\x00", regex=False).fillna(False), name, raw,
                       "{value} holds a NUL character")
 
     def raise_if_any(self, file: str) -> None:
@@ -78,24 +81,43 @@ def _text(series: pd.Series) -> pd.Series:
 _OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$"
 
 
+# The span pandas holds at nanoseconds (1677-2262): a date beyond it is kept at the bound, so the
+# range checks (in the future, before 1970) name it instead of a crash or "not a date".
+HELD_RANGE = (pd.Timestamp("1678-01-01", tz="UTC"), pd.Timestamp("2262-01-01", tz="UTC"))
+_YEAR = r"^\s*([+-]?\d{4,})-\d{1,2}-\d{1,2}"
+
+
 def parse_timestamps(series: pd.Series, *, fallback_formats: tuple[str, ...] = ()) -> pd.Series:
     """Parse ISO-8601 text or datetimes to UTC; naive values are taken as UTC, bad ones become NaT.
 
     Values with and without an offset may be mixed in one column: each naive value is UTC (pandas
     alone would give it the offset of the value before it). `fallback_formats` (strptime formats)
-    are tried in order for the values that are not ISO-8601.
+    are tried in order for the values that are not ISO-8601. Dates outside HELD_RANGE come back at
+    its bounds.
     """
     if pd.api.types.is_datetime64_any_dtype(series):
         parsed = pd.to_datetime(series)
         if parsed.dt.tz is None:
             parsed = parsed.dt.tz_localize("UTC")
-        return parsed.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+        parsed = parsed.dt.tz_convert("UTC").clip(lower=HELD_RANGE[0], upper=HELD_RANGE[1])
+        return parsed.astype("datetime64[ns, UTC]")
     text = _text(series)
     aware = text.str.contains(_OFFSET, regex=True, na=False).to_numpy()
     parsed = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns, UTC]")
     for mask in (aware, ~aware):
         if mask.any():
             parsed[mask] = _iso_utc(text[mask], fallback_formats)
+    return _held(parsed, text)
+
+
+def _held(parsed: pd.Series, text: pd.Series) -> pd.Series:
+    """`parsed` with dates that failed only because their year is outside HELD_RANGE set to its bounds."""
+    missed = parsed.isna() & text.notna()
+    if not missed.any():
+        return parsed
+    year = pd.to_numeric(text[missed].str.extract(_YEAR, expand=False), errors="coerce")
+    parsed[year[year < HELD_RANGE[0].year].index] = HELD_RANGE[0]
+    parsed[year[year >= HELD_RANGE[1].year].index] = HELD_RANGE[1]
     return parsed
 
 
@@ -124,13 +146,17 @@ def future_reason(latest: pd.Timestamp) -> str:
     return "{value} is in the future (after " + latest.strftime("%Y-%m-%d %H:%M UTC") + ")"
 
 
+EARLIEST_EVENT_TIME = pd.Timestamp(year=EARLIEST_EVENT_YEAR, month=1, day=1, tz="UTC")
+EARLY_REASON = f"{{value}} is before {EARLIEST_EVENT_TIME.date()}"  # the error text of a timestamp before it
+
+
 def validate_events(frame: pd.DataFrame, file: str, *, latest: pd.Timestamp | None = None) -> pd.DataFrame:
     """Return the canonical events frame, or raise ContractError naming the first bad cells.
 
     A timestamp after `latest` (default: `latest_event_time()`) is an error."""
     check_columns(frame, EVENTS, file)
     latest = latest_event_time() if latest is None else latest
-    errs = _Collector()
+    errs = ErrorCollector()
     customer = _text(frame["customer_id"])
     item = _text(frame["item_id"])
     errs.add_mask(customer.isna(), "customer_id", frame["customer_id"], "customer_id is empty")
@@ -142,6 +168,7 @@ def validate_events(frame: pd.DataFrame, file: str, *, latest: pd.Timestamp | No
     ts = parse_timestamps(frame["timestamp"])
     errs.add_mask(ts.isna(), "timestamp", frame["timestamp"], "{value} is not an ISO-8601 timestamp")
     errs.add_mask((ts > latest).fillna(False), "timestamp", frame["timestamp"], future_reason(latest))
+    errs.add_mask((ts < EARLIEST_EVENT_TIME).fillna(False), "timestamp", frame["timestamp"], EARLY_REASON)
 
     event_type = _text(frame["event_type"]).str.lower() if "event_type" in frame else None
     if event_type is None:
@@ -179,7 +206,7 @@ def _numeric(frame: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series, pd
     return raw, text, num.where(np.isfinite(num))  # 'inf' is not a number a shop can order from
 
 
-def _quantity(frame: pd.DataFrame, errs: _Collector) -> pd.Series:
+def _quantity(frame: pd.DataFrame, errs: ErrorCollector) -> pd.Series:
     if "quantity" not in frame:
         return pd.Series(1, index=frame.index, dtype="int64")
     raw, text, num = _numeric(frame, "quantity")
@@ -190,7 +217,7 @@ def _quantity(frame: pd.DataFrame, errs: _Collector) -> pd.Series:
     return num.fillna(1).clip(lower=1)
 
 
-def _price(frame: pd.DataFrame, errs: _Collector) -> pd.Series:
+def _price(frame: pd.DataFrame, errs: ErrorCollector) -> pd.Series:
     if "price" not in frame:
         return pd.Series(np.nan, index=frame.index, dtype="float64")
     raw, text, num = _numeric(frame, "price")
@@ -202,7 +229,7 @@ def _price(frame: pd.DataFrame, errs: _Collector) -> pd.Series:
 def validate_items(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     """Return the canonical items frame, or raise ContractError."""
     check_columns(frame, ITEMS, file)
-    errs = _Collector()
+    errs = ErrorCollector()
     out = pd.DataFrame({"item_id": _text(frame["item_id"])})
     errs.add_mask(out["item_id"].isna(), "item_id", frame["item_id"], "item_id is empty")
     _unique(out["item_id"], "item_id", frame["item_id"], errs)
@@ -221,7 +248,7 @@ def validate_items(frame: pd.DataFrame, file: str) -> pd.DataFrame:
 def validate_customers(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     """Return the canonical customers frame, or raise ContractError."""
     check_columns(frame, CUSTOMERS, file)
-    errs = _Collector()
+    errs = ErrorCollector()
     out = pd.DataFrame({"customer_id": _text(frame["customer_id"])})
     errs.add_mask(out["customer_id"].isna(), "customer_id", frame["customer_id"], "customer_id is empty")
     _unique(out["customer_id"], "customer_id", frame["customer_id"], errs)
@@ -241,7 +268,7 @@ def validate_customers(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     return out.astype({"customer_id": object, "region": object})
 
 
-def _unique(ids: pd.Series, column: str, raw: pd.Series, errs: _Collector) -> None:
+def _unique(ids: pd.Series, column: str, raw: pd.Series, errs: ErrorCollector) -> None:
     """Flag every repeat of an id (the rows of one id would contradict each other)."""
     errs.add_mask(ids.notna() & ids.duplicated(keep="first"), column, raw, "{value} is on an earlier row too")
 
@@ -249,7 +276,7 @@ def _unique(ids: pd.Series, column: str, raw: pd.Series, errs: _Collector) -> No
 def validate_promotions(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     """Return the canonical promotions frame, or raise ContractError."""
     check_columns(frame, PROMOTIONS, file)
-    errs = _Collector()
+    errs = ErrorCollector()
     start = parse_timestamps(frame["start_date"])
     end = parse_timestamps(frame["end_date"])
     errs.add_mask(start.isna(), "start_date", frame["start_date"], "{value} is not a date")
@@ -272,7 +299,7 @@ def validate_promotions(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     return out
 
 
-def _nonneg(frame: pd.DataFrame, column: str, errs: _Collector, *, integer: bool,
+def _nonneg(frame: pd.DataFrame, column: str, errs: ErrorCollector, *, integer: bool,
             most: int | None = None) -> pd.Series:
     if column not in frame:
         return pd.Series(np.nan, index=frame.index, dtype="float64")
@@ -291,7 +318,7 @@ _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 
 
-def _bool(frame: pd.DataFrame, column: str, errs: _Collector) -> pd.Series:
+def _bool(frame: pd.DataFrame, column: str, errs: ErrorCollector) -> pd.Series:
     if column not in frame:
         return pd.Series(pd.NA, index=frame.index, dtype="boolean")
     raw = frame[column]

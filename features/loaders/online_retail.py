@@ -11,7 +11,15 @@ import pandas as pd
 from features.errors import ContractError, RowError
 from features.loaders.result import LoadResult
 from features.readers import read_raw
-from features.validation import future_reason, latest_event_time, parse_timestamps
+from features.schema import MAX_QUANTITY
+from features.validation import (
+    EARLIEST_EVENT_TIME,
+    EARLY_REASON,
+    ErrorCollector,
+    future_reason,
+    latest_event_time,
+    parse_timestamps,
+)
 
 # Original column -> contract column, for both layouts ("Online Retail II" first).
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -27,6 +35,8 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 
 # Widely shared CSV copies of the UCI files write InvoiceDate month first ("12/1/2010 8:26").
 US_DATES: tuple[str, ...] = ("%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S")
+
+EXACT_INTEGER = 2**53  # the largest integer a float64 column (Excel, Parquet) holds exactly
 
 # Stock codes that are not products: postage, manual entries, bank charges, fees, samples, tests.
 NON_PRODUCT_CODE = re.compile(
@@ -50,13 +60,16 @@ def _resolve_columns(frame: pd.DataFrame, file: str) -> dict[str, str]:
     return found
 
 
-def _customer_ids(raw: pd.Series) -> pd.Series:
+def _customer_ids(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Customer ids as text (numbers as whole numbers: 13085.0 is '13085'), and the mask of numeric ids
+    that are not whole numbers or too large to be held exactly (a float holds integers to 2**53)."""
     num = pd.to_numeric(raw, errors="coerce")
-    as_int = num.dropna().astype("int64").astype(str)
+    exact = num.notna() & (np.floor(num) == num) & (num.abs() <= EXACT_INTEGER)
+    as_int = num[exact].astype("int64").astype(str)
     text = raw.astype("string").str.strip()
     out = text.where(num.isna(), as_int.reindex(raw.index))
     out = out.mask(out.isin(["", "nan", "NaN", "None"]))
-    return out.astype(object).where(out.notna(), None)
+    return out.astype(object).where(out.notna(), None), num.notna() & ~exact
 
 
 def load_online_retail(path: Path | str) -> LoadResult:
@@ -75,34 +88,21 @@ def load_online_retail(path: Path | str) -> LoadResult:
     order = raw[cols["order_id"]].astype("string").str.strip()
     item = raw[cols["item_id"]].astype("string").str.strip().str.upper()
     qty = pd.to_numeric(raw[cols["quantity"]], errors="coerce")
+    price_text = raw[cols["price"]].astype("string").str.strip().mask(lambda t: t == "")
     price = pd.to_numeric(raw[cols["price"]], errors="coerce")
     ts = parse_timestamps(raw[cols["timestamp"]], fallback_formats=US_DATES)
-
-    bad_ts = ts.isna()
-    latest = latest_event_time()
-    future = (ts > latest).fillna(False)
-    bad_qty = qty.isna() | (np.floor(qty) != qty)
-    if bad_ts.any() or future.any() or bad_qty.any():
-        shown = raw[cols["timestamp"]]
-        errors = [
-            RowError(int(i) + 1, cols["timestamp"], f"{shown.iloc[i]!r} is not a date")
-            for i in np.flatnonzero(bad_ts.to_numpy())[:20]
-        ] + [
-            RowError(int(i) + 1, cols["timestamp"], future_reason(latest).format(value=repr(str(shown.iloc[i]))))
-            for i in np.flatnonzero(future.to_numpy())[:20]
-        ] + [
-            RowError(int(i) + 1, cols["quantity"], f"{raw[cols['quantity']].iloc[i]!r} is not an integer")
-            for i in np.flatnonzero(bad_qty.to_numpy())[:20]
-        ]
-        total = int(bad_ts.sum() + future.sum() + bad_qty.sum())
-        raise ContractError(file, sorted(errors, key=lambda e: e.row or 0), total)
+    customer, inexact = _customer_ids(raw[cols["customer_id"]])
+    _check(raw, cols, file, ts=ts, qty=qty, price=price, price_text=price_text, inexact=inexact,
+           texts={"order_id": order, "item_id": item, "customer_id": customer, "name": raw[cols["name"]],
+                  "region": raw[cols["region"]]})
 
     cancelled = order.str.upper().str.startswith("C").fillna(False)
     reasons = {
         "non-product stock code": item.isna() | item.str.match(NON_PRODUCT_CODE).fillna(False),
         "zero quantity": qty == 0,
         "stock adjustment (negative quantity, not a cancellation)": (qty < 0) & ~cancelled,
-        "zero or negative price": price.isna() | (price <= 0),
+        "empty price": price.isna(),
+        "zero or negative price": price <= 0,
     }
     drop = pd.Series(False, index=raw.index)
     dropped: dict[str, int] = {}
@@ -113,7 +113,6 @@ def load_online_retail(path: Path | str) -> LoadResult:
         drop |= mask
     keep = ~drop.to_numpy()
 
-    customer = _customer_ids(raw[cols["customer_id"]])
     events = pd.DataFrame(
         {
             "customer_id": customer[keep].to_numpy(),
@@ -134,6 +133,26 @@ def load_online_retail(path: Path | str) -> LoadResult:
         "rows without a customer (kept for demand only)": int(events["customer_id"].isna().sum()),
     }
     return LoadResult(file, events, items, customers, n, dropped, notes)
+
+
+def _check(raw: pd.DataFrame, cols: dict[str, str], file: str, *, ts: pd.Series, qty: pd.Series, price: pd.Series,
+           price_text: pd.Series, inexact: pd.Series, texts: dict[str, pd.Series]) -> None:
+    """Raise ContractError naming the row and the file's column of every cell the contract refuses:
+    dates, quantities, prices and ids it cannot hold (the same limits as the contract layout's)."""
+    errs = ErrorCollector()
+    latest = latest_event_time()
+    stamp, quantity, price_col = cols["timestamp"], cols["quantity"], cols["price"]
+    errs.add_mask(ts.isna(), stamp, raw[stamp], "{value} is not a date")
+    errs.add_mask((ts > latest).fillna(False), stamp, raw[stamp], future_reason(latest))
+    errs.add_mask((ts < EARLIEST_EVENT_TIME).fillna(False), stamp, raw[stamp], EARLY_REASON)
+    errs.add_mask(qty.isna() | (np.floor(qty) != qty), quantity, raw[quantity], "{value} is not an integer")
+    errs.add_mask(qty.abs() > MAX_QUANTITY, quantity, raw[quantity], f"{{value}} is above the largest quantity, {MAX_QUANTITY:,}")
+    errs.add_mask(price_text.notna() & ~np.isfinite(price.fillna(np.inf)), price_col, raw[price_col], "{value} is not a number")
+    errs.add_mask(inexact, cols["customer_id"], raw[cols["customer_id"]],
+                  "{value} is not a whole number that can be an exact customer id")
+    for column, text in texts.items():
+        errs.check_text(raw, text.astype("string"), column, shown_as=cols[column])
+    errs.raise_if_any(file)
 
 
 def _items(raw: pd.DataFrame, cols: dict[str, str], item: pd.Series, price: pd.Series) -> pd.DataFrame:

@@ -104,3 +104,18 @@ def test_customers_rows_of_erased_customers_are_counted_as_skipped(settings: Set
     store = EventStore.from_settings(settings)
     assert set(store.read_customers()["customer_id"]) == {"C1"}
     store.close()
+
+
+def test_a_value_the_database_refuses_is_a_one_line_error(settings: Settings, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import DataError
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise DataError("INSERT ...", {}, Exception("value too long for type character varying(128)\nDETAIL: ..."))
+
+    monkeypatch.setattr(EventStore, "ingest", refuse)
+    result = runner.invoke(app, ["ingest", str(write_retail(tmp_path)), "--format", "online-retail"])
+    assert result.exit_code == 1
+    assert ("retail.csv: rejected by the database, nothing was stored: value too long for type character "
+            "varying(128)") in flat(result.output)
+    assert "Traceback" not in result.output and "INSERT" not in result.output

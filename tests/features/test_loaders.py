@@ -91,6 +91,60 @@ def test_a_future_uci_date_names_row(tmp_path: Path) -> None:
         load_online_retail(path)
 
 
+@pytest.mark.parametrize(("column", "value", "reason"), [
+    ("StockCode", "X" * 300, "the value is longer than 128 characters"),
+    ("Invoice", "9" * 200, "the value is longer than 128 characters"),
+    ("Customer ID", "C" * 200, "the value is longer than 128 characters"),
+    ("Description", "D" * 600, "the value is longer than 512 characters"),
+    ("StockCode", "AB\x00C", "holds a NUL character"),
+    ("Quantity", 10**12, "is above the largest quantity, 1,000,000,000"),
+    ("Customer ID", 1e25, "is not a whole number that can be an exact customer id"),
+    ("Customer ID", 17850.5, "is not a whole number that can be an exact customer id"),
+    ("Price", "cheap", "'cheap' is not a number"),
+    ("Price", float("inf"), "is not a number"),
+    ("InvoiceDate", pd.Timestamp("1950-01-01"), "is before 1970-01-01"),
+])
+def test_uci_cells_the_contract_refuses_are_named(tmp_path: Path, column: str, value: object, reason: str) -> None:
+    """The same limits as the contract layout's, so SQLite and PostgreSQL stores take the same files."""
+    data = frame(LAYOUT_II).astype({column: object})
+    data.loc[1, column] = value
+    if isinstance(value, str) and column in ("Customer ID", "Price"):  # text in a numeric column: a CSV file
+        path = tmp_path / "retail.csv"
+        data.to_csv(path, index=False)
+    else:
+        path = tmp_path / "retail.parquet"
+        data.astype({c: str for c in ("Invoice", "StockCode", "Description", "Country")}).to_parquet(path)
+    with pytest.raises(ContractError, match=rf"row 2, column '{column}': .*{reason}"):
+        load_online_retail(path)
+
+
+@pytest.mark.parametrize(("when", "reason"), [("2999-01-01", "is in the future"), ("1500-01-01", "is before 1970-01-01")])
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_dates_beyond_what_pandas_holds_are_named_not_crashed_on(tmp_path: Path, when: str, reason: str, fmt: str) -> None:
+    import numpy as np
+
+    data = frame(LAYOUT_II)
+    path = tmp_path / f"retail.{fmt}"
+    if fmt == "csv":
+        data = data.astype({"InvoiceDate": str})
+        data.loc[1, "InvoiceDate"] = when
+        data.to_csv(path, index=False)
+    else:
+        data["InvoiceDate"] = data["InvoiceDate"].to_numpy().astype("datetime64[us]")
+        data.loc[1, "InvoiceDate"] = np.datetime64(when, "us")
+        data.to_parquet(path)
+    with pytest.raises(ContractError, match=f"row 2, column 'InvoiceDate': .*{reason}"):
+        load_online_retail(path)
+
+
+def test_an_empty_uci_price_is_dropped_and_counted_as_such(tmp_path: Path) -> None:
+    data = frame(LAYOUT_II)
+    data.loc[0, "Price"] = None
+    path = tmp_path / "retail.csv"
+    data.to_csv(path, index=False)
+    assert load_online_retail(path).dropped["empty price"] == 1
+
+
 def test_month_first_csv_dates_of_the_shared_uci_copies(tmp_path: Path) -> None:
     data = frame(LAYOUT_I)
     data["InvoiceDate"] = [f"{t.month}/{t.day}/{t.year} {t.hour}:{t.minute:02d}" for t in data["InvoiceDate"]]

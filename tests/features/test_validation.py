@@ -56,6 +56,22 @@ def test_a_timestamp_in_the_future_is_rejected(tmp_path: Path) -> None:
     assert "row 2" not in message
 
 
+@pytest.mark.parametrize(("when", "reason"), [("2999-01-01", "is in the future"), ("1500-01-01T10:00:00Z", "is before 1970-01-01"),
+                                            ("1969-12-31T23:00:00Z", "is before 1970-01-01")])
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_timestamps_outside_what_a_shop_can_have_are_named(tmp_path: Path, when: str, reason: str, fmt: str) -> None:
+    """Also beyond the years pandas holds (1677-2262), where a Parquet datetime column used to crash."""
+    import numpy as np
+
+    if fmt == "csv":
+        path = write(tmp_path, HEADER + GOOD + f"c1,i1,{when},purchase,1,1.0,o2\n")
+    else:
+        stamps = np.array(["2024-01-01T10:00", when.rstrip("Z")], dtype="datetime64[us]")
+        path = tmp_path / "events.parquet"
+        pd.DataFrame({"customer_id": ["c1", "c1"], "item_id": ["i1", "i1"], "timestamp": stamps}).to_parquet(path)
+    assert "row 2, column 'timestamp': " in (message := rejected(path)) and reason in message, message
+
+
 def test_naive_timestamps_are_utc_even_after_one_with_an_offset(tmp_path: Path) -> None:
     body = HEADER + "".join(f"c1,i1,{ts},purchase,1,1.0,o{n}\n" for n, ts in enumerate([
         "2024-02-01T12:00:00+05:00", "2024-02-01 10:00:00", "2024-02-01T10:00:00", "2024-02-01",

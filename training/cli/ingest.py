@@ -8,6 +8,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import DBAPIError
 
 from features.errors import ContractError
 from features.loaders import LOADERS, LoadResult, load_table
@@ -65,11 +66,11 @@ def print_report(result: LoadResult, stats: IngestStats, side: dict, store_url: 
                "customers": None if result.customers is None else stats.derived_customers_kept}
     for name, derived_rows in derived.items():
         if derived_rows is not None:
-            console.print(f"{name:<8}{derived_rows:>10,} rows derived from the events file")
+            console.print(f"{name} {derived_rows:>{17 - len(name)},} rows derived from the events file")
     for name, frame in side.items():
         if frame is not None:
             count = stats.customers_kept if name == "customers" else len(frame)
-            console.print(f"{name:<8}{count:>10,} rows loaded")
+            console.print(f"{name} {count:>{17 - len(name)},} rows loaded")
     if stats.customers_erased:
         console.print(f"skipped {stats.customers_erased:>10,} customers rows of customers who asked to be erased")
     console.print(f"store   {redact(store_url)}")
@@ -99,7 +100,12 @@ def ingest_command(
         except ContractError as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(code=1) from exc
-        stats = store_with_progress(store, result, side, console)
+        try:
+            stats = store_with_progress(store, result, side, console)
+        except DBAPIError as exc:  # a value the loaders let through but the database refuses
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+            typer.echo(f"{result.source}: rejected by the database, nothing was stored: {reason}", err=True)
+            raise typer.Exit(code=1) from exc
     finally:
         store.close()
     print_report(result, stats, side, settings.store_url, console)

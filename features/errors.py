@@ -9,14 +9,16 @@ MAX_REPORTED_ERRORS = 20
 
 @dataclass(frozen=True)
 class RowError:
-    """One problem in an input file. `row` is 1-based over data rows (row 1 is below the header)."""
+    """One problem in an input file. `row` is 1-based over data rows (row 1 is below the header), of
+    `sheet` in a workbook of several sheets."""
 
     row: int | None
     column: str | None
     reason: str
+    sheet: str | None = None
 
     def describe(self) -> str:
-        where = []
+        where = [f"sheet {self.sheet!r}"] if self.sheet is not None else []
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column is not None:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from features.errors import ContractError, RowError
 from features.loaders.result import LoadResult
-from features.readers import read_raw
+from features.readers import in_sheets, read_raw
 from features.schema import MAX_QUANTITY
 from features.validation import (
     EARLIEST_EVENT_TIME,
@@ -92,9 +92,12 @@ def load_online_retail(path: Path | str) -> LoadResult:
     price = pd.to_numeric(raw[cols["price"]], errors="coerce")
     ts = parse_timestamps(raw[cols["timestamp"]], fallback_formats=US_DATES)
     customer, inexact = _customer_ids(raw[cols["customer_id"]])
-    _check(raw, cols, file, ts=ts, qty=qty, price=price, price_text=price_text, inexact=inexact,
-           texts={"order_id": order, "item_id": item, "customer_id": customer, "name": raw[cols["name"]],
-                  "region": raw[cols["region"]]})
+    try:
+        _check(raw, cols, file, ts=ts, qty=qty, price=price, price_text=price_text, inexact=inexact,
+               texts={"order_id": order, "item_id": item, "customer_id": customer, "name": raw[cols["name"]],
+                      "region": raw[cols["region"]]})
+    except ContractError as exc:
+        raise in_sheets(raw, exc) from None
 
     cancelled = order.str.upper().str.startswith("C").fillna(False)
     reasons = {

@@ -195,3 +195,14 @@ def test_cdnow_negative_cds_are_called_negative(tmp_path: Path) -> None:
 def test_a_folder_is_named_as_a_folder(tmp_path: Path) -> None:
     with pytest.raises(ContractError, match="is a folder, not a file"):
         load_online_retail(tmp_path)
+
+
+def test_a_bad_cell_of_a_later_sheet_is_named_by_sheet_and_its_own_row(tmp_path: Path) -> None:
+    first, second = frame(LAYOUT_II), frame(LAYOUT_II).astype({"InvoiceDate": object})
+    second.loc[4, "InvoiceDate"] = "notadate"
+    path = tmp_path / "retail.xlsx"
+    with pd.ExcelWriter(path) as book:
+        first.to_excel(book, index=False, sheet_name="Year 2009-2010")
+        second.to_excel(book, index=False, sheet_name="Year 2010-2011")
+    with pytest.raises(ContractError, match="sheet 'Year 2010-2011', row 5, column 'InvoiceDate': 'notadate' is not a date"):
+        load_online_retail(path)

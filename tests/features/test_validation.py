@@ -200,3 +200,14 @@ def test_an_item_name_longer_than_the_store_keeps_is_rejected(tmp_path: Path) ->
     path = write(tmp_path, "item_id,name\ni1," + "n" * 513 + "\n", name="items.csv")
     with pytest.raises(ContractError, match="row 1, column 'name': the value is longer than 512 characters"):
         load_table(path, "items")
+
+
+def test_a_row_with_more_fields_than_the_header_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path, HEADER + GOOD + GOOD + GOOD.rstrip("\n") + ",extra\n")
+    assert f"{path}: row 3: 8 fields, more than the 7 columns of the header" in rejected(path)
+
+
+def test_a_file_that_is_not_utf8_names_the_row(tmp_path: Path) -> None:
+    path = tmp_path / "events.csv"
+    path.write_bytes((HEADER + GOOD + "c2,caf\xe9,2024-01-01T10:00:00Z,purchase,1,1.0,o2\n").encode("latin-1"))
+    assert f"{path}: row 2: the file is not UTF-8 (byte 0xe9); save it as UTF-8" in rejected(path)

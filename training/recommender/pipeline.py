@@ -24,6 +24,7 @@ import pandas as pd
 
 from features.timestamps import as_utc
 from training.errors import NotEnoughData
+from training.promotion import recipe
 from training.recommender import artifacts
 from training.recommender.backtest import MODEL, Holdout, model_lists, score_holdout
 from training.recommender.candidates import FEATURES, FittedSources, candidate_frame
@@ -70,10 +71,13 @@ def _rankers(frames: list[tuple[pd.DataFrame, np.ndarray]], until: pd.Timestamp,
         return Rankers(all_items=all_items.result(), new_items=new_items.result(), trained_until=until)
 
 
-def champion_holdout_score(champion_dir: Path | None, holdout: Holdout, config: RecommenderConfig) -> float | None:
+def champion_holdout_score(champion_dir: Path | None, holdout: Holdout, config: RecommenderConfig,
+                           candidate: float | None = None) -> float | None:
     """NDCG@K (all items) of the champion's rankers on this holdout's candidates; None without a
     champion. A champion whose rankers saw labels inside this holdout cannot be compared fairly,
-    so it scores +inf (the candidate is registered but not promoted)."""
+    so it scores +inf (the candidate is registered but not promoted). A champion fitted with this
+    run's very settings (`recipe`) on older data would, refitted on this data, be this run: it scores
+    `candidate` (a tie, which the newer data wins)."""
     if champion_dir is None:
         return None
     try:
@@ -90,6 +94,9 @@ def champion_holdout_score(champion_dir: Path | None, holdout: Holdout, config: 
         log.warning("champion has no rankers_trained_until (older layout); scoring it as 0 on this holdout")
         return 0.0
     trained_until = as_utc(str(meta["rankers_trained_until"]))
+    if candidate is not None and meta.get("recipe") == recipe(config) and trained_until < holdout.cutoff:
+        log.info("champion has this run's settings and older data: refitted on this data it is this run")
+        return candidate
     if trained_until > holdout.cutoff:
         log.warning("champion's holdout rankers saw data after %s; keeping the champion", holdout.cutoff.date())
         return float("inf")
@@ -153,7 +160,7 @@ def train_recommender(
     rankers = _rankers(frames[1:], holdout.cutoff, config)
     table = score_holdout(holdout, rankers, config)
     candidate = float(table.loc[("all items", MODEL), f"ndcg@{config.k}"])
-    champion = champion_holdout_score(champion_dir, holdout, config)
+    champion = champion_holdout_score(champion_dir, holdout, config, candidate)
     t2 = time.perf_counter()
     final = fit_at(events, end, context, config)
     arrays = serving_arrays(final, rankers, config, items=items, customers=customers, context=context)
@@ -163,6 +170,7 @@ def train_recommender(
         "family": "recommender",
         "data_end": str(end),
         "stored_through": stored_through,
+        "recipe": recipe(config),  # a later run with the same settings ties with this one (champion_holdout_score)
         "holdout_start": str(holdout.cutoff),
         "rankers_trained_until": str(holdout.cutoff),
         "window_days": config.window_days,

@@ -35,13 +35,25 @@ def test_promotion_only_when_better_and_rollback(settings: Settings) -> None:
     RecommenderRuntime.load(folder).smoke_check()
 
 
-def test_newer_data_is_compared_with_the_champion_as_it_is(settings: Settings) -> None:
+def test_newer_data_with_other_settings_is_compared_with_the_champion_as_it_is(settings: Settings) -> None:
     shop = small_shop()
     cut = shop.events["timestamp"].max() - pd.Timedelta(days=7)
     older = Inputs(shop.events[shop.events["timestamp"] <= cut], shop.items, shop.customers, "synthetic")
-    _, first = run_training(settings, older, FAST)
+    _, first = run_training(settings, older, WEAK)
     assert first.promoted  # type: ignore[attr-defined]
     newer, second = run_training(settings, Inputs(shop.events, shop.items, shop.customers, "synthetic"), FAST)
     # the champion's rankers stopped learning before this later holdout: it is scored as it is
     assert newer.champion_score is not None and 0.0 < newer.champion_score < 1.0
+    assert newer.champion_score != newer.candidate_score
     assert second.promoted == (newer.candidate_score > newer.champion_score)  # type: ignore[attr-defined]
+
+
+def test_newer_data_with_the_same_settings_refreshes_the_champion(settings: Settings) -> None:
+    """The champion's settings refitted on the newer data are this run: a tie, which the newer data wins."""
+    shop = small_shop()
+    cut = shop.events["timestamp"].max() - pd.Timedelta(days=7)
+    older = Inputs(shop.events[shop.events["timestamp"] <= cut], shop.items, shop.customers, "synthetic")
+    run_training(settings, older, FAST)
+    newer, second = run_training(settings, Inputs(shop.events, shop.items, shop.customers, "synthetic"), FAST)
+    assert newer.champion_score == newer.candidate_score
+    assert second.promoted and "refreshed" in second.reason  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, update
+from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
@@ -100,6 +100,7 @@ class EventStore:
         """Store canonical events atomically; identical re-sent rows and rows of erased customers are
         skipped. Returns rows added."""
         with self.engine.begin() as conn:
+            _order_with_erasures(conn, exclusive=False)
             return self._append(conn, _without(_erased(conn), events), source, progress)
 
     def ingest(
@@ -115,6 +116,7 @@ class EventStore:
 
         Rows of customers who were erased are not stored again (the file may still hold them)."""
         with self.engine.begin() as conn:
+            _order_with_erasures(conn, exclusive=False)
             erased = _erased(conn)
             events = _without(erased, result.events)
             erased_rows = len(result.events) - len(events)
@@ -167,6 +169,7 @@ class EventStore:
         not a history, and it must hold after the erasure too."""
         row = t.customers.c
         with self.engine.begin() as conn:
+            _order_with_erasures(conn, exclusive=True)
             removed = conn.execute(delete(t.events).where(t.events.c.customer_id == customer_id)).rowcount
             conn.execute(delete(t.customers).where((row.customer_id == customer_id)
                                                    & ~func.coalesce(row.personalization_opt_out, False)))
@@ -259,6 +262,20 @@ class EventStore:
         with self.engine.connect() as conn:
             rows = conn.execute(select(*[table.c[c] for c in columns])).fetchall()
         return pd.DataFrame.from_records(rows, columns=columns)
+
+
+ERASURE_LOCK = 0x73686F70  # PostgreSQL advisory lock: appends hold it shared, an erasure exclusively
+
+
+def _order_with_erasures(conn: Connection, *, exclusive: bool) -> None:
+    """Serialise an erasure with the appends running beside it: an append reads the erased ids only
+    once an erasure in progress has committed, and an erasure waits for the appends in progress, so
+    none of them stores the erased customer's events after the erasure deleted theirs."""
+    if conn.dialect.name == "postgresql":
+        lock = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        conn.execute(text(f"SELECT {lock}(:key)"), {"key": ERASURE_LOCK})
+    else:  # SQLite has one writer: a write now takes the lock before the erased ids are read
+        conn.execute(text("UPDATE erased_customers SET customer_id = customer_id WHERE 0"))
 
 
 def _erased(conn: Connection) -> set[str]:

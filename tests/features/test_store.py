@@ -265,3 +265,33 @@ def test_read_unseen_returns_events_after_the_data_end_or_stored_after_the_train
     by_time_only = store.read_unseen(start=data_end, stored_after=None)
     assert by_time_only["customer_id"].tolist() == ["late0", "late1"]
     assert store.read_unseen(start=data_end, stored_after=through, event_types=["return"]).empty
+
+
+def test_an_erasure_during_an_append_leaves_none_of_the_customers_events(store: EventStore,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The append read the erased ids before the erasure committed: the erasure must wait for it."""
+    from features.store import event_store
+
+    store.append_events(make_events(14))  # c0..c6, two events each
+    without = event_store._without
+    reading = threading.Event()
+
+    def slow_without(erased: set[str], frame: pd.DataFrame) -> pd.DataFrame:
+        kept = without(erased, frame)
+        if threading.current_thread().name == "append":
+            reading.set()
+            time.sleep(0.5)  # the erasure starts while this append holds its erased ids
+        return kept
+
+    monkeypatch.setattr(event_store, "_without", slow_without)
+    late = make_events(5, start="2024-03-01", customer="c")  # c0..c4 again, new events
+    appender = threading.Thread(target=store.append_events, args=(late,), name="append")
+    appender.start()
+    assert reading.wait(10)
+    store.erase_customer("c1")
+    appender.join(10)
+    assert "c1" not in set(store.read_events()["customer_id"])
+    with store.engine.connect() as conn:
+        from sqlalchemy import text
+
+        assert conn.execute(text("select count(*) from events where customer_id = 'c1'")).scalar_one() == 0

@@ -69,6 +69,8 @@ class ServiceState:
     async def watch_store(self) -> None:
         """While the store is unavailable, retry it every `store_retry_seconds`; once it opens, reload,
         so the customer models (held back without the erasures) start serving."""
+        if self.store is not None:
+            return
         while self.store is None:
             await asyncio.sleep(self.settings.store_retry_seconds)
             await asyncio.to_thread(self.open_store, 1)

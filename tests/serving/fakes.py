@@ -42,7 +42,7 @@ class FakeRecommender:
         self.in_stock: dict[str, bool] = {}
         self.opt_outs: set[str] = set()
         self.forgotten: set[str] = set()  # as the real runtime: erased customers take no new purchase
-        self.last_change: dict[tuple[str, str], float] = {}  # as the real runtime: the latest event wins
+        self.last_change: dict[tuple[str, str], tuple[float, int]] = {}  # as the real runtime: latest wins, a return at a tie
         self.broken = broken
 
     def _popular(self, k: int, exclude: set[str], category: str | None) -> list[tuple[str, float, str]]:
@@ -75,16 +75,16 @@ class FakeRecommender:
             raise KeyError(item_id)
         return with_arrival([(i, 0.5, "bought together") for i in ITEMS if i != item_id], k, new_arrivals)
 
-    def _stale(self, customer_id: str, item_id: str, at: float | None) -> bool:
+    def _stale(self, customer_id: str, item_id: str, at: float | None, kind: int) -> bool:
         last = self.last_change.get((customer_id, item_id))
-        if at is not None and last is not None and at < last:
+        if at is not None and last is not None and (at, kind) < last:
             return True
         if at is not None:
-            self.last_change[(customer_id, item_id)] = at
+            self.last_change[(customer_id, item_id)] = (at, kind)
         return False
 
     def record_purchase(self, customer_id: str, item_id: str, at: float | None = None) -> bool:
-        if item_id not in CATEGORY or customer_id in self.forgotten or self._stale(customer_id, item_id, at):
+        if item_id not in CATEGORY or customer_id in self.forgotten or self._stale(customer_id, item_id, at, 0):
             return False
         history = self.history.setdefault(customer_id, [])
         if (customer_id, item_id) in self.live:  # as the real runtime: recording again changes nothing
@@ -94,7 +94,7 @@ class FakeRecommender:
         return True
 
     def record_return(self, customer_id: str, item_id: str, at: float | None = None) -> bool:
-        if self._stale(customer_id, item_id, at) or (customer_id, item_id) not in self.live:
+        if self._stale(customer_id, item_id, at, 1) or (customer_id, item_id) not in self.live:
             return False
         self.live.discard((customer_id, item_id))
         history = self.history[customer_id]

@@ -141,12 +141,21 @@ def test_a_return_cancels_the_live_purchase(client: TestClient) -> None:
     assert "I9" not in _items(client, "C2")[:2]
 
 
-def test_a_return_and_a_purchase_in_one_batch_apply_in_order(client: TestClient) -> None:
+def test_at_equal_times_a_return_wins_whatever_the_order(client: TestClient) -> None:
     _post(client, _event("NEW3", "I9"), _event("NEW3", "I9", "return"), _event("NEW3", "I11"))
     shown = _items(client, "NEW3")
     assert shown[0] == "I11" and "I9" not in shown
-    _post(client, _event("NEW4", "I9", "return"), _event("NEW4", "I9"))
-    assert _items(client, "NEW4")[:1] == ["I9"]
+    _post(client, _event("NEW4", "I9", "return"), _event("NEW4", "I9"), _event("NEW4", "I11"))
+    assert "I9" not in _items(client, "NEW4")
+
+
+def test_a_re_sent_event_changes_nothing_live_or_after_a_reload(client: TestClient) -> None:
+    _post(client, _event("NEW9", "I9"))
+    _post(client, _event("NEW9", "I9", "return"))
+    assert _post(client, _event("NEW9", "I9"))["stored"] == 0  # the same purchase again
+    for _ in range(2):
+        assert client.get("/v1/recommendations/NEW9").json()["fallback"] is True
+        _reload(client)
 
 
 def test_a_return_reaches_the_other_workers(client: TestClient, serving_settings: ServingSettings) -> None:

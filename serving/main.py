@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None, *, source: ModelSource | None =
         summary="Recommendations, demand forecasts and churn early warning for an online shop.",
         lifespan=lifespan,
         dependencies=[Depends(refuse_unknown_query)],
+        redirect_slashes=False,  # TrailingSlash serves `/path/` as `/path`; a redirect back would loop
     )
     app.state.service = state
     for module in ROUTERS:

@@ -37,7 +37,11 @@ def with_error_bodies(schema: dict[str, Any]) -> dict[str, Any]:
     components.update(defs.get("$defs", {}))
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
-            for status, answer in operation.get("responses", {}).items():
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("422", {"description": "a refused parameter (every route refuses unknown ones)"})
+            if "requestBody" in operation:
+                responses.setdefault("413", {"description": "body too large (SHOPML_MAX_BODY_BYTES)"})
+            for status, answer in responses.items():
                 if status[:1] in ("4", "5") and _generic(answer):
                     model = ValidationErrorBody if status == "422" else ErrorBody
                     answer["content"] = {"application/json": {"schema": {"$ref": REF.format(model=model.__name__)}}}

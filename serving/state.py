@@ -222,16 +222,29 @@ class ServiceState:
         look, on the event loop, so an acknowledged change holds on the next request to any worker.
 
         A reload and every change after it are left, in order, to `apply_journal`; while a reload
-        runs, nothing is applied here (it would reach the old models only).
+        runs, only erasures are applied at once (to the models serving now, and again after the swap):
+        an acknowledged erasure must hold on every worker at once, a purchase can wait.
         """
-        if self.journal is None or self._reloading or self._deferred or not self.journal.changed():
+        if self.journal is None or not self.journal.changed():
+            return
+        if self._reloading or self._deferred:
+            ops = self._poll()
+            self._deferred += ops
+            self._forget_now(ops)
             return
         ops = self._poll()
         for n, op in enumerate(ops):
             if op.get("op") == "reload":
                 self._deferred = ops[n:]
+                self._forget_now(self._deferred)
                 return
             self._apply_live(op)
+
+    def _forget_now(self, ops: list[dict[str, Any]]) -> None:
+        """Apply the erasures among `ops` to the models serving now (they stay in order for later)."""
+        for op in ops:
+            if op.get("op") == "forget":
+                self._apply_live(op)
 
     async def apply_journal(self) -> None:
         """Apply the changes the other workers published since the last call (reloads included)."""

@@ -68,7 +68,9 @@ async def profile(customer_id: CustomerId, model: ChurnDep) -> Response:
 
 
 @router.delete("/{customer_id:path}", response_model=ErasureResponse, dependencies=[AdminDep],
-               responses={401: {"description": "no X-API-Key"}, 403: {"description": "wrong X-API-Key"}})
+               responses={401: {"description": "no X-API-Key"}, 403: {"description": "wrong X-API-Key"},
+                          404: {"description": "a literal slash in the path: send one inside an id as %2F"},
+                          405: {"description": "a GET-only resource (`.../churn`, `.../profile`, `at-risk`)"}})
 async def erase_customer(customer_id: CustomerId, request: Request, service: ServiceDep, store: StoreDep) -> Response:
     """Erase the customer's events and profile, forget them in every model, exclude them from training.
 

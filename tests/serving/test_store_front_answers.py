@@ -169,3 +169,18 @@ def test_every_error_answer_has_its_body_in_the_schema(client: TestClient) -> No
                     assert ref == expected, (path, status)
     ErrorBody.model_validate(client.get("/v1/items/nothing/similar").json())
     ValidationErrorBody.model_validate(client.get("/v1/recommendations/C1", params={"k": 0}).json())
+
+
+@pytest.mark.parametrize("path", ["/v1/customers/", "/v1/forecasts/", "/v1/customers", "/v1/forecasts"])
+def test_a_collection_path_without_an_id_is_a_404_not_a_redirect_loop(client: TestClient, path: str) -> None:
+    r = client.get(path, follow_redirects=False)
+    assert r.status_code == 404 and "no such path" in r.json()["message"], (r.status_code, r.text)
+
+
+def test_every_operation_documents_the_422_and_bodies_the_413(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            assert "422" in operation["responses"], path
+            if "requestBody" in operation:
+                assert "413" in operation["responses"], path

@@ -194,3 +194,19 @@ def test_a_model_without_data_end_replays_nothing() -> None:
             raise AssertionError("a model without data_end must not read the whole event history")
 
     _replay_stored_changes(Runtime(), Store())
+
+
+def test_an_erasure_holds_at_once_on_a_worker_that_is_reloading(client: TestClient,
+                                                                 serving_settings: ServingSettings) -> None:
+    with TestClient(create_app(serving_settings, source=FakeSource(), load_in_background=False)) as other:
+        assert other.get("/v1/recommendations/C1").json()["fallback"] is False
+        service = other.app.state.service  # type: ignore[attr-defined]
+        service._reloading += 1  # as while its models load in the background
+        try:
+            assert client.delete("/v1/customers/C1", headers=ADMIN).status_code == 200
+            assert other.get("/v1/recommendations/C1").json()["fallback"] is True
+            assert other.get("/v1/customers/C1/churn").status_code == 404
+        finally:
+            service._reloading -= 1
+        _reload(other)  # and after its reload
+        assert other.get("/v1/recommendations/C1").json()["fallback"] is True

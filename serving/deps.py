@@ -87,13 +87,14 @@ async def require_admin(
     request: Request,
     x_api_key: Annotated[str | None, Header(description="admin key (SHOPML_ADMIN_API_KEY)")] = None,
 ) -> None:
-    """401 without `X-API-Key`, 403 with a wrong one or when no admin key is configured."""
-    if not x_api_key:
-        raise HTTPException(401, "this endpoint needs the admin key in the X-API-Key header",
-                            headers={"WWW-Authenticate": "X-API-Key"})
+    """403 when no admin key is configured (whatever is sent), 401 without `X-API-Key`, 403 with a
+    wrong one."""
     expected = _state(request).settings.admin_api_key
     if not expected:
         raise HTTPException(403, "admin endpoints are disabled: SHOPML_ADMIN_API_KEY is unset")
+    if not x_api_key:
+        raise HTTPException(401, "this endpoint needs the admin key in the X-API-Key header",
+                            headers={"WWW-Authenticate": "X-API-Key"})
     if not hmac.compare_digest(x_api_key.encode(), expected.encode()):
         raise HTTPException(403, "wrong admin key")
 

@@ -184,3 +184,18 @@ def test_every_operation_documents_the_422_and_bodies_the_413(client: TestClient
             assert "422" in operation["responses"], path
             if "requestBody" in operation:
                 assert "413" in operation["responses"], path
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-API-Key": "anything"}])
+def test_admin_endpoints_without_a_configured_key_are_disabled(tmp_path, headers: dict[str, str]) -> None:
+    from serving.config import ServingSettings
+    from serving.main import create_app
+    from tests.serving.fakes import FakeSource
+
+    settings = ServingSettings(home=tmp_path / "home", mlruns_dir=tmp_path / "mlruns", database_url=None,
+                               admin_api_key=None, access_log=False)
+    with TestClient(create_app(settings, source=FakeSource(), load_in_background=False)) as client:
+        for method, path in (("POST", "/v1/admin/reload"), ("DELETE", "/v1/customers/C1")):
+            r = client.request(method, path, headers=headers)
+            assert r.status_code == 403, r.text
+            assert r.json()["message"] == "admin endpoints are disabled: SHOPML_ADMIN_API_KEY is unset"

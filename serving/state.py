@@ -92,7 +92,8 @@ class ServiceState:
     def prepare(self, family: str, runtime: Any) -> None:
         """Bring a freshly loaded runtime up to date with the store before it serves: erasures, the
         items and customers tables as they are now (stock, categories, lead times, opt-outs), and for
-        the recommender the purchases and returns stored since its training data end."""
+        the recommender the purchases and returns its training did not see. A customer model is
+        refused (StoreUnavailable) without the store: it cannot learn who was erased."""
         if self.store is None:
             if family in CUSTOMER_FAMILIES:  # it would answer for customers who asked to be erased
                 raise StoreUnavailable(f"the event store is unavailable, so the customers who asked to be erased "
@@ -227,12 +228,11 @@ class ServiceState:
         """
         if self.journal is None or not self.journal.changed():
             return
+        ops = self._poll()
         if self._reloading or self._deferred:
-            ops = self._poll()
             self._deferred += ops
             self._forget_now(ops)
             return
-        ops = self._poll()
         for n, op in enumerate(ops):
             if op.get("op") == "reload":
                 self._deferred = ops[n:]

@@ -23,7 +23,7 @@ regional, trending or new items are left (after `category` or stock filters, say
 the reason (the path) that produced it. Recorded purchases are the ones posted after training; a
 recorded return of the same item cancels it (it no longer counts as bought), whatever the quantities.
 Recording is idempotent and order-free: the latest purchase or return of an item in time (`at`, epoch
-seconds) wins (training.recommender.recorded), so replaying the same changes again, or in another
+seconds; at equal times the return) wins (training.recommender.recorded), so replaying the same changes again, or in another
 order, leaves the same answers. An erased customer's trained history never comes back: purchases
 recorded after the erasure start a new history.
 

@@ -46,8 +46,10 @@ def _looks_binary(path: Path) -> bool:
     return b"\x00" in chunk
 
 
-def read_raw(path: Path, *, allow_excel: bool = False, as_text: bool = True) -> pd.DataFrame:
-    """Read a whole file into a frame; CSV cells stay text so validation can name bad values."""
+def read_raw(path: Path, *, allow_excel: bool = False, as_text: bool = True,
+             text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read a whole file into a frame; CSV cells stay text so validation can name bad values (with
+    `as_text=False`, only `text_columns` do: ids a float would round)."""
     kind = file_kind(path, allow_excel=allow_excel)
     try:
         if kind == "parquet":
@@ -59,7 +61,7 @@ def read_raw(path: Path, *, allow_excel: bool = False, as_text: bool = True) -> 
         else:
             frame = pd.read_csv(
                 path,
-                dtype=str if as_text else None,
+                dtype=str if as_text else dict.fromkeys(text_columns, str),
                 keep_default_na=False,
                 na_values=[""],
                 skipinitialspace=True,

@@ -37,6 +37,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 US_DATES: tuple[str, ...] = ("%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S")
 
 EXACT_INTEGER = 2**53  # the largest integer a float64 column (Excel, Parquet) holds exactly
+WHOLE_DECIMAL = r"(?<=\d)\.0+$"  # the '.0' of a whole number written as a decimal
 
 # Stock codes that are not products: postage, manual entries, bank charges, fees, samples, tests.
 NON_PRODUCT_CODE = re.compile(
@@ -61,15 +62,21 @@ def _resolve_columns(frame: pd.DataFrame, file: str) -> dict[str, str]:
 
 
 def _customer_ids(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Customer ids as text (numbers as whole numbers: 13085.0 is '13085'), and the mask of numeric ids
-    that are not whole numbers or too large to be held exactly (a float holds integers to 2**53)."""
-    num = pd.to_numeric(raw, errors="coerce")
-    exact = num.notna() & (np.floor(num) == num) & (num.abs() <= EXACT_INTEGER)
-    as_int = num[exact].astype("int64").astype(str)
+    """Customer ids as text (whole numbers without a decimal part: 13085.0 is '13085'), and the mask
+    of ids a float column cannot hold exactly: not whole, or beyond 2**53. Integer and text columns
+    keep every digit."""
+    if pd.api.types.is_integer_dtype(raw):
+        text = raw.astype("string")
+        return text.astype(object).where(text.notna(), None), pd.Series(False, index=raw.index)
+    if pd.api.types.is_float_dtype(raw):
+        exact = raw.isna() | ((np.floor(raw) == raw) & (raw.abs() <= EXACT_INTEGER))
+        whole = raw[raw.notna() & exact].astype("int64").astype(str)
+        out = whole.reindex(raw.index)
+        return out.astype(object).where(out.notna(), None), ~exact
     text = raw.astype("string").str.strip()
-    out = text.where(num.isna(), as_int.reindex(raw.index))
-    out = out.mask(out.isin(["", "nan", "NaN", "None"]))
-    return out.astype(object).where(out.notna(), None), num.notna() & ~exact
+    text = text.str.replace(WHOLE_DECIMAL, "", regex=True)  # '13085.0' as Excel-saved CSV copies write it
+    text = text.mask(text.isin(["", "nan", "NaN", "None"]))
+    return text.astype(object).where(text.notna(), None), pd.Series(False, index=raw.index)
 
 
 def load_online_retail(path: Path | str) -> LoadResult:
@@ -81,15 +88,15 @@ def load_online_retail(path: Path | str) -> LoadResult:
     """
     path = Path(path)
     file = str(path)
-    raw = read_raw(path, allow_excel=True, as_text=False)
+    raw = read_raw(path, allow_excel=True, as_text=False, text_columns=COLUMN_ALIASES["customer_id"])
     cols = _resolve_columns(raw, file)
     n = len(raw)
 
     order = raw[cols["order_id"]].astype("string").str.strip()
     item = raw[cols["item_id"]].astype("string").str.strip().str.upper()
-    qty = pd.to_numeric(raw[cols["quantity"]], errors="coerce")
+    qty = pd.to_numeric(raw[cols["quantity"]], errors="coerce").astype("float64")  # nullable ints: NaN, not NA
     price_text = raw[cols["price"]].astype("string").str.strip().mask(lambda t: t == "")
-    price = pd.to_numeric(raw[cols["price"]], errors="coerce")
+    price = pd.to_numeric(raw[cols["price"]], errors="coerce").astype("float64")
     ts = parse_timestamps(raw[cols["timestamp"]], fallback_formats=US_DATES)
     customer, inexact = _customer_ids(raw[cols["customer_id"]])
     try:

@@ -206,3 +206,27 @@ def test_a_bad_cell_of_a_later_sheet_is_named_by_sheet_and_its_own_row(tmp_path:
         second.to_excel(book, index=False, sheet_name="Year 2010-2011")
     with pytest.raises(ContractError, match="sheet 'Year 2010-2011', row 5, column 'InvoiceDate': 'notadate' is not a date"):
         load_online_retail(path)
+
+
+@pytest.mark.parametrize("ids", [
+    pd.Series([1234567890123456789, 17850, 12583], dtype="int64"),
+    pd.Series(pd.array([1234567890123456789, None, 12583], dtype="Int64")),
+    pd.Series(["1234567890123456789", None, "12583.0"], dtype=object),
+])
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_exact_customer_ids_keep_every_digit(tmp_path: Path, ids: pd.Series, fmt: str) -> None:
+    data = frame(LAYOUT_II).iloc[:3].reset_index(drop=True)
+    data["Customer ID"] = ids
+    path = tmp_path / f"retail.{fmt}"
+    data.to_csv(path, index=False) if fmt == "csv" else data.to_parquet(path)
+    customers = load_online_retail(path).events["customer_id"].tolist()
+    assert customers[0] == "1234567890123456789" and customers[2] == "12583"
+
+
+def test_a_missing_quantity_in_a_nullable_integer_column_is_named(tmp_path: Path) -> None:
+    data = frame(LAYOUT_II)
+    data["Quantity"] = pd.array([None if k == 1 else q for k, q in enumerate(data["Quantity"])], dtype="Int64")
+    path = tmp_path / "retail.parquet"
+    data.to_parquet(path)
+    with pytest.raises(ContractError, match="row 2, column 'Quantity': .* is not an integer"):
+        load_online_retail(path)

@@ -167,3 +167,17 @@ def test_a_non_monday_cutoff_past_the_data_suggests_a_monday_that_fits(settings:
                                  "--source", str(tmp_path / "year.csv"), "--format", "canonical"])
     assert result.exit_code == 2
     assert "2030-01-08 is a Tuesday; weekly buckets start on Mondays (e.g. 2010-11-01)" in flat(result.output)
+
+
+@pytest.mark.parametrize(("args", "longest"), [
+    (["evaluate", "recommender", "--window-days", "400"], r"the longest these events allow is (\d+) days"),
+    (["evaluate", "forecast", "--freq", "D", "--horizon", "1000"], r"the longest these events allow is (\d+) days"),
+])
+def test_the_longest_window_suggested_passes_the_checks(settings: Settings, events_file: Path, args: list[str],
+                                                        longest: str) -> None:
+    source = ["--source", str(events_file), "--format", "canonical"]
+    refused = runner.invoke(app, [*args, *source])
+    match = re.search(longest, flat(refused.output))
+    assert match, refused.output
+    again = runner.invoke(app, [*args[:-1], match.group(1), *source])
+    assert "Invalid value" not in flat(again.output), again.output

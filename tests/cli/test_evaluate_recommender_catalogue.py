@@ -23,7 +23,7 @@ def test_one_product_is_nothing_to_rank(settings: Settings, tmp_path: Path) -> N
     result = runner.invoke(app, ["evaluate", "recommender", "--source", str(path), "--format", "cdnow"])
     out = flat(result.output)
     assert result.exit_code == 2, out
-    assert ("cannot evaluate the recommender at 2024-08-17: the purchases before it are of 1 product(s), "
+    assert ("cannot evaluate the recommender at 2024-08-18: the purchases before it are of 1 product(s), "
             "so there is nothing to rank") in out
 
 

@@ -147,7 +147,8 @@ def _load_events(source: Path | None, fmt: ForecastLayout) -> tuple[object, obje
 def evaluate_command(
     ctx: typer.Context,
     cutoff: str | None = typer.Option(None, help="first day of the test window, a Monday (default: the last "
-                                       "Monday with 8 weeks of data after it, more for a longer --horizon)"),
+                                       "Monday with 8 weeks of data after it, more for a longer --horizon; "
+                                       "with --freq D the last day with the whole test window after it)"),
     freq: str = typer.Option("both", help="W, D or both"),
     horizon: int | None = typer.Option(None, min=1, max=MAX_HORIZON_BUCKETS,
                                        help="buckets to forecast (default 8 weeks / 28 days)"),
@@ -179,7 +180,9 @@ def evaluate_command(
     if horizon is not None:
         _check_horizon(events, freqs, horizon)  # type: ignore[arg-type]
     test_days = _test_days(freqs, horizon)
-    if cutoff is None:  # 8 weeks, or as many whole weeks as a longer --horizon needs
+    if cutoff is None and freqs == ["D"]:  # the latest day with the whole test window after it
+        cutoff = str(split_range(events["timestamp"], test_days=test_days)[1].date())  # type: ignore[index]
+    elif cutoff is None:  # a Monday with 8 weeks, or as many whole weeks as a longer --horizon needs
         cutoff = default_cutoff(events, weeks=max(8, -(-test_days // 7)))  # type: ignore[arg-type]
     when = parse_date(cutoff, "--cutoff")
     earliest, needs = earliest_cutoff(events, freqs, horizon)  # type: ignore[arg-type]

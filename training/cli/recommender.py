@@ -56,16 +56,15 @@ def _check_window(timestamps: pd.Series, window_days: int) -> None:
 @evaluate_app.command("recommender")
 def evaluate_command(
     ctx: typer.Context,
-    cutoff: Annotated[str | None, typer.Option(help="Evaluation cutoff YYYY-MM-DD (default: window-days before the data end).")] = None,
+    cutoff: Annotated[str | None, typer.Option(help="Evaluation cutoff YYYY-MM-DD (default: the latest with a complete test window after it).")] = None,
     window_days: Annotated[int, typer.Option(min=1, max=MAX_WINDOW_DAYS, help="Test window length in days.")] = 70,
     source: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
                                                 help="Read events from this file instead of the event store.")] = None,
     fmt: Annotated[Layout, typer.Option("--format", help="Layout of --source.")] = Layout.online_retail,
 ) -> None:
     """Backtest shopml against popularity, repeat purchases, ALS and item-kNN on one temporal split."""
-    import pandas as pd
 
-    from training.cli.dates import check_split, parse_date
+    from training.cli.dates import check_split, parse_date, split_range
     from training.cli.store import check_store
     from training.errors import NotEnoughData
     from training.evaluation.report import print_table
@@ -82,9 +81,8 @@ def evaluate_command(
         typer.echo("no purchases to evaluate on: run `shopml ingest` first or pass --source", err=True)
         raise typer.Exit(code=2)
     _check_window(inputs.events["timestamp"], window_days)
-    if cutoff is None:
-        end = inputs.events["timestamp"].max()
-        cutoff = str((end - pd.Timedelta(days=window_days)).date())
+    if cutoff is None:  # the latest cutoff with a complete test window after it
+        cutoff = str(split_range(inputs.events["timestamp"], test_days=window_days)[1].date())
     when = parse_date(cutoff, "--cutoff")
     # the rankers train on the window before the test window, so that one needs history before it
     check_split(when, inputs.events["timestamp"], param="--cutoff", test_days=window_days,

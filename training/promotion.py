@@ -53,8 +53,9 @@ def _compare(*, champion: str | None, compared: str | None, champion_store: str 
         return Verdict(False, "not_compared", f"champion v{champion} could not be scored on this holdout; "
                        "registered, not promoted")
     if math.isclose(candidate_score, champion_score, rel_tol=1e-12, abs_tol=1e-12) and _later(data_end, champion_data_end):
-        return Verdict(True, "passed", f"{metric} {candidate_score:.4f} ties champion v{champion} on the same "
-                       f"holdout with data to {data_end}, newer than its {champion_data_end}: refreshed")
+        return Verdict(True, "passed", f"{metric} {candidate_score:.4f} ties champion v{champion} (the same "
+                       f"settings, or the same score) with data to {data_end}, newer than its {champion_data_end}: "
+                       "refreshed")
     wins = candidate_score > champion_score if higher_is_better else candidate_score < champion_score
     verb = "beats" if wins else "does not beat"
     return Verdict(wins, "passed" if wins else "not_better_than_champion",

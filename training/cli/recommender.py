@@ -118,6 +118,8 @@ def champion_text(score: float | None) -> str:
     """How the champion scored on the candidate's holdout, in words where it has no score."""
     if score is None:
         return "none"
+    if math.isnan(score):
+        return "not comparable (other candidate settings)"
     if not math.isfinite(score):
         return "not comparable (its rankers learned from this holdout)"
     return f"{score:.4f}"

@@ -75,7 +75,9 @@ def champion_holdout_score(champion_dir: Path | None, holdout: Holdout, config: 
                            candidate: float | None = None) -> float | None:
     """NDCG@K (all items) of the champion's rankers on this holdout's candidates; None without a
     champion. A champion whose rankers saw labels inside this holdout cannot be compared fairly,
-    so it scores +inf (the candidate is registered but not promoted). A champion fitted with this
+    so it scores +inf (the candidate is registered but not promoted); one with other candidate
+    settings (its rankers read features of other candidates) scores NaN, not comparable either. A
+    champion fitted with this
     run's very settings (`recipe`) on older data would, refitted on this data, be this run: it scores
     `candidate` (a tie, which the newer data wins)."""
     if champion_dir is None:
@@ -94,6 +96,10 @@ def champion_holdout_score(champion_dir: Path | None, holdout: Holdout, config: 
         log.warning("champion has no rankers_trained_until (older layout); scoring it as 0 on this holdout")
         return 0.0
     trained_until = as_utc(str(meta["rankers_trained_until"]))
+    saved = meta.get("config")
+    if not isinstance(saved, dict) or saved.get("candidates") != asdict(config.candidates) or saved.get("k") != config.k:
+        log.warning("champion has other candidate settings: its rankers cannot be scored on these candidates")
+        return float("nan")  # not comparable: registered, not promoted
     if candidate is not None and meta.get("recipe") == recipe(config) and trained_until < holdout.cutoff:
         log.info("champion has this run's settings and older data: refitted on this data it is this run")
         return candidate

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from features.settings import Settings
@@ -57,3 +59,16 @@ def test_newer_data_with_the_same_settings_refreshes_the_champion(settings: Sett
     newer, second = run_training(settings, Inputs(shop.events, shop.items, shop.customers, "synthetic"), FAST)
     assert newer.champion_score == newer.candidate_score
     assert second.promoted and "refreshed" in second.reason  # type: ignore[attr-defined]
+
+
+def test_a_champion_with_other_candidate_settings_is_not_compared(settings: Settings) -> None:
+    """Its rankers read features of other candidates: scoring them on this run's would be unfair."""
+    from dataclasses import replace
+
+    shop = small_shop()
+    inputs = Inputs(shop.events, shop.items, shop.customers, "synthetic")
+    run_training(settings, inputs, FAST)
+    other = replace(FAST, candidates=replace(FAST.candidates, repeat_n=20, als_factors=8))
+    result, registration = run_training(settings, inputs, other)
+    assert result.champion_score is not None and math.isnan(result.champion_score)
+    assert not registration.promoted and "could not be scored" in registration.reason  # type: ignore[attr-defined]

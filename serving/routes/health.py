@@ -25,10 +25,13 @@ async def ready(service: ServiceDep) -> Response:
     versions = serving_versions(snapshot)
     if not service.holder.initial_load_done:
         return json_answer(Readiness(ready=False, detail="loading models", models=versions), 503)
+    waiting = (f"; the recommender and churn wait for the event store, which is unavailable (retried every "
+               f"{service.settings.store_retry_seconds:g} s)") if service.store is None else ""
     if not snapshot.models:
-        detail = "no model is registered yet: run `shopml train`, then POST /v1/admin/reload"
+        detail = ("no model is serving" + waiting if waiting else
+                  "no model is registered yet: run `shopml train`, then POST /v1/admin/reload")
         return json_answer(Readiness(ready=False, detail=detail, models=versions), 503)
-    return json_answer(Readiness(ready=True, detail="serving", models=versions))
+    return json_answer(Readiness(ready=True, detail="serving" + waiting, models=versions))
 
 
 @router.get("/metrics", response_class=Response)

@@ -26,6 +26,8 @@ def test_customer_models_wait_for_the_store_and_load_when_it_is_back(tmp_path: P
             r = client.get(path)
             assert r.status_code == 503 and "event store is unavailable" in r.json()["message"], r.text
         assert client.get("/v1/forecasts/_total", params={"horizon": 1}).status_code == 200
+        ready = client.get("/ready").json()
+        assert ready["ready"] is True and "wait for the event store, which is unavailable" in ready["detail"]
         blocker.unlink()
         blocker.mkdir()  # the store can open now
         deadline = time.monotonic() + 10
@@ -33,3 +35,4 @@ def test_customer_models_wait_for_the_store_and_load_when_it_is_back(tmp_path: P
             time.sleep(0.05)
         assert client.get("/v1/recommendations/C1").json()["fallback"] is False
         assert client.get("/v1/customers/C1/churn").status_code == 200
+        assert client.get("/ready").json()["detail"] == "serving"

@@ -84,7 +84,7 @@ _OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$
 # The span pandas holds at nanoseconds (1677-2262): a date beyond it is kept at the bound, so the
 # range checks (in the future, before 1970) name it instead of a crash or "not a date".
 HELD_RANGE = (pd.Timestamp("1678-01-01", tz="UTC"), pd.Timestamp("2262-01-01", tz="UTC"))
-_YEAR = r"^\s*([+-]?\d{4,})-\d{1,2}-\d{1,2}"
+_YEAR = r"^\s*([+-]?\d{4,})-\d{1,2}-\d{1,2}|^\s*\d{1,2}/\d{1,2}/(\d{4,})"  # ISO, or month first
 
 
 def parse_timestamps(series: pd.Series, *, fallback_formats: tuple[str, ...] = ()) -> pd.Series:
@@ -115,7 +115,8 @@ def _held(parsed: pd.Series, text: pd.Series) -> pd.Series:
     missed = parsed.isna() & text.notna()
     if not missed.any():
         return parsed
-    year = pd.to_numeric(text[missed].str.extract(_YEAR, expand=False), errors="coerce")
+    found = text[missed].str.extract(_YEAR)
+    year = pd.to_numeric(found[0].fillna(found[1]), errors="coerce")
     parsed[year[year < HELD_RANGE[0].year].index] = HELD_RANGE[0]
     parsed[year[year >= HELD_RANGE[1].year].index] = HELD_RANGE[1]
     return parsed

@@ -8,6 +8,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+SIGTERM_EXIT = 128 + signal.SIGTERM  # the exit code of a command stopped by SIGTERM (143)
+
 
 @contextmanager
 def sigterm_as_exit() -> Iterator[None]:
@@ -17,7 +19,7 @@ def sigterm_as_exit() -> Iterator[None]:
         return
 
     def stop(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)
+        raise SystemExit(SIGTERM_EXIT if signum == signal.SIGTERM else 128 + signum)
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
@@ -31,5 +33,5 @@ def interruption(exc: BaseException) -> str | None:
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted (Ctrl-C)"
     if isinstance(exc, SystemExit):
-        return "interrupted (SIGTERM)" if exc.code == 128 + signal.SIGTERM else f"stopped (exit {exc.code})"
+        return "interrupted (SIGTERM)" if exc.code == SIGTERM_EXIT else f"stopped (exit {exc.code})"
     return None

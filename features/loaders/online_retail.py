@@ -156,7 +156,7 @@ def _check(raw: pd.DataFrame, cols: dict[str, str], file: str, *, ts: pd.Series,
     errs.add_mask((ts > latest).fillna(False), stamp, raw[stamp], future_reason(latest))
     errs.add_mask((ts < EARLIEST_EVENT_TIME).fillna(False), stamp, raw[stamp], EARLY_REASON)
     errs.add_mask(qty.isna() | (np.floor(qty) != qty), quantity, raw[quantity], "{value} is not an integer")
-    errs.add_mask(qty.abs() > MAX_QUANTITY, quantity, raw[quantity], f"{{value}} is above the largest quantity, {MAX_QUANTITY:,}")
+    errs.add_mask(qty.abs() > MAX_QUANTITY, quantity, raw[quantity], f"{{value}} is beyond the largest quantity, {MAX_QUANTITY:,} units either way")
     errs.add_mask(price_text.notna() & ~np.isfinite(price.fillna(np.inf)), price_col, raw[price_col], "{value} is not a number")
     errs.add_mask(inexact, cols["customer_id"], raw[cols["customer_id"]],
                   "{value} is not a whole number that can be an exact customer id")

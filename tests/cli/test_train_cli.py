@@ -61,3 +61,17 @@ def test_train_all_goes_on_after_one_family_fails(settings: Settings, monkeypatc
     assert result.exit_code == 1
     assert "training recommender failed (the serving model is unchanged)" in result.output
     assert ran == [f for f in apps.TRAIN_ORDER if f != "recommender"]
+
+
+def test_a_command_stopped_by_sigterm_says_so(monkeypatch, capsys) -> None:
+    import pytest
+
+    from training import cli
+
+    def stopped() -> None:
+        raise SystemExit(143)  # what training.interrupts raises on SIGTERM
+
+    monkeypatch.setattr(cli, "app", stopped)
+    with pytest.raises(SystemExit) as info:
+        cli.main()
+    assert info.value.code == 143 and "stopped (SIGTERM)" in capsys.readouterr().err

@@ -97,7 +97,7 @@ def test_a_future_uci_date_names_row(tmp_path: Path) -> None:
     ("Customer ID", "C" * 200, "the value is longer than 128 characters"),
     ("Description", "D" * 600, "the value is longer than 512 characters"),
     ("StockCode", "AB\x00C", "holds a NUL character"),
-    ("Quantity", 10**12, "is above the largest quantity, 1,000,000,000"),
+    ("Quantity", 10**12, "is beyond the largest quantity, 1,000,000,000 units either way"),
     ("Customer ID", 1e25, "is not a whole number that can be an exact customer id"),
     ("Customer ID", 17850.5, "is not a whole number that can be an exact customer id"),
     ("Price", "cheap", "'cheap' is not a number"),
@@ -229,4 +229,15 @@ def test_a_missing_quantity_in_a_nullable_integer_column_is_named(tmp_path: Path
     path = tmp_path / "retail.parquet"
     data.to_parquet(path)
     with pytest.raises(ContractError, match="row 2, column 'Quantity': .* is not an integer"):
+        load_online_retail(path)
+
+
+@pytest.mark.parametrize(("when", "reason"), [("1/1/3000 8:26", "is in the future"), ("1/1/1600 8:26", "is before 1970-01-01")])
+def test_month_first_dates_beyond_what_pandas_holds_are_named(tmp_path: Path, when: str, reason: str) -> None:
+    data = frame(LAYOUT_I).astype({"InvoiceDate": str})
+    data["InvoiceDate"] = "12/1/2010 8:26"
+    data.loc[1, "InvoiceDate"] = when
+    path = tmp_path / "retail.csv"
+    data.to_csv(path, index=False)
+    with pytest.raises(ContractError, match=f"row 2, column 'InvoiceDate': .*{reason}"):
         load_online_retail(path)

@@ -57,23 +57,18 @@ def check_horizon(timestamps: pd.Series, horizon_days: int) -> None:
     """An error naming --horizon-days when no as-of date has the history and the complete label
     window that a backtest with this horizon needs; it gives the longest horizon the events allow."""
     from training.churn.model import ChurnConfig, required_history_days
-    from training.cli.dates import longest_fitting, split_range
+    from training.cli.dates import check_window, split_range
 
     def fits(days: int) -> bool:
         earliest, latest = split_range(timestamps, test_days=days,
                                        history_days=required_history_days(ChurnConfig(horizon_days=days)))
         return earliest <= latest
 
-    if fits(horizon_days):
-        return
-    longest = longest_fitting(fits, horizon_days)
-    first, last = timestamps.min(), timestamps.max()
-    allowed = f"the longest these events allow is {longest} days" if longest else "no horizon fits them"
-    raise typer.BadParameter(
-        f"the events ({first.date()} to {last.date()}) are too short for a {horizon_days}-day horizon: an "
-        f"evaluation needs {required_history_days(ChurnConfig(horizon_days=horizon_days))} days of history "
-        f"before the as-of date and a complete {horizon_days}-day label window after it; {allowed}",
-        param_hint="--horizon-days")
+    history = required_history_days(ChurnConfig(horizon_days=horizon_days))
+    check_window(horizon_days, fits, param="--horizon-days", unit="days", timestamps=timestamps,
+                 window=f"a {horizon_days}-day horizon",
+                 needs=f"an evaluation needs {history} days of history before the as-of date and a complete "
+                       f"{horizon_days}-day label window after it")
 
 
 @evaluate_app.command("churn")

@@ -80,16 +80,17 @@ def longest_fitting(fits: Callable[[int], bool], below: int) -> int | None:
 
 
 def check_window(value: int, fits: Callable[[int], bool], *, param: str, unit: str, timestamps: pd.Series,
-                 needs: str) -> None:
+                 needs: str, window: str | None = None) -> None:
     """An error naming `param` (not the cutoff) when no cutoff leaves room for a window of `value`
-    `unit` but a shorter one fits: `needs` says what the window takes, and the message gives the
-    longest one that fits. When none fits, the events are too short whatever the window, and the
-    cutoff check says so."""
+    `unit` (`window` names it, default "<value> <unit>") but a shorter one fits: `needs` says what the
+    window takes, and the message gives the longest one that fits. When none fits, the events are
+    too short whatever the window, and the cutoff check says so."""
     if fits(value):
         return
     longest = longest_fitting(fits, value)
     if longest is None:
         return
     first, last = as_utc(timestamps.min()), as_utc(timestamps.max())
-    raise typer.BadParameter(f"the events ({first.date()} to {last.date()}) are too short for {value} {unit}: "
-                             f"{needs}; the longest these events allow is {longest} {unit}", param_hint=param)
+    raise typer.BadParameter(f"the events ({first.date()} to {last.date()}) are too short for "
+                             f"{window or f'{value} {unit}'}: {needs}; the longest these events allow is "
+                             f"{longest} {unit}", param_hint=param)

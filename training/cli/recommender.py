@@ -119,9 +119,9 @@ def champion_text(score: float | None) -> str:
     if score is None:
         return "none"
     if math.isnan(score):
-        return "not comparable (other candidate settings)"
+        return "not comparable (other candidate settings, and this version cannot refit its recipe)"
     if not math.isfinite(score):
-        return "not comparable (its rankers learned from this holdout)"
+        return "not comparable (its rankers learned from this holdout, and this version cannot refit its recipe)"
     return f"{score:.4f}"
 
 

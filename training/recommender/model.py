@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 
@@ -50,6 +51,19 @@ class RecommenderConfig:
         for name in ("window_days", "train_windows", "k", "max_customers"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+
+    @classmethod
+    def from_recipe(cls, recipe: str) -> RecommenderConfig:
+        """The settings a saved `recipe` (training.promotion.recipe) holds; ValueError when this
+        version of shopml cannot rebuild them (unknown or missing fields)."""
+        try:
+            values = json.loads(recipe)
+            parts = {"candidates": CandidateConfig, "catalogue": CatalogueConfig, "ranker": RankerConfig,
+                     "new_ranker": RankerConfig}
+            nested = {name: kind(**values.pop(name)) for name, kind in parts.items()}
+            return cls(**nested, **values)
+        except (TypeError, KeyError, AttributeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"the recipe cannot be rebuilt by this version: {exc}") from exc
 
 
 @dataclass

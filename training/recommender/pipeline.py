@@ -5,20 +5,18 @@ Windows (T = just after the latest event, W = window_days):
   holdout: sources fitted before T-W, the rankers scored on [T-W, T) with the peers beside them;
   served model: the same rankers on sources refitted on everything before T.
 The holdout score is therefore the score of the very rankers that serve (their features are
-point-in-time, so they carry over to the later sources), and a champion is compared by running its
-rankers on the same holdout frame. One set of rankers keeps `train` within its time budget.
+point-in-time, so they carry over to the later sources), and a champion is compared on the same
+holdout (training.recommender.champion). One set of rankers keeps `train` within its time budget.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import lightgbm
 import numpy as np
 import pandas as pd
 
@@ -26,11 +24,11 @@ from features.timestamps import as_utc
 from training.errors import NotEnoughData
 from training.promotion import recipe
 from training.recommender import artifacts
-from training.recommender.backtest import MODEL, Holdout, model_lists, score_holdout
+from training.recommender.backtest import MODEL, Holdout, score_holdout
 from training.recommender.candidates import FEATURES, FittedSources, candidate_frame
 from training.recommender.catalogue_arrays import catalogue_arrays, never_sold
+from training.recommender.champion import champion_holdout_score
 from training.recommender.interactions import new_items_truth
-from training.recommender.metrics import ranking_metrics
 from training.recommender.model import (
     Context,
     Rankers,
@@ -69,62 +67,6 @@ def _rankers(frames: list[tuple[pd.DataFrame, np.ndarray]], until: pd.Timestamp,
         all_items = pool.submit(fit_ranker, frame, labels, config.ranker)
         new_items = pool.submit(fit_ranker, frame.loc[new].reset_index(drop=True), labels[new], config.new_ranker)
         return Rankers(all_items=all_items.result(), new_items=new_items.result(), trained_until=until)
-
-
-def champion_holdout_score(champion_dir: Path | None, holdout: Holdout, config: RecommenderConfig,
-                           candidate: float | None = None) -> float | None:
-    """NDCG@K (all items) of the champion's rankers on this holdout's candidates; None without a
-    champion. A champion whose rankers saw labels inside this holdout cannot be compared fairly,
-    so it scores +inf (the candidate is registered but not promoted); one with other candidate
-    settings (its rankers read features of other candidates) scores NaN, not comparable either. A
-    champion fitted with this
-    run's very settings (`recipe`) on older data would, refitted on this data, be this run: it scores
-    `candidate` (a tie, which the newer data wins)."""
-    if champion_dir is None:
-        return None
-    try:
-        folder = _model_folder(champion_dir)
-        meta, _ = artifacts.load_folder(folder)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:  # it could not serve either
-        log.warning("champion's folder cannot be read (%s); scoring it as 0 on this holdout", exc)
-        return 0.0
-    features = meta.get("features", [])
-    if not isinstance(features, list) or features != list(FEATURES):
-        log.warning("champion uses other features; scoring it as 0 on this holdout")
-        return 0.0
-    if "rankers_trained_until" not in meta:
-        log.warning("champion has no rankers_trained_until (older layout); scoring it as 0 on this holdout")
-        return 0.0
-    trained_until = as_utc(str(meta["rankers_trained_until"]))
-    saved = meta.get("config")
-    if not isinstance(saved, dict) or saved.get("candidates") != asdict(config.candidates) or saved.get("k") != config.k:
-        log.warning("champion has other candidate settings: its rankers cannot be scored on these candidates")
-        return float("nan")  # not comparable: registered, not promoted
-    if candidate is not None and meta.get("recipe") == recipe(config) and trained_until < holdout.cutoff:
-        log.info("champion has this run's settings and older data: refitted on this data it is this run")
-        return candidate
-    if trained_until > holdout.cutoff:
-        log.warning("champion's holdout rankers saw data after %s; keeping the champion", holdout.cutoff.date())
-        return float("inf")
-    try:
-        rankers = Rankers(Ranker.load(folder, "ranker_all"), Ranker.load(folder, "ranker_new"), trained_until)
-    except (FileNotFoundError, lightgbm.basic.LightGBMError) as exc:
-        log.warning("champion's rankers cannot be read (%s); scoring it as 0 on this holdout", exc)
-        return 0.0
-    rows = np.flatnonzero(holdout.truth.total > 0)
-    lists = model_lists(holdout, rankers, rows, config, new_only=False)
-    n_items = len(holdout.fitted.history.items)
-    return ranking_metrics(lists, holdout.truth.matrix, holdout.truth.total, rows, n_items=n_items)["ndcg"]
-
-
-def _model_folder(path: Path) -> Path:
-    """The folder holding meta.json (download_model may return its parent)."""
-    if (path / artifacts.META).exists():
-        return path
-    found = sorted(path.rglob(artifacts.META))
-    if not found:
-        raise FileNotFoundError(f"no {artifacts.META} under {path}")
-    return found[0].parent
 
 
 def train_recommender(
@@ -166,7 +108,8 @@ def train_recommender(
     rankers = _rankers(frames[1:], holdout.cutoff, config)
     table = score_holdout(holdout, rankers, config)
     candidate = float(table.loc[("all items", MODEL), f"ndcg@{config.k}"])
-    champion = champion_holdout_score(champion_dir, holdout, config, candidate)
+    champion = champion_holdout_score(champion_dir, holdout, config, events=events, context=context,
+                                      candidate=candidate)
     t2 = time.perf_counter()
     final = fit_at(events, end, context, config)
     arrays = serving_arrays(final, rankers, config, items=items, customers=customers, context=context)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from training.recommender.artifacts import ARRAYS, META
-from training.recommender.model import RecommenderConfig
-from training.recommender.pipeline import champion_holdout_score
+from training.recommender.champion import champion_holdout_score
+from training.recommender.model import Context, RecommenderConfig
 
 
 @pytest.mark.parametrize("damage", ["corrupt arrays", "no meta", "bad json"])
@@ -19,4 +20,6 @@ def test_an_unreadable_champion_scores_zero(tmp_path: Path, damage: str) -> None
     (folder / ARRAYS).write_bytes(b"PK\x03\x04 not a zip file")
     if damage != "no meta":
         (folder / META).write_text("{not json" if damage == "bad json" else json.dumps({"features": []}))
-    assert champion_holdout_score(tmp_path, holdout=None, config=RecommenderConfig()) == 0.0  # type: ignore[arg-type]
+    score = champion_holdout_score(tmp_path, holdout=None, config=RecommenderConfig(),  # type: ignore[arg-type]
+                                   events=pd.DataFrame(), context=Context())
+    assert score == 0.0

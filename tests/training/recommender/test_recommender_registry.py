@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
 
 from features.settings import Settings
 from tests.training.recommender.shop import FAST, WEAK, small_shop
+from training.recommender.pipeline import train_recommender
 from training.recommender.runs import Inputs, run_training
 from training.recommender.runtime import RecommenderRuntime
 from training.tracking import champion_version, download_model, rollback
@@ -61,14 +63,36 @@ def test_newer_data_with_the_same_settings_refreshes_the_champion(settings: Sett
     assert second.promoted and "refreshed" in second.reason  # type: ignore[attr-defined]
 
 
-def test_a_champion_with_other_candidate_settings_is_not_compared(settings: Settings) -> None:
-    """Its rankers read features of other candidates: scoring them on this run's would be unfair."""
+def test_a_champion_with_other_candidate_settings_is_refitted_on_the_same_holdout(settings: Settings) -> None:
+    """Its rankers read features of other candidates, so its recipe is refitted before this holdout:
+    it scores what a run with its settings scores on the same data, and the better one is champion."""
+    from dataclasses import replace
+
+    shop = small_shop()
+    inputs = Inputs(shop.events, shop.items, shop.customers, "synthetic")
+    first, _ = run_training(settings, inputs, FAST)
+    other = replace(FAST, candidates=replace(FAST.candidates, repeat_n=20, als_factors=8))
+    result, registration = run_training(settings, inputs, other)
+    assert result.champion_score == first.candidate_score
+    assert result.candidate_score != first.candidate_score
+    assert registration.promoted == (result.candidate_score > first.candidate_score)  # type: ignore[attr-defined]
+    assert "could not be scored" not in registration.reason  # type: ignore[attr-defined]
+
+
+def test_a_champion_whose_recipe_this_version_cannot_rebuild_is_not_compared(settings: Settings) -> None:
     from dataclasses import replace
 
     shop = small_shop()
     inputs = Inputs(shop.events, shop.items, shop.customers, "synthetic")
     run_training(settings, inputs, FAST)
-    other = replace(FAST, candidates=replace(FAST.candidates, repeat_n=20, als_factors=8))
-    result, registration = run_training(settings, inputs, other)
+    folder = download_model(settings, "recommender")
+    assert folder is not None
+    meta_path = next(folder.rglob("meta.json"))
+    meta = json.loads(meta_path.read_text())
+    meta["recipe"] = json.dumps({**json.loads(meta["recipe"]), "retired_setting": 1})
+    meta_path.write_text(json.dumps(meta))
+    other = replace(FAST, candidates=replace(FAST.candidates, repeat_n=20))
+    result = train_recommender(inputs.events, context=inputs.context(), items=inputs.items,
+                               customers=inputs.customers, config=other, out_dir=folder.parent / "new",
+                               champion_dir=folder)
     assert result.champion_score is not None and math.isnan(result.champion_score)
-    assert not registration.promoted and "could not be scored" in registration.reason  # type: ignore[attr-defined]

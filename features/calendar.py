@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -192,6 +193,14 @@ class CalendarConfig:
             fest.festival()  # checks the name and the window
         for closure in self.closures:
             closure.days()  # checks the dates
+
+    @classmethod
+    def from_values(cls, values: dict[str, Any]) -> CalendarConfig:
+        """The settings whose plain values (`dataclasses.asdict`, e.g. read back from JSON) are `values`."""
+        festivals = tuple(FestivalDates(**{**f, "dates": tuple(f["dates"])}) for f in values.get("festivals", ()))
+        return cls(regions=tuple(values.get("regions", ("UK", "CN"))), festivals=festivals,
+                   closures=tuple(Closure(**c) for c in values.get("closures", ())),
+                   repeat_closures=bool(values.get("repeat_closures", True)))
 
     def calendar(self) -> HolidayCalendar:
         """The HolidayCalendar these settings describe."""

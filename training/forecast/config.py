@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from features.calendar import CalendarConfig
 from features.calendar_file import load_calendar_file
@@ -73,6 +74,17 @@ class ForecastConfig:
     seed: int = 7
     calendar: CalendarConfig = field(default_factory=CalendarConfig)  # festivals the model reads
     specs: dict[str, FreqSpec] = field(default_factory=lambda: dict(SPECS))
+
+
+def saved_config(config: dict[str, Any], specs: dict[str, dict[str, Any]]) -> ForecastConfig:
+    """The settings a trained folder records (its `config` without specs, and a spec per frequency);
+    ValueError when this version cannot rebuild them (unknown or missing fields)."""
+    try:
+        values = dict(config)
+        calendar = CalendarConfig.from_values(values.pop("calendar", {}))
+        return ForecastConfig(**values, calendar=calendar, specs={f: FreqSpec(**v) for f, v in specs.items()})
+    except (TypeError, KeyError, AttributeError) as exc:
+        raise ValueError(f"the saved settings cannot be rebuilt by this version: {exc}") from exc
 
 
 def config_params(cfg: ForecastConfig) -> dict[str, object]:

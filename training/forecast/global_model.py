@@ -139,39 +139,51 @@ class GlobalForecaster:
 
         `truth` (uncapped demand, same shape as hist.y) scores the calibration; default hist.y.
         """
-        from training.forecast.windows import scale as series_scale
+        scl = self._scales(hist, end, scales)
+        self.validate(hist, end, truth=truth, scales=scl)
+        rows_b = training_rows(hist, self.spec, self.spec.horizon, self.calendar, end,
+                               targets=self._fit_targets(truth), time_index=self.time_index_)
+        self.boosters_ = self._fit_heads(rows_b, scl)
+        return self
 
+    def validate(self, hist: History, end: int, *, truth: np.ndarray | None = None,
+                 scales: np.ndarray | None = None) -> GlobalForecaster:
+        """The calibration and the holdout scores (`validation_`, `holdout_`) of a fit before bucket
+        `end`: a first stage fitted on origins before the validation span, scored on that span."""
         spec, horizon = self.spec, self.spec.horizon
-        scl = series_scale(hist.y[:, :end]) if scales is None else scales
+        scl = self._scales(hist, end, scales)
         cal_span = self.config.calibration_buckets or horizon
-        val_end = end
         fit_end = end - cal_span - horizon + 1  # stage A targets end before the first validation origin
         if end < min_buckets(spec, self.config):
             raise NotEnoughData(f"need more history: {end} buckets of {spec.freq} leave no room for "
                                 f"training and calibration windows of {horizon} buckets")
         years = hist.y.shape[1] * (1 if spec.freq == "D" else 7) / 365.25
         self.time_index_ = years >= self.config.time_index_min_years
-        fit_targets = None if self.config.capped_targets or truth is None else truth
-        rows_a = training_rows(hist, spec, horizon, self.calendar, fit_end, targets=fit_targets,
+        rows_a = training_rows(hist, spec, horizon, self.calendar, fit_end, targets=self._fit_targets(truth),
                                time_index=self.time_index_)
         self.features_ = feature_columns(rows_a)
         boosters_a = self._fit_heads(rows_a, scl)
         truth_m = hist.y if truth is None else truth
-        val = training_rows(hist, spec, horizon, self.calendar, val_end, targets=truth_m,
-                            first_origin=end - cal_span - horizon + 1, time_index=self.time_index_)
-        val = val[val["_origin"] >= end - cal_span - horizon + 1]
+        val = training_rows(hist, spec, horizon, self.calendar, end, targets=truth_m,
+                            first_origin=fit_end, time_index=self.time_index_)
+        val = val[val["_origin"] >= fit_end]
         val = val.assign(_tsb=_tsb_rows(hist, val, horizon))
         raw_val = self._raw(boosters_a, val)
         self.calibration_ = self._calibrate(raw_val, val, scl)
         self.validation_ = self._validation_scores(raw_val, val)
-        self.holdout_ = {"freq": spec.freq, "first_origin": str(hist.dates[0] + (end - cal_span - horizon + 1)
-                                                                  * self._step()),
+        self.holdout_ = {"freq": spec.freq, "first_origin": str(hist.dates[0] + fit_end * self._step()),
                          "end": str(hist.dates[0] + end * self._step()), "series": len(hist.ids)}
         log.info("%s calibration: %s", spec.freq, self.calibration_)
-        rows_b = training_rows(hist, spec, horizon, self.calendar, end, targets=fit_targets,
-                               time_index=self.time_index_)
-        self.boosters_ = self._fit_heads(rows_b, scl)
         return self
+
+    def _scales(self, hist: History, end: int, scales: np.ndarray | None) -> np.ndarray:
+        from training.forecast.windows import scale as series_scale
+
+        return series_scale(hist.y[:, :end]) if scales is None else scales
+
+    def _fit_targets(self, truth: np.ndarray | None) -> np.ndarray | None:
+        """What the boosters learn: the capped demand (None), or the uncapped `truth` when so configured."""
+        return None if self.config.capped_targets or truth is None else truth
 
     def _step(self) -> pd.Timedelta:
         return pd.Timedelta(days=1 if self.spec.freq == "D" else 7)

@@ -13,12 +13,11 @@ import pandas as pd
 
 from features.settings import Settings
 from training.errors import NotEnoughData
+from training.forecast.champion import HOLDOUT_METRIC, RunData, champion_score
 from training.forecast.config import ForecastConfig, config_params, forecast_config
 from training.forecast.pipeline import TrainResult, train_forecast_folder
-from training.promotion import recipe
 
 log = logging.getLogger(__name__)
-HOLDOUT_METRIC = "holdout_wape_p50"
 
 
 def load_store(settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -31,47 +30,6 @@ def load_store(settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataF
         return events, store.read_items(), store.read_promotions()
     finally:
         store.close()
-
-
-def _champion_score(settings: Settings, holdout: dict[str, object], cfg: ForecastConfig,
-                    candidate: float) -> tuple[float | None, str]:
-    """The champion's holdout WAPE on this holdout window, else None.
-
-    A champion with this run's very settings would, refitted on this run's data, be this run: it
-    scores `candidate` (a tie, which newer data wins), whether or not the holdout moved. The stored
-    score of a champion validated on the same holdout would not do: the series it chose from its
-    older data may differ. A champion with other settings is compared on the same holdout only."""
-    from training.tracking import discard_download, download_model
-
-    folder = download_model(settings, "forecast")
-    if folder is None:
-        return None, "no champion"
-    meta_path = next(folder.rglob("meta.json"), None)
-    try:
-        meta = json.loads(meta_path.read_text()) if meta_path else {}
-        weekly = meta["freqs"]["W"]
-        if _saved_recipe(meta_path.parent) == _recipe(cfg, list(meta["freqs"])):  # type: ignore[union-attr]
-            return candidate, "champion has this run's settings: refitted on this run's data it is this run"
-        if weekly["holdout"] == holdout:
-            return float(weekly["validation"][HOLDOUT_METRIC]), "champion validated on the same holdout"
-        return None, f"champion's holdout {weekly['holdout']} differs from {holdout} and its settings differ"
-    except (KeyError, TypeError, ValueError, OSError) as exc:
-        return None, f"champion folder unreadable: {exc}"
-    finally:
-        discard_download(folder)
-
-
-def _saved_recipe(folder: Path) -> str:
-    """The settings a trained folder was fitted with (its boosters' model.json per frequency)."""
-    saved = {freq: json.loads((folder / freq / "model.json").read_text())
-             for freq in sorted(p.name for p in folder.iterdir() if (p / "model.json").exists())}
-    return recipe({freq: {"config": m["config"], "spec": m["spec"]} for freq, m in saved.items()})
-
-
-def _recipe(cfg: ForecastConfig, freqs: list[str]) -> str:
-    """This run's settings, in the form `_saved_recipe` reads back."""
-    config = {k: v for k, v in asdict(cfg).items() if k != "specs"}
-    return recipe({freq: {"config": config, "spec": asdict(cfg.specs[freq])} for freq in sorted(freqs)})
 
 
 def train_and_register(settings: Settings, *, events: pd.DataFrame | None = None,
@@ -102,7 +60,8 @@ def train_and_register(settings: Settings, *, events: pd.DataFrame | None = None
             mlflow.log_metric(f"{freq}.series", len(fc.ids))
             mlflow.log_metric(f"{freq}.fit_seconds", fc.seconds)
         candidate = weekly.validation[HOLDOUT_METRIC]
-        champion, why = _champion_score(settings, weekly.holdout, cfg, candidate)
+        data = RunData(events, items, promotions, list(weekly.prepared.history.ids))
+        champion, why = champion_score(settings, data, weekly.holdout, cfg, candidate)
         reg = register_model(run_id, "forecast", Path(result.folder), candidate_score=candidate,
                              champion_score=champion, metric=HOLDOUT_METRIC, higher_is_better=False,
                              data_end=str(events["timestamp"].max()),

@@ -67,6 +67,11 @@ def _serving(family: str, command: str) -> Any:
                 raise HTTPException(503, f"no {family} model is serving: the event store is unavailable, and "
                                          "without it the customers who asked to be erased are unknown (retried "
                                          "in the background)")
+            refused = state.holder.refused.get(family)
+            if refused:
+                raise HTTPException(503, f"no {family} model is serving: its champion {refused}. Promote a "
+                                         f"version that serves (`shopml models promote {family} <version>`) or "
+                                         f"train one (`{command}`), then POST /v1/admin/reload")
             raise HTTPException(
                 503,
                 f"no {family} model is serving: train one (`{command}`), "

@@ -138,6 +138,7 @@ class ModelHolder:
         self._snapshot = Snapshot()
         self._lock = threading.Lock()
         self.initial_load_done = False
+        self.refused: dict[str, str] = {}  # family -> why its current champion was refused
 
     @property
     def snapshot(self) -> Snapshot:
@@ -149,6 +150,11 @@ class ModelHolder:
             current = self._snapshot
             models = dict(current.models)
             report = [self._reload_family(family, models, force=force) for family in families]
+            for r in report:
+                if r.outcome == "refused":
+                    self.refused[r.family] = r.detail
+                elif r.outcome != "kept":
+                    self.refused.pop(r.family, None)
             if any(r.outcome == "loaded" for r in report):
                 self._snapshot = Snapshot(models, current.generation + 1)
             self.initial_load_done = True

@@ -10,7 +10,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -335,9 +335,13 @@ def promote(settings: Settings, family: str, version: str) -> None:
         _move_champion(client, name, version, "hand")
 
 
-def rollback(settings: Settings, family: str) -> str:
-    """Move `champion` back to the version that held it before the current one; returns that version."""
+def rollback(settings: Settings, family: str, check: Callable[[str], str | None] | None = None) -> str:
+    """Move `champion` back to the version that held it before the current one; returns that version.
+
+    Deleted versions in the history are passed over. `check(version)` says why a version would not
+    serve (None when it would): such a version is refused (ValueError) and the champion stays."""
     from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
 
     configure(settings)
     client = MlflowClient()
@@ -346,10 +350,20 @@ def rollback(settings: Settings, family: str) -> str:
         history, current = _history(client, name), _alias_version(client, name)
         while history and history[-1] == current:
             history.pop()
+        while history:
+            try:
+                client.get_model_version(name, history[-1])
+                break
+            except MlflowException:
+                log.warning("%s v%s, an earlier champion, was deleted: passed over", name, history.pop())
         if not history:
             raise ValueError(f"{name} has no earlier champion to roll back to")
         previous = history[-1]
-        client.get_model_version(name, previous)  # raises if it was deleted
+        problem = check(previous) if check is not None else None
+        if problem:
+            stays = f"v{current} stays champion" if current else "the champion is unchanged"
+            raise ValueError(f"v{previous}, the champion before, would not serve ({problem}); {stays}. "
+                             f"Promote a version that serves by hand (shopml models promote {family} <version>)")
         client.set_registered_model_alias(name, CHAMPION, previous)
         client.set_model_version_tag(name, previous, PROMOTED_BY_TAG, "rollback")
         client.set_registered_model_tag(name, HISTORY_TAG, ",".join(history))

@@ -27,11 +27,12 @@ async def ready(service: ServiceDep) -> Response:
         return json_answer(Readiness(ready=False, detail="loading models", models=versions), 503)
     waiting = (f"; the recommender and churn wait for the event store, which is unavailable (retried every "
                f"{service.settings.store_retry_seconds:g} s)") if service.store is None else ""
+    refused = "".join(f"; {family}: champion {why}" for family, why in sorted(service.holder.refused.items()))
     if not snapshot.models:
-        detail = ("no model is serving" + waiting if waiting else
+        detail = ("no model is serving" + waiting + refused if waiting or refused else
                   "no model is registered yet: run `shopml train`, then POST /v1/admin/reload")
         return json_answer(Readiness(ready=False, detail=detail, models=versions), 503)
-    return json_answer(Readiness(ready=True, detail="serving" + waiting, models=versions))
+    return json_answer(Readiness(ready=True, detail="serving" + waiting + refused, models=versions))
 
 
 @router.get("/metrics", response_class=Response)

@@ -84,7 +84,21 @@ def test_a_version_that_would_not_serve_is_not_promoted(settings: Settings, tmp_
     assert tracking.champion_version(settings, "recommender") == "1"
 
 
-def test_rollback_says_the_champion_is_held(settings: Settings, tmp_path: Path) -> None:
+def test_rollback_to_a_version_that_would_not_serve_is_refused(settings: Settings, tmp_path: Path) -> None:
+    from training import tracking
+
+    _register(settings, tmp_path, [(0.3, None), (0.4, 0.3)])  # fake folders: no recommender loads from them
+    result = runner.invoke(app, ["models", "rollback", "recommender"])
+    assert result.exit_code == 1, result.output
+    assert "cannot roll back recommender: v1, the champion before, would not serve" in flat(result.output)
+    assert "v2 stays champion" in flat(result.output)
+    assert tracking.champion_version(settings, "recommender") == "2"
+
+
+def test_rollback_says_the_champion_is_held(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from training.cli import models
+
+    monkeypatch.setattr(models, "load_problem", lambda *args: None)  # as if version 1 loads and serves
     _register(settings, tmp_path, [(0.3, None), (0.4, 0.3)])
     result = runner.invoke(app, ["models", "rollback", "recommender"])
     assert result.exit_code == 0, result.output

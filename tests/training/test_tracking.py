@@ -115,3 +115,19 @@ def test_sigterm_unwinds_the_block() -> None:
             cleaned.append(True)
     assert stopped.value.code == 143 and cleaned == [True]
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_rollback_passes_over_deleted_versions_and_refuses_one_that_would_not_serve(settings: Settings,
+                                                                                    tmp_path: Path) -> None:
+    from mlflow import MlflowClient
+
+    v1 = train_fake(settings, tmp_path, 0.30, None).version
+    v2 = train_fake(settings, tmp_path, 0.35, 0.30).version
+    v3 = train_fake(settings, tmp_path, 0.40, 0.35).version
+    assert tracking.champion_version(settings, "recommender") == v3
+    MlflowClient().delete_model_version("shopml-recommender", v2)
+    with pytest.raises(ValueError, match=f"v{v1}, the champion before, would not serve \\(broken\\); v{v3} stays"):
+        tracking.rollback(settings, "recommender", check=lambda v: "broken" if v == v1 else None)
+    assert tracking.champion_version(settings, "recommender") == v3
+    assert tracking.rollback(settings, "recommender", check=lambda v: None) == v1  # past the deleted v2
+    assert tracking.champion_version(settings, "recommender") == v1

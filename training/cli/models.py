@@ -101,10 +101,12 @@ def load_problem(settings: Settings, family: str, version: str) -> str | None:
 
 @models_app.command("rollback")
 def rollback_command(model: str = typer.Argument(..., callback=known_model, help=MODEL_HELP)) -> None:
-    """Move MODEL's champion back to the version that held it before, and hold it there: trainings
-    register without promoting until a version is promoted by hand."""
+    """Move MODEL's champion back to the version that held it before, once it loads and passes the
+    smoke check serving runs, and hold it there: trainings register without promoting until a
+    version is promoted by hand. Deleted versions are passed over."""
     try:
-        version = tracking.rollback(Settings(), model)
+        settings = Settings()
+        version = tracking.rollback(settings, model, check=lambda v: load_problem(settings, model, v))
     except Exception as exc:
         typer.echo(f"cannot roll back {model}: {exc}", err=True)
         raise typer.Exit(code=1) from exc

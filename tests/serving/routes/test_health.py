@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from serving.config import ServingSettings
 from serving.main import create_app
 from serving.registry import LoadedModel
+from tests.serving.conftest import ADMIN
 from tests.serving.fakes import FakeSource
 
 
@@ -67,3 +68,19 @@ def test_metrics_count_requests_per_route_template(client: TestClient) -> None:
     assert 'shopml_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/v1/recommendations/{customer_id}"}' in text
     assert 'shopml_model_version{family="forecast"} 1.0' in text
     assert "/v1/recommendations/C1" not in text  # templates, not raw paths
+
+
+def test_a_refused_champion_is_named_by_ready_and_by_the_503(serving_settings: ServingSettings) -> None:
+    """A champion that does not load must not read as 'nothing trained yet'."""
+    source = FakeSource()
+    source.broken.add(("recommender", "1"))
+    with TestClient(create_app(serving_settings, source=source, load_in_background=False)) as c:
+        ready = c.get("/ready").json()
+        assert ready["ready"] is True and ready["models"]["recommender"] is None
+        assert "recommender: champion v1 refused" in ready["detail"]
+        r = c.get("/v1/recommendations/C1")
+        assert r.status_code == 503 and "champion v1 refused" in r.json()["detail"]
+        assert "shopml models promote recommender" in r.json()["detail"]
+        source.broken.clear()
+        assert c.post("/v1/admin/reload", headers=ADMIN).status_code == 200
+        assert "refused" not in c.get("/ready").json()["detail"]

@@ -63,23 +63,30 @@ def serving_as_of(events: pd.DataFrame) -> pd.Timestamp:
 
 
 def evaluate(data: ShopData, *, as_of: pd.Timestamp | str, config: ChurnConfig, settings: Settings | None = None) -> BacktestResult:
-    """Backtest shopml against the peers at `as_of`; logged to MLflow (experiment shopml-churn) if settings given."""
+    """Backtest shopml against the peers at `as_of`; logged to MLflow (experiment shopml-churn) if settings
+    given, in a run opened before the backtest (a failure or an interruption leaves a FAILED run)."""
+    if settings is None:
+        return _backtest(data, as_of, config)
+    import mlflow
+
+    from training.evaluation.report import log_table
+    from training.tracking import log_data_window, tracked_run
+
+    with tracked_run(settings, "churn", run_name=f"evaluate@{pd.Timestamp(as_of).date()}",
+                     source=None if data.source == "event store" else data.source):
+        mlflow.log_params({"as_of": str(pd.Timestamp(as_of).date()), "source": data.source, **_flat(config)})
+        log_data_window(data.events)
+        result = _backtest(data, as_of, config)
+        log_table(result.table, "backtest")
+        log_table(result.targets()[["shopml", "bar"]], "targets")
+        _, gap, low, high = result.auc_gap  # type: ignore[misc]
+        mlflow.log_metrics({"auc_gap_to_best_peer": gap, "auc_gap_ci_low": low, "auc_gap_ci_high": high})
+    return result
+
+
+def _backtest(data: ShopData, as_of: pd.Timestamp | str, config: ChurnConfig) -> BacktestResult:
     result = run_backtest(data.events, as_of=as_of, config=config, customers=data.customers, items=data.items)
     result.auc_gap = auc_gap_interval(result)
-    if settings is not None:
-        import mlflow
-
-        from training.evaluation.report import log_table
-        from training.tracking import log_data_window, tracked_run
-
-        with tracked_run(settings, "churn", run_name=f"evaluate@{pd.Timestamp(as_of).date()}",
-                         source=None if data.source == "event store" else data.source):
-            mlflow.log_params({"as_of": str(pd.Timestamp(as_of).date()), "source": data.source, **_flat(config)})
-            log_data_window(data.events)
-            log_table(result.table, "backtest")
-            log_table(result.targets()[["shopml", "bar"]], "targets")
-            _, gap, low, high = result.auc_gap
-            mlflow.log_metrics({"auc_gap_to_best_peer": gap, "auc_gap_ci_low": low, "auc_gap_ci_high": high})
     return result
 
 

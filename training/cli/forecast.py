@@ -164,6 +164,7 @@ def evaluate_command(
     from training.forecast.backtest import comparison
     from training.forecast.config import SPECS, forecast_config
     from training.forecast.evaluate import default_cutoff, evaluate, log_results
+    from training.tracking import tracked_run
 
     logging.basicConfig(level=logging.WARNING)
     freqs = {"both": ["W", "D"], "W": ["W"], "D": ["D"]}.get(freq)
@@ -209,15 +210,17 @@ def evaluate_command(
             typer.echo(note)
         typer.echo(f"seconds: {res.seconds}")  # type: ignore[attr-defined]
 
-    try:
-        results = evaluate(events, cutoff=cutoff, freqs=freqs, horizon=horizon, top=top, items=items,  # type: ignore[arg-type]
-                           promotions=promotions, config=cfg, on_table=show)  # type: ignore[arg-type]
-    except NotEnoughData as exc:
-        raise typer.BadParameter(f"{cutoff}: {exc}", param_hint="--cutoff") from exc
-    launches = show_launches(events, cutoff, cfg, horizon or SPECS["W"].horizon, items) if "W" in freqs else None  # type: ignore[arg-type]
-    run_id = log_results(settings, results, {"cutoff": cutoff, "freq": freq, "horizon": horizon or "default",
-                                             "top": top, "source": str(source or "store")},
-                         events=events, config=cfg, launches=launches)  # type: ignore[arg-type]
+    params: dict[str, object] = {"cutoff": cutoff, "freq": freq, "horizon": horizon or "default", "top": top,
+                                 "source": str(source or "store")}
+    with tracked_run(settings, "forecast", run_name=f"evaluate@{cutoff}", source=str(source) if source else None
+                     ) as run_id:  # opened first: a failure or an interruption leaves a FAILED run
+        try:
+            results = evaluate(events, cutoff=cutoff, freqs=freqs, horizon=horizon, top=top, items=items,  # type: ignore[arg-type]
+                               promotions=promotions, config=cfg, on_table=show)  # type: ignore[arg-type]
+        except NotEnoughData as exc:
+            raise typer.BadParameter(f"{cutoff}: {exc}", param_hint="--cutoff") from exc
+        launches = show_launches(events, cutoff, cfg, horizon or SPECS["W"].horizon, items) if "W" in freqs else None  # type: ignore[arg-type]
+        log_results(results, params, events=events, config=cfg, launches=launches)  # type: ignore[arg-type]
     typer.echo(f"logged to MLflow run {run_id}")
 
 

@@ -8,7 +8,6 @@ from dataclasses import asdict, replace
 
 import pandas as pd
 
-from features.settings import Settings
 from training.forecast.backtest import BacktestResult, comparison, ratio_intervals, run_backtest
 from training.forecast.config import ForecastConfig, config_params
 
@@ -45,33 +44,29 @@ def evaluate(events: pd.DataFrame, *, cutoff: str, freqs: list[str], horizon: in
     return results
 
 
-def log_results(settings: Settings, results: dict[str, BacktestResult], params: dict[str, object], *,
+def log_results(results: dict[str, BacktestResult], params: dict[str, object], *,
                 events: pd.DataFrame, config: ForecastConfig | None = None,
-                launches: pd.DataFrame | None = None) -> str:
+                launches: pd.DataFrame | None = None) -> None:
     """Log every table (and shopml vs best peer), with the horizon and the number of products scored per
     frequency, the data window read, shopml's settings and the new-product table (`launch_backtest`),
-    to an MLflow run in shopml-forecast; returns the run id."""
+    to the active MLflow run (`training.tracking.tracked_run` in shopml-forecast)."""
     import mlflow
 
     from training.evaluation.report import log_table
-    from training.tracking import log_data_window, tracked_run
+    from training.tracking import log_data_window
 
     cfg = config or ForecastConfig()
-
-    source = str(params["source"]) if params.get("source", "store") != "store" else None
-    with tracked_run(settings, "forecast", run_name=f"evaluate@{params.get('cutoff', '')}", source=source) as run_id:
-        mlflow.log_params(params)
-        log_data_window(events)
-        mlflow.log_params({f"shopml.{k}": v for k, v in config_params(cfg).items()})
-        mlflow.log_dict(asdict(cfg.calendar), "settings/calendar.json")
-        for freq, res in results.items():
-            mlflow.log_dict(asdict(cfg.specs[freq]), f"settings/spec_{freq}.json")
-            mlflow.log_params({f"horizon_{freq}": res.forecasts["ds"].nunique(),
-                               f"products_{freq}": res.forecasts["unique_id"].nunique()})
-            log_table(res.table, f"backtest_{freq}")
-            comp = comparison(res.table, intervals=res.intervals)
-            mlflow.log_text(comp.to_csv(), f"tables/targets_{freq}.csv")
-            mlflow.log_metrics({f"seconds_{freq}_{k}": v for k, v in res.seconds.items()})
-        if launches is not None:
-            log_table(launches, "launches_W")
-    return run_id
+    mlflow.log_params(params)
+    log_data_window(events)
+    mlflow.log_params({f"shopml.{k}": v for k, v in config_params(cfg).items()})
+    mlflow.log_dict(asdict(cfg.calendar), "settings/calendar.json")
+    for freq, res in results.items():
+        mlflow.log_dict(asdict(cfg.specs[freq]), f"settings/spec_{freq}.json")
+        mlflow.log_params({f"horizon_{freq}": res.forecasts["ds"].nunique(),
+                           f"products_{freq}": res.forecasts["unique_id"].nunique()})
+        log_table(res.table, f"backtest_{freq}")
+        comp = comparison(res.table, intervals=res.intervals)
+        mlflow.log_text(comp.to_csv(), f"tables/targets_{freq}.csv")
+        mlflow.log_metrics({f"seconds_{freq}_{k}": v for k, v in res.seconds.items()})
+    if launches is not None:
+        log_table(launches, "launches_W")

@@ -59,3 +59,13 @@ def test_a_bad_calendar_file_stops_evaluate_and_train_naming_the_field(
     assert f"cannot train forecast: {path}: festivals[0].dates[0] (sale)" in out
     assert "the serving model is unchanged" in out
     assert registered_versions(settings) == 0
+    every = runner.invoke(app, ["train"])  # every model: the file is read before any of them trains
+    out = flat(every.output)
+    assert every.exit_code == 2, out
+    assert f"SHOPML_CALENDAR_FILE: {path}: festivals[0].dates[0] (sale)" in out and "nothing was trained" in out
+    assert registered_versions(settings) == 0
+
+
+def test_an_empty_calendar_variable_means_the_built_in_calendar(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHOPML_CALENDAR_FILE", " ")
+    assert Settings().calendar_file is None

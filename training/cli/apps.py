@@ -57,6 +57,7 @@ def run_all_trainers(settings: Settings) -> None:
     from training.cli.store import check_store
 
     check_store(settings)
+    check_calendar(settings)
     all_trained, crashed = True, False
     for family in TRAIN_ORDER:
         if family not in TRAINERS:
@@ -71,6 +72,18 @@ def run_all_trainers(settings: Settings) -> None:
         raise typer.Exit(code=1)
     if not all_trained:
         raise typer.Exit(code=2)
+
+
+def check_calendar(settings: Settings) -> None:
+    """Exit with code 2, before any training, when SHOPML_CALENDAR_FILE cannot be read."""
+    from features.calendar_file import CalendarFileError
+    from training.forecast.config import forecast_config
+
+    try:
+        forecast_config(settings)
+    except CalendarFileError as exc:
+        typer.echo(f"SHOPML_CALENDAR_FILE: {exc} (nothing was trained)", err=True)
+        raise typer.Exit(code=2) from exc
 
 
 def run_trainer(family: str, settings: Settings) -> None:

@@ -100,7 +100,8 @@ def run_evaluation(settings: Settings, inputs: Inputs, *, cutoff: str, config: R
         mlflow.log_param("cutoff", cutoff)
         started = time.perf_counter()
         result = evaluate(inputs.events, cutoff=cutoff, context=inputs.context(), config=config)
-        mlflow.log_metrics({**result.info, "total_seconds": time.perf_counter() - started})
+        mlflow.log_metrics({**result.info, **summary_rows(result.table, config.k),
+                            "total_seconds": time.perf_counter() - started})
         log_table(result.table, "recommender_backtest")
         if not result.catalogue.empty:
             log_table(result.catalogue, "recommender_new_products")

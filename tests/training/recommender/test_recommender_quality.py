@@ -60,3 +60,16 @@ def test_ranker_beats_popularity_and_every_row_is_filled() -> None:
     ratios = summary_rows(table)
     assert info["ratio_all_ci_low"] <= ratios["shopml_over_best_peer_all"] <= info["ratio_all_ci_high"]
     assert info["ratio_new_ci_low"] <= ratios["shopml_over_als_new"] <= info["ratio_new_ci_high"]
+
+
+def test_an_evaluation_logs_the_ratios_it_prints(settings) -> None:  # type: ignore[no-untyped-def]
+    import mlflow
+
+    from training.recommender.runs import run_evaluation
+
+    shop = small_shop()
+    inputs = Inputs(shop.events, shop.items, shop.customers, "synthetic")
+    result = run_evaluation(settings, inputs, cutoff=str(cutoff_of(shop).date()), config=FAST)
+    run = mlflow.search_runs(experiment_names=["shopml-recommender"]).iloc[0]
+    for name, value in summary_rows(result.table).items():
+        assert run[f"metrics.{name}"] == pytest.approx(value)

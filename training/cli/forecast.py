@@ -37,11 +37,16 @@ def train_forecast(settings: Settings) -> dict[str, object]:
     validation: dict[str, dict[str, float]] = summary["validation"]  # type: ignore[assignment]
     series: dict[str, int] = summary["series"]  # type: ignore[assignment]
     origin: dict[str, str] = summary["origin"]  # type: ignore[assignment]
+    holdout: dict[str, dict[str, object]] = summary["holdout"]  # type: ignore[assignment]
     table = pd.DataFrame.from_dict(validation, orient="index").rename(columns=lambda c: c.removeprefix("holdout_"))
-    table.insert(0, "series", pd.Series(series))
-    table.insert(1, "forecasts from", pd.Series(origin))
+    table.insert(0, "scored series", pd.Series({f: h["series"] for f, h in holdout.items()}))
+    table.insert(1, "validation window", pd.Series({f: f"{str(h['first_origin'])[:10]} .. {str(h['end'])[:10]}"
+                                                     for f, h in holdout.items()}))
+    table["served series"] = pd.Series(series)
+    table["forecasts from"] = pd.Series(origin)
     table.index.name = "freq"
-    print_table(table, "forecast validation (last origins before the end of the data)")
+    print_table(table, "forecast validation (the scores are on the scored series over the validation window; "
+                       "the served forecasts start after the data)")
     typer.echo(f"shopml-forecast v{summary['version']}: {'promoted' if summary['promoted'] else 'not promoted'} "
                f"({summary['reason']}); {summary['seconds']:.1f}s")
     return summary

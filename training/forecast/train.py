@@ -57,7 +57,7 @@ def train_and_register(settings: Settings, *, events: pd.DataFrame | None = None
         mlflow.log_params({f"origin_{f}": d for f, d in result.as_of.items()})
         for freq, fc in result.forecasts.items():
             mlflow.log_metrics({f"{freq}.{k}": v for k, v in fc.validation.items()})
-            mlflow.log_metric(f"{freq}.series", len(fc.ids))
+            mlflow.log_metrics({f"{freq}.served_series": len(fc.ids), f"{freq}.holdout_series": int(fc.holdout["series"])})  # type: ignore[call-overload]
             mlflow.log_metric(f"{freq}.fit_seconds", fc.seconds)
         candidate = weekly.validation[HOLDOUT_METRIC]
         data = RunData(events, items, promotions, list(weekly.prepared.history.ids))
@@ -71,4 +71,5 @@ def train_and_register(settings: Settings, *, events: pd.DataFrame | None = None
         mlflow.log_metric("train_seconds", seconds)
     return {"run_id": run_id, "model": reg.name, "version": reg.version, "promoted": reg.promoted,
             "reason": reg.reason, "seconds": seconds, "validation": {f: fc.validation for f, fc in result.forecasts.items()},
-            "series": {f: len(fc.ids) for f, fc in result.forecasts.items()}, "origin": result.as_of}
+            "series": {f: len(fc.ids) for f, fc in result.forecasts.items()}, "origin": result.as_of,
+            "holdout": {f: fc.holdout for f, fc in result.forecasts.items()}}

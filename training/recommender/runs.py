@@ -141,7 +141,8 @@ def run_training(settings: Settings, inputs: Inputs | None = None, config: Recom
         registration = register_model(
             run_id, FAMILY, result.folder, candidate_score=result.candidate_score,
             champion_score=result.champion_score, metric="ndcg@10_all_items",
-            tags={"holdout_start": str(result.holdout_start.date())}, data_end=str(result.data_end),
+            tags={"holdout_start": str(result.holdout_start.date())},
+            data_end=str(inputs.events["timestamp"].max()),  # the last event trained on, as the run logs it
         )
     return result, registration
 

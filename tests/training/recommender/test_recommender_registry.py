@@ -96,3 +96,14 @@ def test_a_champion_whose_recipe_this_version_cannot_rebuild_is_not_compared(set
                                customers=inputs.customers, config=other, out_dir=folder.parent / "new",
                                champion_dir=folder)
     assert result.champion_score is not None and math.isnan(result.champion_score)
+
+
+def test_the_version_records_the_last_event_it_trained_on_as_the_run_does(settings: Settings) -> None:
+    import mlflow
+    from mlflow import MlflowClient
+
+    shop = small_shop()
+    _, registration = run_training(settings, Inputs(shop.events, shop.items, shop.customers, "synthetic"), FAST)
+    version = MlflowClient().get_model_version("shopml-recommender", registration.version)  # type: ignore[attr-defined]
+    run = mlflow.get_run(version.run_id)
+    assert version.tags["data_end"] == run.data.params["data_end"] == str(shop.events["timestamp"].max())

@@ -18,6 +18,7 @@ false keeps only the named closures (a shop whose data has gaps that are not clo
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from features.calendar import CalendarConfig, Closure, FestivalDates
 FILE_KEYS = {"regions", "festivals", "closures", "repeat_closures"}
 FESTIVAL_KEYS = {"name", "dates", "days_before", "days_after"}
 CLOSURE_KEYS = {"from", "to"}
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class CalendarFileError(ValueError):
@@ -73,9 +75,20 @@ def _no_unknown_keys(path: Path, where: str, value: dict[str, Any], allowed: set
 
 def _iso(path: Path, where: str, value: object) -> str:
     try:
-        return date.fromisoformat(str(value)).isoformat()
+        if not isinstance(value, str) or not ISO_DAY.fullmatch(value):
+            raise ValueError(value)
+        return date.fromisoformat(value).isoformat()
     except ValueError:
         raise CalendarFileError(f"{path}: {where} is not an ISO date (YYYY-MM-DD): {value!r}") from None
+
+
+def calendar_document(config: CalendarConfig) -> dict[str, Any]:
+    """The calendar settings as a calendar file holds them: `load_calendar_file` reads this back."""
+    return {"regions": list(config.regions),
+            "festivals": [{"name": f.name, "dates": list(f.dates), "days_before": f.days_before,
+                           "days_after": f.days_after} for f in config.festivals],
+            "closures": [{"from": c.first, "to": c.last} for c in config.closures],
+            "repeat_closures": config.repeat_closures}
 
 
 def _closure(path: Path, k: int, value: object) -> Closure:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from features.calendar_file import load_calendar_file
 from features.settings import Settings, get_settings
 from tests.cli.test_evaluate_dates import flat
 from tests.cli.test_evaluate_forecast_scope import shop_events  # noqa: F401  (fixture)
@@ -41,6 +42,9 @@ def test_evaluate_forecast_fits_with_the_shops_calendar(settings: Settings, shop
     assert params["shopml.calendar_festivals"] == "christmas,easter,black_friday,spring_sale"
     saved = mlflow.artifacts.load_dict(f"runs:/{run_id}/settings/calendar.json")
     assert saved["festivals"][0]["dates"] == ["2024-04-08"]
+    logged = tmp_path / "logged.json"  # the logged calendar is a calendar file: it reproduces the run's settings
+    logged.write_text(json.dumps(saved))
+    assert load_calendar_file(logged) == load_calendar_file(tmp_path / "calendar.json")
 
 
 def test_a_bad_calendar_file_stops_evaluate_and_train_naming_the_field(

@@ -75,6 +75,9 @@ def test_closures_are_read_with_their_days(tmp_path: Path) -> None:
     ({"from": "2010-12-24", "to": "2010-12-20"}, "closures[0]: closure 2010-12-24..2010-12-20 ends before it starts"),
     ({"from": "2010-01-01", "to": "2011-06-01"}, "is longer than 366 days"),
     ({"from": "24/12/2010", "to": "2011-01-03"}, "closures[0].from is not an ISO date (YYYY-MM-DD): '24/12/2010'"),
+    ({"from": "20101224", "to": "2011-01-03"}, "closures[0].from is not an ISO date (YYYY-MM-DD): '20101224'"),
+    ({"from": "2010-W52-5", "to": "2011-01-03"}, "closures[0].from is not an ISO date (YYYY-MM-DD): '2010-W52-5'"),
+    ({"from": 20101224, "to": "2011-01-03"}, "closures[0].from is not an ISO date (YYYY-MM-DD): 20101224"),
     ({"from": "2010-12-24", "to": "2011-01-03", "why": "holiday"}, "closures[0]: unknown field(s) ['why']"),
     ("2010-12-24", "closures[0] must be an object with 'from' and 'to'"),
 ])

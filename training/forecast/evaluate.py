@@ -8,6 +8,7 @@ from dataclasses import asdict, replace
 
 import pandas as pd
 
+from features.calendar_file import calendar_document
 from training.forecast.backtest import BacktestResult, comparison, ratio_intervals, run_backtest
 from training.forecast.config import ForecastConfig, config_params
 
@@ -59,7 +60,7 @@ def log_results(results: dict[str, BacktestResult], params: dict[str, object], *
     mlflow.log_params(params)
     log_data_window(events)
     mlflow.log_params({f"shopml.{k}": v for k, v in config_params(cfg).items()})
-    mlflow.log_dict(asdict(cfg.calendar), "settings/calendar.json")
+    mlflow.log_dict(calendar_document(cfg.calendar), "settings/calendar.json")  # a calendar file
     for freq, res in results.items():
         mlflow.log_dict(asdict(cfg.specs[freq]), f"settings/spec_{freq}.json")
         mlflow.log_params({f"horizon_{freq}": res.forecasts["ds"].nunique(),

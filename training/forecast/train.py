@@ -6,11 +6,11 @@ import json
 import logging
 import tempfile
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
 
+from features.calendar_file import calendar_document
 from features.settings import Settings
 from training.errors import NotEnoughData
 from training.forecast.champion import HOLDOUT_METRIC, RunData, champion_score
@@ -49,7 +49,7 @@ def train_and_register(settings: Settings, *, events: pd.DataFrame | None = None
     with tracked_run(settings, "forecast", run_name="train") as run_id, \
             tempfile.TemporaryDirectory(prefix="shopml-forecast-") as tmp:  # a failed fit marks the run FAILED
         mlflow.log_params(config_params(cfg))
-        mlflow.log_dict(asdict(cfg.calendar), "settings/calendar.json")
+        mlflow.log_dict(calendar_document(cfg.calendar), "settings/calendar.json")  # a calendar file
         log_data_window(events)
         result: TrainResult = train_forecast_folder(events, items=items, promotions=promotions, config=cfg,
                                                     folder=Path(tmp) / "model")

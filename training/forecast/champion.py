@@ -14,8 +14,7 @@ from features.settings import Settings
 from training.errors import NotEnoughData
 from training.forecast.config import ForecastConfig, saved_config
 from training.forecast.global_model import GlobalForecaster
-from training.forecast.history import prepare
-from training.forecast.pipeline import history_end
+from training.forecast.pipeline import training_inputs
 from training.promotion import recipe
 
 log = logging.getLogger(__name__)
@@ -83,9 +82,7 @@ def run_recipe(cfg: ForecastConfig, freqs: list[str]) -> str:
 def refitted_holdout(data: RunData, cfg: ForecastConfig) -> tuple[dict[str, float], dict[str, object]]:
     """The weekly holdout scores and window that the settings `cfg` reach on the run's data."""
     spec = cfg.specs["W"]
-    prep = prepare(data.events, as_of=history_end(data.events, "W"), freq="W", ids=data.ids, items=data.items,
-                   promotions=data.promotions, bulk_factor=cfg.bulk_factor, future_buckets=spec.served_horizon)
-    n_train = min(spec.train_items or cfg.train_items, len(data.ids))
+    prep, n_train = training_inputs(data.events, spec, cfg, items=data.items, promotions=data.promotions, ids=data.ids)
     model = GlobalForecaster(spec, cfg).validate(prep.history.head(n_train), prep.history.y.shape[1],
                                                  truth=prep.uncapped[:n_train])
     return model.validation_, model.holdout_

@@ -84,6 +84,14 @@ def served_items(events: pd.DataFrame, *, as_of: pd.Timestamp) -> list[str]:
     return top_items(recent, as_of=as_of, n=10**9)
 
 
+def training_inputs(events: pd.DataFrame, spec: FreqSpec, cfg: ForecastConfig, *, items: pd.DataFrame | None,
+                    promotions: pd.DataFrame | None, ids: list[str]) -> tuple[Prepared, int]:
+    """The served items' series up to the end of history, and how many of them (the biggest) train."""
+    prep = prepare(events, as_of=history_end(events, spec.freq), freq=spec.freq, ids=ids, items=items,
+                   promotions=promotions, bulk_factor=cfg.bulk_factor, future_buckets=spec.served_horizon)
+    return prep, min(spec.train_items or cfg.train_items, len(ids))
+
+
 def fit_frequency(events: pd.DataFrame, spec: FreqSpec, cfg: ForecastConfig, *, items: pd.DataFrame | None,
                   promotions: pd.DataFrame | None, ids: list[str] | None = None) -> FreqForecast:
     """Fit on every origin before the end of history and forecast `served_horizon` buckets ahead.
@@ -93,11 +101,9 @@ def fit_frequency(events: pd.DataFrame, spec: FreqSpec, cfg: ForecastConfig, *, 
     t0 = time.perf_counter()
     as_of = history_end(events, spec.freq)
     ids = ids if ids is not None else served_items(events, as_of=as_of)
-    prep = prepare(events, as_of=as_of, freq=spec.freq, ids=ids, items=items, promotions=promotions,
-                   bulk_factor=cfg.bulk_factor, future_buckets=spec.served_horizon)
+    prep, n_train = training_inputs(events, spec, cfg, items=items, promotions=promotions, ids=ids)
     hist = prep.history
     end = hist.y.shape[1]
-    n_train = min((spec.train_items or cfg.train_items), len(ids))
     model = GlobalForecaster(spec, cfg).fit(hist.head(n_train), end, truth=prep.uncapped[:n_train])
     h = spec.served_horizon
     item_fc = _as_matrix(model.predict(hist, end, h), len(ids), h)

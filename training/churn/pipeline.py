@@ -79,9 +79,22 @@ def evaluate(data: ShopData, *, as_of: pd.Timestamp | str, config: ChurnConfig, 
         result = _backtest(data, as_of, config)
         log_table(result.table, "backtest")
         log_table(result.targets()[["shopml", "bar"]], "targets")
-        _, gap, low, high = result.auc_gap  # type: ignore[misc]
-        mlflow.log_metrics({"auc_gap_to_best_peer": gap, "auc_gap_ci_low": low, "auc_gap_ci_high": high})
+        log_scope(result)
+        if result.auc_gap is not None:
+            _, gap, low, high = result.auc_gap
+            mlflow.log_metrics({"auc_gap_to_best_peer": gap, "auc_gap_ci_low": low, "auc_gap_ci_high": high})
     return result
+
+
+def log_scope(result: BacktestResult) -> None:
+    """Log what the table is about, as the command prints it: customers scored, their churn rate and the
+    as-of dates the model was trained on."""
+    import mlflow
+
+    dates = result.training_dates
+    mlflow.log_params({"test_customers": len(result.test), "training_as_of_dates": len(dates),
+                       "training_as_of_first": str(dates[0].date()), "training_as_of_last": str(dates[-1].date())})
+    mlflow.log_metric("test_churn_rate", float(result.test["churned"].mean()))
 
 
 def _backtest(data: ShopData, as_of: pd.Timestamp | str, config: ChurnConfig) -> BacktestResult:

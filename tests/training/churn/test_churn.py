@@ -173,6 +173,12 @@ def test_evaluate_logs_the_auc_gap_and_its_interval(shop: ShopData, settings: Se
     assert runs.loc[0, "params.source"] == "event store"  # which data an evaluation ran on
     assert runs.loc[0, "params.data_end"] == str(shop.events["timestamp"].max())
     assert runs.loc[0, "params.events"] == str(len(shop.events))
+    # the header the command prints: who was scored, their churn rate, the as-of dates trained on
+    assert runs.loc[0, "params.test_customers"] == str(len(result.test))
+    assert runs.loc[0, "metrics.test_churn_rate"] == pytest.approx(result.test["churned"].mean())
+    assert runs.loc[0, "params.training_as_of_dates"] == str(len(result.training_dates))
+    assert runs.loc[0, "params.training_as_of_first"] == str(result.training_dates[0].date())
+    assert runs.loc[0, "params.training_as_of_last"] == str(result.training_dates[-1].date())
 
 
 def test_customer_sample_keeps_whole_histories_and_is_seeded(shop: ShopData) -> None:

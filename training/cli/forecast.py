@@ -210,6 +210,9 @@ def evaluate_command(
                     f"{scored_products(res, top)}{aligned}")  # type: ignore[arg-type]
         print_table(comparison(res.table, intervals=res.intervals),  # type: ignore[attr-defined]
                     f"shopml vs best peer ({name}); ratio intervals: paired bootstrap over products")
+        if res.levels is not None:  # type: ignore[attr-defined]
+            print_table(res.levels, f"categories and shop total of the scored products ({name}): shopml "  # type: ignore[attr-defined]
+                        "reconciled from its item forecasts, the peers fitted on the summed series")
         note = empty_window_note(res)  # type: ignore[arg-type]
         if note:
             typer.echo(note)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from training.evaluation.bootstrap import ratio_of_sums_interval
+from training.forecast.aggregate import level_groups, reconcile, summed
 from training.forecast.config import ForecastConfig, FreqSpec
 from training.forecast.global_model import GlobalForecaster
 from training.forecast.history import prepare, top_items, truth_matrix
@@ -42,6 +43,7 @@ class BacktestResult:
     seconds: dict[str, float]
     per_series: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     intervals: dict[str, tuple[float, float]] | None = None  # ratio_intervals(self); set by evaluate.evaluate
+    levels: pd.DataFrame | None = None  # the same metrics on the categories and total of the scored products
 
 
 def forecast_matrix(pred: pd.DataFrame, n: int, horizon: int) -> dict[str, np.ndarray]:
@@ -87,8 +89,29 @@ def run_backtest(events: pd.DataFrame, *, cutoff: pd.Timestamp | str, spec: Freq
     rows = {name: score(truth, fc, scl) for name, fc in forecasts.items()}  # type: ignore[arg-type]
     table = pd.DataFrame.from_dict(rows, orient="index")[list(METRICS)]
     table.index.name = "model"
+    _, groups = level_groups(hist.category_code[:eval_n], prep.category_names)
+    levels = level_table(own, model, groups, truth, history, hist.dates, spec)
     return BacktestResult(table=table, forecasts=_long(forecasts, truth, train_ids[:eval_n], cut, spec),
-                          seconds=seconds, per_series={name: per_series(truth, fc, scl) for name, fc in forecasts.items()})
+                          seconds=seconds, per_series={name: per_series(truth, fc, scl) for name, fc in forecasts.items()},
+                          levels=levels)
+
+
+def level_table(own: dict[str, np.ndarray], model: GlobalForecaster, groups: list[np.ndarray], truth: np.ndarray,
+                history: np.ndarray, dates: pd.DatetimeIndex, spec: FreqSpec) -> pd.DataFrame:
+    """The metrics on the sums of `groups` (categories, then the total): shopml reconciled from its item
+    forecasts `own` as served, the peers fitted on the summed series themselves."""
+    cal = model.calibration_
+    assert cal is not None
+    h = truth.shape[1]
+    sums = summed(history, groups)
+    forecasts: dict[str, dict[str, np.ndarray | None]] = {
+        SHOPML: dict(reconcile(own, groups, category_ratios=cal.category_ratios, total_ratios=cal.total_ratios)),
+        **all_peers(sums, dates, spec, h)}
+    actual, scl = summed(truth, groups), scale(sums)
+    rows = {name: score(actual, fc, scl) for name, fc in forecasts.items()}  # type: ignore[arg-type]
+    table = pd.DataFrame.from_dict(rows, orient="index")[list(METRICS)]
+    table.index.name = "model"
+    return table
 
 
 def aligned_to_weeks(daily: dict[str, np.ndarray], weekly: BacktestResult, ids: list[str],

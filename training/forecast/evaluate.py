@@ -48,7 +48,7 @@ def evaluate(events: pd.DataFrame, *, cutoff: str, freqs: list[str], horizon: in
 def log_results(results: dict[str, BacktestResult], params: dict[str, object], *,
                 events: pd.DataFrame, config: ForecastConfig | None = None,
                 launches: pd.DataFrame | None = None) -> None:
-    """Log every table (and shopml vs best peer), with the horizon and the number of products scored per
+    """Log every table (and shopml vs best peer, and the category and total levels), with the horizon and the number of products scored per
     frequency, the data window read, shopml's settings and the new-product table (`launch_backtest`),
     to the active MLflow run (`training.tracking.tracked_run` in shopml-forecast)."""
     import mlflow
@@ -66,6 +66,8 @@ def log_results(results: dict[str, BacktestResult], params: dict[str, object], *
         mlflow.log_params({f"horizon_{freq}": res.forecasts["ds"].nunique(),
                            f"products_{freq}": res.forecasts["unique_id"].nunique()})
         log_table(res.table, f"backtest_{freq}")
+        if res.levels is not None:
+            log_table(res.levels, f"backtest_levels_{freq}")
         comp = comparison(res.table, intervals=res.intervals)
         mlflow.log_text(comp.to_csv(), f"tables/targets_{freq}.csv")
         mlflow.log_metrics({f"seconds_{freq}_{k}": v for k, v in res.seconds.items()})

@@ -29,6 +29,7 @@ import pandas as pd
 from features.calendar import HolidayCalendar
 from training.errors import NotEnoughData
 from training.forecast.config import QUANTILES, ForecastConfig, FreqSpec
+from training.forecast.levels import NO_SPREAD, Ratios, level_spread
 from training.forecast.metrics import pinball
 from training.forecast.peers import tsb_point
 from training.forecast.windows import History, feature_columns, origin_rows, training_rows
@@ -65,6 +66,9 @@ class Calibration:
     tail_weight: float = 1.0  # weight of the model's p10/p90 against the 13-week empirical p10/p90
     lower_offset: float = 0.0  # p10 -= offset * level
     upper_offset: float = 0.0  # p90 += offset * level
+    # p10/p50/p90 of actual / mean of category and shop-total sums of items (`levels.level_spread`)
+    category_ratios: Ratios = NO_SPREAD
+    total_ratios: Ratios = NO_SPREAD
 
 
 def _params(head: str, cfg: ForecastConfig) -> dict[str, Any]:
@@ -169,7 +173,10 @@ class GlobalForecaster:
         val = val[val["_origin"] >= fit_end]
         val = val.assign(_tsb=_tsb_rows(hist, val, horizon))
         raw_val = self._raw(boosters_a, val)
-        self.calibration_ = self._calibrate(raw_val, val, scl)
+        cal = self._calibrate(raw_val, val, scl)
+        item_mean = self._finish(val, raw_val, cal)["mean"].to_numpy()
+        category, total = level_spread(val, val["_target"].to_numpy(), item_mean, hist.category_code)
+        self.calibration_ = replace(cal, category_ratios=category, total_ratios=total)
         self.validation_ = self._validation_scores(raw_val, val)
         self.holdout_ = {"freq": spec.freq, "first_origin": str(hist.dates[0] + fit_end * self._step()),
                          "end": str(hist.dates[0] + end * self._step()), "series": len(hist.ids)}
@@ -247,19 +254,14 @@ class GlobalForecaster:
                            (float(mean_tsb[0]), float(mean_tsb[1])), float(tail_w), lower, upper)
 
     # ---- predicting ------------------------------------------------------------------------
-    def predict(self, hist: History, origin: int, horizon: int, *, conformal_tails: bool = True) -> pd.DataFrame:
-        """Forecasts for every series for buckets origin..origin+horizon-1 (columns: series, ds, h, ...).
-
-        `conformal_tails=False` leaves out the conformal offsets, which were calibrated on item series;
-        used for categories and the shop total, whose relative noise is far smaller.
-        """
+    def predict(self, hist: History, origin: int, horizon: int) -> pd.DataFrame:
+        """Forecasts for every series for buckets origin..origin+horizon-1 (columns: series, ds, h, ...)."""
         if not self.boosters_ or self.calibration_ is None:
             raise ForecastFitError("GlobalForecaster is not fitted; call fit() first")
         rows = origin_rows(hist, origin, self.spec, horizon, self.calendar, time_index=self.time_index_)
         rows["horizon"] = np.minimum(rows["horizon"], self.spec.horizon)
         rows["_tsb"] = _tsb_rows(hist, rows, horizon)
-        cal = self.calibration_ if conformal_tails else replace(self.calibration_, lower_offset=0.0, upper_offset=0.0)
-        return self._finish(rows, self._raw(self.boosters_, rows), cal)
+        return self._finish(rows, self._raw(self.boosters_, rows), self.calibration_)
 
     @staticmethod
     def _finish(rows: pd.DataFrame, raw: dict[str, np.ndarray], cal: Calibration) -> pd.DataFrame:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from features.demand import bucket_start
 from training.errors import NotEnoughData
-from training.forecast.aggregate import aggregate_history, reconcile
+from training.forecast.aggregate import level_groups, reconcile
 from training.forecast.config import ForecastConfig, FreqSpec
 from training.forecast.global_model import GlobalForecaster
 from training.forecast.history import Prepared, prepare, top_items
@@ -107,9 +107,8 @@ def fit_frequency(events: pd.DataFrame, spec: FreqSpec, cfg: ForecastConfig, *, 
     model = GlobalForecaster(spec, cfg).fit(hist.head(n_train), end, truth=prep.uncapped[:n_train])
     h = spec.served_horizon
     item_fc = _as_matrix(model.predict(hist, end, h), len(ids), h)
-    agg_hist, groups = aggregate_history(hist, prep.category_names)
-    agg_raw = model.predict(agg_hist, end, h, conformal_tails=False)
-    agg_fc = reconcile(item_fc, _as_matrix(agg_raw, len(agg_hist.ids), h), groups)
+    level_ids, groups = level_groups(hist.category_code, prep.category_names)
+    agg_fc = level_forecasts(model, item_fc, groups)
     step = pd.Timedelta(days=1 if spec.freq == "D" else 7)
     dates = pd.DatetimeIndex([as_of + k * step for k in range(h)])
     values = {k: np.vstack([item_fc[k], agg_fc[k]]) for k in KEYS}
@@ -118,9 +117,9 @@ def fit_frequency(events: pd.DataFrame, spec: FreqSpec, cfg: ForecastConfig, *, 
     if launch is not None:
         launch = launch.scaled(bucket_open_share(hist, end, spec, dates, model.calendar))
     seconds = time.perf_counter() - t0
-    log.info("%s: %d series forecast %d buckets from %s in %.1fs", spec.freq, len(ids) + len(agg_hist.ids), h,
+    log.info("%s: %d series forecast %d buckets from %s in %.1fs", spec.freq, len(ids) + len(level_ids), h,
              as_of.date(), seconds)
-    return FreqForecast(spec.freq, ids + agg_hist.ids, dates, values, model.validation_, model.holdout_,
+    return FreqForecast(spec.freq, ids + level_ids, dates, values, model.validation_, model.holdout_,
                         model, prep, seconds, launch)
 
 
@@ -131,9 +130,18 @@ def align_days(daily: FreqForecast, weekly: FreqForecast) -> None:
     if daily.ids[:n] != weekly.ids[:n]:
         raise ValueError("the daily and weekly forecasts hold different items")
     items = reconcile_days({k: daily.values[k][:n] for k in KEYS}, daily.dates, weekly.values["mean"][:n], weekly.dates)
-    _, groups = aggregate_history(daily.prepared.history, daily.prepared.category_names)
-    aggregates = reconcile(items, {k: daily.values[k][n:] for k in KEYS}, groups)
+    _, groups = level_groups(daily.prepared.history.category_code, daily.prepared.category_names)
+    aggregates = level_forecasts(daily.model, items, groups)
     daily.values = {k: np.vstack([items[k], aggregates[k]]) for k in KEYS}
+
+
+def level_forecasts(model: GlobalForecaster, items: dict[str, np.ndarray], groups: list[np.ndarray]
+                    ) -> dict[str, np.ndarray]:
+    """Category and shop-total forecasts: the sums of `items`' means, spread as `model` measured."""
+    cal = model.calibration_
+    if cal is None:
+        raise ValueError("the forecaster is not fitted")
+    return reconcile(items, groups, category_ratios=cal.category_ratios, total_ratios=cal.total_ratios)
 
 
 def _as_matrix(pred: pd.DataFrame, n: int, horizon: int) -> dict[str, np.ndarray]:

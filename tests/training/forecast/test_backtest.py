@@ -43,6 +43,20 @@ def test_weekly_table_has_shopml_and_every_peer(events: pd.DataFrame) -> None:
     assert res.forecasts["ds"].min() == CUTOFF.tz_localize(None)
 
 
+def test_the_level_table_scores_the_sums_of_the_scored_products(events: pd.DataFrame) -> None:
+    cfg = tiny_config()
+    res = run_backtest(events, cutoff=CUTOFF, spec=cfg.specs["W"], top=10, config=cfg)
+    assert res.levels is not None and list(res.levels.columns) == list(METRICS)
+    assert set(res.levels.index) == set(res.table.index)
+    own = res.forecasts.query("model == @SHOPML")
+    # the shop total is one of the levels: its mean is the items' means summed, so its pooled bias is theirs
+    assert res.levels.loc[SHOPML, "bias_mean"] == pytest.approx(res.table.loc[SHOPML, "bias_mean"])
+    total = own.groupby("ds")[["y", "mean"]].sum()
+    assert (total["mean"] > 0).all() and res.levels.loc[SHOPML].notna().all()
+    # sums are far smoother than single products: every model's scaled errors are smaller on them
+    assert res.levels.loc["median_8w", "wape_p50"] < res.table.loc["median_8w", "wape_p50"]
+
+
 def test_daily_table_has_seasonal_naive_and_no_future_leak(events: pd.DataFrame) -> None:
     cfg = tiny_config()
     res = run_backtest(events, cutoff=CUTOFF, spec=cfg.specs["D"], horizon=14, top=6, config=cfg)

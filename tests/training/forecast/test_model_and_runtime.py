@@ -96,6 +96,20 @@ def test_levels_add_up(folder: Path) -> None:
         np.testing.assert_allclose(cats, total, rtol=1e-9)
 
 
+def test_level_quantiles_are_the_mean_times_the_ratios_measured_on_sums(folder: Path) -> None:
+    import json
+
+    rt = ForecastRuntime.load(folder)
+    cal = json.loads((folder / "W" / "model.json").read_text())["calibration"]
+    for series, key in (("category:mugs", "category_ratios"), ("_total", "total_ratios")):
+        lo, mid, hi = cal[key]
+        assert lo <= 1.0 <= hi and (lo, mid, hi) != (1.0, 1.0, 1.0)  # measured, not the default
+        for point in rt.forecast(series, 12, "W"):
+            assert point["p10"] == pytest.approx(point["mean"] * lo)
+            assert point["p50"] == pytest.approx(point["mean"] * mid)
+            assert point["p90"] == pytest.approx(point["mean"] * hi)
+
+
 def test_days_of_a_week_add_up_to_the_weekly_mean(folder: Path) -> None:
     rt = ForecastRuntime.load(folder)
     days = {p["date"]: p["mean"] for p in rt.forecast("_total", rt.max_horizon("D"), "D")}

@@ -32,7 +32,7 @@ from training.forecast.global_model import GlobalForecaster
 from training.forecast.history import Prepared, prepare, top_items
 from training.forecast.launch import LaunchCurves, launch_curves
 from training.forecast.runtime import KEYS
-from training.forecast.temporal import reconcile_days
+from training.forecast.temporal import reconcile_days, reconcile_launch_days
 from training.forecast.windows import bucket_open_share
 from training.inventory.classes import abc_classes, coefficient_of_variation, xyz_classes
 
@@ -125,7 +125,8 @@ def fit_frequency(events: pd.DataFrame, spec: FreqSpec, cfg: ForecastConfig, *, 
 
 def align_days(daily: FreqForecast, weekly: FreqForecast) -> None:
     """Reconcile `daily` in place: its items' days add up to their weekly means (`temporal.reconcile_days`),
-    then its categories and total are summed again from the items."""
+    then its categories and total are summed again from the items; its launch curves are reconciled
+    to the weekly ones the same way."""
     n = len(daily.prepared.history.ids)
     if daily.ids[:n] != weekly.ids[:n]:
         raise ValueError("the daily and weekly forecasts hold different items")
@@ -133,6 +134,8 @@ def align_days(daily: FreqForecast, weekly: FreqForecast) -> None:
     _, groups = level_groups(daily.prepared.history.category_code, daily.prepared.category_names)
     aggregates = level_forecasts(daily.model, items, groups)
     daily.values = {k: np.vstack([items[k], aggregates[k]]) for k in KEYS}
+    if daily.launch is not None and weekly.launch is not None:
+        daily.launch = reconcile_launch_days(daily.launch, daily.dates, weekly.launch, weekly.dates)
 
 
 def level_forecasts(model: GlobalForecaster, items: dict[str, np.ndarray], groups: list[np.ndarray]

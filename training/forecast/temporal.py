@@ -12,7 +12,9 @@ to +0.5% and the pinball loss by -0.2% to +0.6%: it is for consistency, not accu
 daily model gives no demand at all, or that has no weekly forecast, keeps its daily values, and so do
 days past the weekly table's end and a current week that has already begun (the weekly bucket counts
 its past days, the daily table does not). `shopml evaluate forecast` scores the daily forecasts the
-same way when it runs both frequencies.
+same way when it runs both frequencies. The launch curves of never-sold items are reconciled the same
+way, row by row (a category's, or a price band's, daily curve to the same row's weekly curve), so a
+launched item's days add up to its weeks in the item, its category and the shop total.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from training.forecast.launch import LaunchCurves
 from training.forecast.runtime import KEYS
 
 MIN_WEEK_MEAN = 1e-6  # below this the daily week holds no demand to rescale
@@ -47,3 +50,21 @@ def reconcile_days(daily: dict[str, np.ndarray], daily_dates: pd.DatetimeIndex, 
     """Daily forecasts [n, days] scaled so each shared complete week sums to `weekly_mean` [n, weeks]."""
     ratios = week_ratios(daily["mean"], daily_dates, weekly_mean, weekly_dates)
     return {key: daily[key] * ratios for key in KEYS}
+
+
+def reconcile_launch_days(daily: LaunchCurves, daily_dates: pd.DatetimeIndex, weekly: LaunchCurves,
+                          weekly_dates: pd.DatetimeIndex) -> LaunchCurves:
+    """Daily launch curves scaled so each shared complete week sums to the weekly curve of the same row
+    (group and price band); a row only the daily curves have keeps its values."""
+    weekly_rows = {(g, int(b)): r for r, (g, b) in enumerate(zip(weekly.groups, weekly.bands, strict=True))}
+    pairs = [(r, weekly_rows[(g, int(b))]) for r, (g, b) in enumerate(zip(daily.groups, daily.bands, strict=True))
+             if (g, int(b)) in weekly_rows]
+    if not pairs:
+        return daily
+    rows, matched = (np.array(side) for side in zip(*pairs, strict=True))
+    moved = reconcile_days({k: daily.values[k][rows] for k in KEYS}, daily_dates[:daily.values["mean"].shape[1]],
+                           weekly.values["mean"][matched], weekly_dates[:weekly.values["mean"].shape[1]])
+    values = {k: daily.values[k].copy() for k in KEYS}
+    for k in KEYS:
+        values[k][rows] = moved[k]
+    return LaunchCurves(daily.groups, daily.bands, daily.launches, daily.edges, values)

@@ -137,6 +137,21 @@ def test_launched_items_are_in_their_category_and_the_shop_total(trained: TrainR
     assert runtime.forecast("category:mugs", 6, "W") == before["W"]
 
 
+def test_a_launched_items_days_add_up_to_its_weeks_in_the_item_its_category_and_the_total(
+        trained: TrainResult) -> None:
+    runtime = ForecastRuntime.load(trained.folder)
+    runtime.take_items_table(_catalogue(["new01", "new02"]))
+    checked = 0
+    for series in ("new01", "new02", "category:mugs", "_total"):
+        daily = {p["date"]: p["mean"] for p in runtime.forecast(series, runtime.max_horizon("D"), "D")}
+        for week in runtime.forecast(series, runtime.max_horizon("W"), "W"):
+            dates = [str((pd.Timestamp(week["date"]) + pd.Timedelta(days=k)).date()) for k in range(7)]
+            if all(d in daily for d in dates) and sum(daily[d] for d in dates) > 0:
+                assert sum(daily[d] for d in dates) == pytest.approx(week["mean"], rel=1e-9), (series, week["date"])
+                checked += 1
+    assert checked >= 4 * 3  # four series, at least three shared weeks each
+
+
 def test_an_item_that_sold_before_the_last_year_gets_no_launch_curve(trained: TrainResult,
                                                                      tmp_path_factory: pytest.TempPathFactory) -> None:
     runtime = ForecastRuntime.load(trained.folder)

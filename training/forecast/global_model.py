@@ -6,6 +6,8 @@ One model is fitted across all series. It predicts `target / level` (see `window
   4 weeks; then, separately for regular and intermittent series (>= 30% zero weeks lately), each is
   blended with statsforecast's TSB; all blend weights are chosen on the last origins before the end
   of training (a weight of 0 deselects a component);
+- every ratio and baseline is relative to the level times the bucket's festival lift (`festivals`), the
+  shop's own lift at the previous occurrence of the festival (1 when unknown);
 - p10 and p90 are widened (or narrowed) by conformalised quantile regression on those same origins,
   one tail at a time, so each tail misses (1 - coverage_target) / 2 of the time.
 Closed days (`closures`) are forecast 0, a week with closed days keeps the share of its trading days
@@ -97,6 +99,16 @@ def _weights(rows: pd.DataFrame, scales: np.ndarray, spec: FreqSpec, recency_wee
     return w
 
 
+def _level(rows: pd.DataFrame) -> np.ndarray:
+    """The level a row's ratios are relative to: the series' robust level times its bucket's festival lift."""
+    return rows["_denom"].to_numpy() * rows["_lift"].to_numpy()
+
+
+def _lifted(rows: pd.DataFrame, column: str) -> np.ndarray:
+    """A baseline forecast column (8-week median, 4-week mean, TSB) times the bucket's festival lift."""
+    return rows[column].to_numpy() * rows["_lift"].to_numpy()
+
+
 def _tsb_rows(hist: History, rows: pd.DataFrame, horizon: int) -> np.ndarray:
     """TSB forecasts (statsforecast) from each row's origin, aligned with `rows`."""
     out = np.zeros(len(rows))
@@ -128,7 +140,7 @@ class GlobalForecaster:
     # ---- fitting ---------------------------------------------------------------------------
     def _fit_heads(self, rows: pd.DataFrame, scales: np.ndarray) -> dict[str, lgb.Booster]:
         x = rows[self.features_]
-        y = np.minimum((rows["_target"] / rows["_denom"]).to_numpy(), MAX_RATIO)
+        y = np.minimum(rows["_target"].to_numpy() / _level(rows), MAX_RATIO)
         w = _weights(rows, scales, self.spec, self.config.recency_weeks, self.config.weight_by)
         boosters = {}
         for head in HEADS:
@@ -210,12 +222,12 @@ class GlobalForecaster:
 
     def _raw(self, boosters: dict[str, lgb.Booster], rows: pd.DataFrame) -> dict[str, np.ndarray]:
         x = rows[self.features_]
-        denom = rows["_denom"].to_numpy()
-        return {head: np.maximum(b.predict(x), 0.0) * denom for head, b in boosters.items()}
+        level = _level(rows)
+        return {head: np.maximum(b.predict(x), 0.0) * level for head, b in boosters.items()}
 
     def _calibrate(self, raw: dict[str, np.ndarray], val: pd.DataFrame, scl: np.ndarray) -> Calibration:
         y = val["_target"].to_numpy()
-        med, mean4 = val["_median_8w"].to_numpy(), val["_mean_4w"].to_numpy()
+        med, mean4 = _lifted(val, "_median_8w"), _lifted(val, "_mean_4w")
         series = val["_series"].to_numpy()
         p50_w = min(BLEND_GRID, key=lambda a: np.abs(y - (a * raw["q50"] + (1 - a) * med)).sum())
         blended = p50_w * raw["q50"] + (1 - p50_w) * med
@@ -230,14 +242,14 @@ class GlobalForecaster:
         mean_w = min(BLEND_GRID, key=scaled_rmse)
         base_p50 = p50_s * blended
         base_mean = mean_w * raw["mean"] + (1 - mean_w) * mean4
-        tsb = val["_tsb"].to_numpy()
+        tsb = _lifted(val, "_tsb")
         inter = val["zero_13w"].to_numpy() >= INTERMITTENT_ZEROS
         p50_tsb, mean_tsb = [], []
         for cls in (~inter, inter):
             p50_tsb.append(min(BLEND_GRID, key=lambda c: np.abs(y[cls] - ((1 - c) * base_p50[cls] + c * tsb[cls])).sum()))
             mean_tsb.append(min(BLEND_GRID, key=lambda c: float(((y[cls] - ((1 - c) * base_mean[cls] + c * tsb[cls])) ** 2
                                                                   / scl[series[cls]] ** 2).sum())))
-        denom = val["_denom"].to_numpy()
+        denom = _level(val)
         q10e, q90e = val["q10_13w"].to_numpy() * denom, val["q90_13w"].to_numpy() * denom
 
         def tail_loss(a: float) -> float:
@@ -265,14 +277,14 @@ class GlobalForecaster:
 
     @staticmethod
     def _finish(rows: pd.DataFrame, raw: dict[str, np.ndarray], cal: Calibration) -> pd.DataFrame:
-        denom = rows["_denom"].to_numpy()
-        p50 = cal.p50_scale * (cal.p50_weight * raw["q50"] + (1 - cal.p50_weight) * rows["_median_8w"].to_numpy())
-        mean = cal.mean_weight * raw["mean"] + (1 - cal.mean_weight) * rows["_mean_4w"].to_numpy()
+        denom = _level(rows)
+        p50 = cal.p50_scale * (cal.p50_weight * raw["q50"] + (1 - cal.p50_weight) * _lifted(rows, "_median_8w"))
+        mean = cal.mean_weight * raw["mean"] + (1 - cal.mean_weight) * _lifted(rows, "_mean_4w")
         if "_tsb" in rows:
             inter = (rows["zero_13w"].to_numpy() >= INTERMITTENT_ZEROS).astype(int)
             c50 = np.asarray(cal.tsb_p50_weight)[inter]
             cmean = np.asarray(cal.tsb_mean_weight)[inter]
-            tsb = rows["_tsb"].to_numpy()
+            tsb = _lifted(rows, "_tsb")
             p50 = (1 - c50) * p50 + c50 * tsb
             mean = (1 - cmean) * mean + cmean * tsb
         lo = cal.tail_weight * raw["q10"] + (1 - cal.tail_weight) * rows["q10_13w"].to_numpy() * denom

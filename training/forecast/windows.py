@@ -26,6 +26,7 @@ from features.calendar import HolidayCalendar, calendar_features
 from training.errors import NotEnoughData
 from training.forecast.closures import open_share
 from training.forecast.config import FreqSpec
+from training.forecast.festivals import bucket_lifts
 
 EPS = 1e-3
 MIN_WEEKLY_LEVEL = 1.0  # units per week: the level never drops below this (keeps ratios bounded)
@@ -160,6 +161,14 @@ def bucket_open_share(hist: History, o: int, spec: FreqSpec, target_dates: pd.Da
                       given=calendar.closed_days)
 
 
+def bucket_festival_lift(hist: History, o: int, spec: FreqSpec, target_dates: pd.DatetimeIndex,
+                         calendar: HolidayCalendar) -> np.ndarray:
+    """Festival lift (`festivals.bucket_lifts`) of the buckets at `target_dates`, seen from origin `o`."""
+    weekly = spec.freq == "W"
+    return bucket_lifts(hist.daily_total if weekly else hist.total, hist.dates[0], o * (7 if weekly else 1),
+                        target_dates, 7 if weekly else 1, calendar)
+
+
 def origin_rows(hist: History, o: int, spec: FreqSpec, horizon: int, calendar: HolidayCalendar,
                 targets: np.ndarray | None = None, *, time_index: bool = False) -> pd.DataFrame:
     """Rows for every series at origin `o` and horizons 1..`horizon` (with `target` if given)."""
@@ -169,6 +178,7 @@ def origin_rows(hist: History, o: int, spec: FreqSpec, horizon: int, calendar: H
     start = hist.dates[0] + o * step
     target_dates = pd.DatetimeIndex([start + k * step for k in range(horizon)])
     share = bucket_open_share(hist, o, spec, target_dates, calendar)
+    lift = bucket_festival_lift(hist, o, spec, target_dates, calendar)
     cal = calendar_features(target_dates, freq=spec.freq, calendar=calendar)
     if not time_index:
         cal = cal[[c for c in cal.columns if c.startswith("in_") or c == "day_of_week"]]
@@ -187,6 +197,7 @@ def origin_rows(hist: History, o: int, spec: FreqSpec, horizon: int, calendar: H
         block["_origin"] = np.full(n, o)
         block["_step"] = np.full(n, k)
         block["_open_share"] = np.full(n, share[k])
+        block["_lift"] = np.full(n, lift[k])  # the shop's festival lift (`festivals`): targets / lift train
         block["_ds"] = np.full(n, target_dates[k])
         if targets is not None:
             block["_target"] = targets[:, col_idx] if col_idx < targets.shape[1] else np.full(n, np.nan)

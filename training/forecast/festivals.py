@@ -2,16 +2,19 @@
 
 A festival seen once in the history cannot be learned by the global model from its calendar features
 alone (one occurrence, a handful of training rows). So the shop's own last occurrence is read off its
-daily total, point in time: the lift of a festival is the shop's mean daily demand inside the previous
-occurrence's window (`days_before` the day to `days_after` it) over its mean daily demand in the
-`BASELINE_DAYS` before that window, clipped to 1/`MAX_LIFT`..`MAX_LIFT`. It is known only when that
-window and its baseline lie wholly inside the days before the origin.
+daily total, point in time, as two lifts over the shop's mean daily demand in the `BASELINE_DAYS`
+before the previous occurrence's window (`days_before` the day to `days_after` it):
+- the festival day's own demand (the Double 11 or Black Friday spike);
+- the mean demand of the window's other days (the run-up and the days after).
+Both are clipped to 1/`MAX_LIFT`..`MAX_LIFT`. They are known only when that window and its baseline lie
+wholly inside the days before the origin.
 
 A day inside a festival's window takes that festival's lift (the festival with the shortest window
 when windows overlap, e.g. Black Friday inside the Christmas run-up); a bucket takes the mean over its
 days, and 1 where no lift is known. The forecaster divides its training targets by the factor of their
-bucket and multiplies its forecasts by it (`windows.origin_rows`, `_lift`), so it learns and predicts
-demand net of the shop's festival lift and the lift is never counted twice.
+bucket and multiplies its forecasts by it (`windows.origin_rows`, `_lift`); such a bucket's festival
+features (`in_<name>`) are 0, so the model learns and predicts demand net of the shop's lift there and
+the lift is not counted twice. Buckets without a known lift keep the features.
 """
 
 from __future__ import annotations
@@ -25,11 +28,13 @@ import pandas as pd
 from features.calendar import Festival, HolidayCalendar
 
 BASELINE_DAYS = 56
-MAX_LIFT = 5.0
+MAX_LIFT = 10.0
 
 
-def _lift(total: np.ndarray, first_day: date, known_days: int, fest: Festival, day: date) -> float | None:
-    """The lift of the occurrence of `fest` on `day`, from the daily `total` of the first `known_days`."""
+def _lifts(total: np.ndarray, first_day: date, known_days: int, fest: Festival, day: date
+           ) -> tuple[float, float] | None:
+    """The (festival day, rest of the window) lifts of the occurrence of `fest` on `day`, from the daily
+    `total` of the first `known_days`; None when not wholly known."""
     start = (day - timedelta(days=fest.days_before) - first_day).days
     end = (day + timedelta(days=fest.days_after) - first_day).days + 1
     if start - BASELINE_DAYS < 0 or end > known_days:
@@ -37,7 +42,11 @@ def _lift(total: np.ndarray, first_day: date, known_days: int, fest: Festival, d
     base = float(total[start - BASELINE_DAYS:start].mean())
     if base <= 0:
         return None
-    return float(np.clip(total[start:end].mean() / base, 1.0 / MAX_LIFT, MAX_LIFT))
+    at = (day - first_day).days
+    rest = np.delete(total[start:end], at - start)
+    on_day = float(total[at]) / base
+    around = float(rest.mean()) / base if rest.size else on_day
+    return float(np.clip(on_day, 1.0 / MAX_LIFT, MAX_LIFT)), float(np.clip(around, 1.0 / MAX_LIFT, MAX_LIFT))
 
 
 def day_lifts(total: np.ndarray | None, first_day: pd.Timestamp, known_days: int, days: pd.DatetimeIndex,
@@ -59,9 +68,9 @@ def day_lifts(total: np.ndarray | None, first_day: pd.Timestamp, known_days: int
             inside = (days >= lo) & (days <= hi) & (width < span)
             if not inside.any():
                 continue
-            lift = _lift(total, first, known_days, fest, prev)
-            if lift is not None:
-                out[inside] = lift
+            lifts = _lifts(total, first, known_days, fest, prev)
+            if lifts is not None:
+                out[inside] = np.where(days[inside] == pd.Timestamp(cur), *lifts)
                 span[inside] = width
     return out
 

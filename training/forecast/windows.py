@@ -186,8 +186,9 @@ def origin_rows(hist: History, o: int, spec: FreqSpec, horizon: int, calendar: H
     for k in range(horizon):
         block = {name: values for name, values in stats.items()}
         block["horizon"] = np.full(n, k + 1, dtype=float)
-        for col in cal.columns:
-            block[f"t_{col}"] = np.full(n, float(cal[col].iloc[k]))
+        for col in cal.columns:  # a festival with a known lift is in `_lift`, not in its feature (no double count)
+            known = col.startswith("in_") and lift[k] != 1.0
+            block[f"t_{col}"] = np.full(n, 0.0 if known else float(cal[col].iloc[k]))
         col_idx = o + k
         block["promo"] = hist.promo[:, col_idx] if col_idx < hist.promo.shape[1] else np.zeros(n)
         if spec.freq == "D":

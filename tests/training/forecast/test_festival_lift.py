@@ -32,6 +32,13 @@ def test_this_years_window_takes_last_years_lift_over_its_baseline() -> None:
     assert week[0] == pytest.approx((3 * 3.0 + 4) / 7)  # Mon 16..Wed 18 are in the window
 
 
+def test_the_festival_day_keeps_its_own_spike_and_the_run_up_its_mean() -> None:
+    total = _total(lift=2.0)
+    total[(date(2024, 6, 18) - FIRST.date()).days] = 80.0  # the day itself sold 8x the baseline
+    days = pd.date_range("2025-06-14", "2025-06-18")
+    np.testing.assert_allclose(day_lifts(total, FIRST, 500, days, CAL), [2.0, 2.0, 2.0, 2.0, 8.0])
+
+
 def test_a_lift_is_unknown_until_last_years_window_and_its_baseline_are_history() -> None:
     days = pd.date_range("2025-06-14", "2025-06-18")
     known_until_june_16_2024 = (date(2024, 6, 16) - FIRST.date()).days

@@ -53,6 +53,7 @@ def test_list_shows_the_champion_its_holdout_window_and_why(settings: Settings, 
     assert "shopml-recommender v2: ndcg@10 0.2000 does not beat champion v1 0.3000" in text
     champion_rows = [line for line in result.output.splitlines() if " yes " in line]
     assert len(champion_rows) == 1 and " 1 " in champion_rows[0]
+    assert "last_promoted_by" in text  # how a version last became champion, not that it still is
 
 
 def _register_dummy(settings: Settings, tmp_path: Path) -> None:

@@ -57,7 +57,9 @@ def list_command(model: str = typer.Argument(None, callback=known_model, help=f"
         return
     frame = pd.DataFrame(rows)
     cols = ["model", "version", "champion"] + [c for c in SHOWN_TAGS if c in frame.columns]
-    print_table(frame[cols].fillna("").set_index("model"), "registered models")
+    # how a version last became champion, kept after it stops being one: the history, not the state
+    shown = frame[cols].fillna("").rename(columns={"promoted_by": "last_promoted_by"})
+    print_table(shown.set_index("model"), "registered models")
     for row in rows:
         if row.get("validation_reason"):
             typer.echo(f"{row['model']} v{row['version']}: {row['validation_reason']}")

@@ -6,7 +6,10 @@ Runtimes are imported lazily: a process that serves or promotes never imports th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from features.settings import Settings
 
 FAMILIES: tuple[str, ...] = ("recommender", "forecast", "churn")
 
@@ -34,3 +37,20 @@ def model_folder(path: Path) -> Path:
     if nested.is_dir() and not any(p.is_file() for p in path.iterdir()):
         return nested
     return path
+
+
+def load_problem(settings: Settings, family: str, version: str) -> str | None:
+    """Why VERSION would be refused by serving (download, load, smoke check), or None when it loads;
+    the `check` that `tracking.promote` and `tracking.rollback` take."""
+    from training import tracking
+
+    path = tracking.download_model(settings, family, version)
+    if path is None:
+        return "its artefacts cannot be downloaded"
+    try:
+        runtime_class(family).load(model_folder(path)).smoke_check()
+    except Exception as exc:  # noqa: BLE001 - whatever a broken artefact raises
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        tracking.discard_download(path)
+    return None

@@ -323,14 +323,18 @@ def _local_source(settings: Settings, mv: Any) -> str:
     return source
 
 
-def promote(settings: Settings, family: str, version: str) -> None:
-    """Point `champion` at `version` by hand."""
+def promote(settings: Settings, family: str, version: str, check: Callable[[str], str | None] | None = None) -> None:
+    """Point `champion` at `version` by hand. `check(version)` (e.g. `runtimes.load_problem`) says why a
+    version would not serve; such a version is refused with ValueError and the champion stays."""
     from mlflow import MlflowClient
 
     configure(settings)
     client = MlflowClient()
     name = registered_name(family)
     client.get_model_version(name, version)  # raises for an unknown version
+    problem = check(version) if check is not None else None
+    if problem:
+        raise ValueError(f"it would not serve ({problem}); the champion stays")
     with registry_lock():
         _move_champion(client, name, version, "hand")
 

@@ -86,6 +86,22 @@ def test_a_rolled_back_champion_is_held_until_a_version_is_promoted_by_hand(sett
     assert again.promoted and tracking.champion_version(settings, "recommender") == again.version
 
 
+def test_promote_by_hand_refuses_a_version_its_check_says_would_not_serve(settings: Settings, tmp_path: Path) -> None:
+    first = train_fake(settings, tmp_path, 0.30, None)
+    second = train_fake(settings, tmp_path, 0.20, 0.30)
+    asked: list[str] = []
+
+    def broken(version: str) -> str | None:
+        asked.append(version)
+        return "ValueError: no weights"
+
+    with pytest.raises(ValueError, match=r"would not serve \(ValueError: no weights\); the champion stays"):
+        tracking.promote(settings, "recommender", second.version, check=broken)
+    assert asked == [second.version] and tracking.champion_version(settings, "recommender") == first.version
+    tracking.promote(settings, "recommender", second.version, check=lambda v: None)
+    assert tracking.champion_version(settings, "recommender") == second.version
+
+
 @pytest.mark.parametrize(("stop", "why"), [(SystemExit(143), "interrupted (SIGTERM)"),
                                            (KeyboardInterrupt(), "interrupted (Ctrl-C)")])
 def test_an_interrupted_training_run_is_failed_and_tagged(settings: Settings, tmp_path: Path, stop: BaseException,

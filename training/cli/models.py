@@ -11,6 +11,7 @@ from features.settings import Settings
 from training import tracking
 from training.cli.apps import models_app
 from training.evaluation.report import print_table
+from training.runtimes import load_problem
 
 SHOWN_TAGS = ["promoted_by", "holdout_metric", "holdout_score", "champion_score_same_holdout", "validation_status",
               "holdout", "store"]
@@ -73,32 +74,12 @@ def promote_command(model: str = typer.Argument(..., callback=known_model, help=
     if not version.isdigit() or not any(r["version"] == version for r in tracking.list_versions(settings, model)):
         raise typer.BadParameter(f"{tracking.registered_name(model)} has no version {version!r}; "
                                  "`shopml models list` shows them", param_hint="VERSION")
-    problem = load_problem(settings, model, version)
-    if problem:
-        typer.echo(f"cannot promote {model} version {version}: it would not serve ({problem})", err=True)
-        raise typer.Exit(code=1)
     try:
-        tracking.promote(settings, model, version)
+        tracking.promote(settings, model, version, check=lambda v: load_problem(settings, model, v))
     except Exception as exc:
         typer.echo(f"cannot promote {model} version {version}: {exc}", err=True)
         raise typer.Exit(code=1) from exc
     typer.echo(f"{tracking.registered_name(model)}@champion -> version {version}")
-
-
-def load_problem(settings: Settings, family: str, version: str) -> str | None:
-    """Why VERSION would be refused by serving (download, load, smoke check), or None when it loads."""
-    from training.runtimes import model_folder, runtime_class
-
-    path = tracking.download_model(settings, family, version)
-    if path is None:
-        return "its artefacts cannot be downloaded"
-    try:
-        runtime_class(family).load(model_folder(path)).smoke_check()
-    except Exception as exc:  # noqa: BLE001 - whatever a broken artefact raises
-        return f"{type(exc).__name__}: {exc}"
-    finally:
-        tracking.discard_download(path)
-    return None
 
 
 @models_app.command("rollback")

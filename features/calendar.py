@@ -61,6 +61,9 @@ def easter(year: int) -> date:
     return date(year, month, day)
 
 
+MAX_WINDOW_DAYS = 90  # days_before and days_after each: a longer run-up is a season, not a festival
+
+
 @dataclass(frozen=True)
 class Festival:
     """One recurring holiday or festival: a rule giving its day in a year, and its window."""
@@ -74,8 +77,8 @@ class Festival:
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
             raise ValueError(f"festival name must be an identifier (used in column names), got {self.name!r}")
-        if self.days_before < 0 or self.days_after < 0:
-            raise ValueError("days_before and days_after must be >= 0")
+        if not (0 <= self.days_before <= MAX_WINDOW_DAYS and 0 <= self.days_after <= MAX_WINDOW_DAYS):
+            raise ValueError(f"days_before and days_after must be 0..{MAX_WINDOW_DAYS}")
 
     @classmethod
     def on_dates(cls, name: str, region: str, dates: Iterable[date | str], *, days_before: int = 14,

@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from features.calendar import CalendarConfig, Closure, FestivalDates
+from features.calendar import MAX_WINDOW_DAYS, CalendarConfig, Closure, FestivalDates
 
 FILE_KEYS = {"regions", "festivals", "closures", "repeat_closures"}
 FESTIVAL_KEYS = {"name", "dates", "days_before", "days_after"}
@@ -126,8 +126,9 @@ def _festival(path: Path, k: int, value: object) -> FestivalDates:
     window: dict[str, int] = {}
     for key in ("days_before", "days_after"):
         given = value.get(key, 14 if key == "days_before" else 0)
-        if isinstance(given, bool) or not isinstance(given, int) or given < 0:
-            raise CalendarFileError(f"{path}: {where}.{key} ({name}) must be a whole number >= 0, got {given!r}")
+        if isinstance(given, bool) or not isinstance(given, int) or not 0 <= given <= MAX_WINDOW_DAYS:
+            raise CalendarFileError(f"{path}: {where}.{key} ({name}) must be a whole number of days "
+                                    f"0..{MAX_WINDOW_DAYS}, got {given!r}")
         window[key] = given
     return FestivalDates(name=name, dates=tuple(days), days_before=window["days_before"],
                          days_after=window["days_after"])

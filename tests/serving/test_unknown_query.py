@@ -25,3 +25,20 @@ def test_declared_parameters_and_endpoints_without_parameters_still_answer(clien
     assert client.get("/health").status_code == 200
     r = client.get("/health", params={"verbose": "1"})
     assert r.status_code == 422 and "this endpoint reads none" in r.json()["message"]
+
+
+def test_a_single_valued_parameter_given_twice_is_refused_by_name(client: TestClient) -> None:
+    r = client.get("/v1/recommendations/C1?k=5&k=50")
+    assert r.status_code == 422
+    body = r.json()
+    assert body["detail"][0]["loc"] == ["query", "k"]
+    assert "query parameter 'k': given more than once; this parameter takes one value" in body["message"]
+
+
+def test_a_list_parameter_may_repeat() -> None:
+    from typing import Annotated, Literal
+
+    from serving.query import repeats
+
+    assert repeats(list[str] | None) and repeats(Annotated[list[Literal["new", "active"]] | None, "doc"])
+    assert not repeats(int) and not repeats(bool | None) and not repeats(Annotated[int, "doc"])
